@@ -1,0 +1,178 @@
+/**
+ * The config file's schema: every key of the interface contract (`shared/spec/interface.md`),
+ * validated once at the edge. Objects are strict, so a misspelt key is an error that names it.
+ */
+import { z } from 'zod'
+import { parseDuration } from './duration.ts'
+
+/** An interpolated `${VAR}` that is unset becomes ''; optional secrets treat that as absent. */
+const optionalText = z.preprocess(
+  (v) => (v === '' || v === null ? undefined : v),
+  z.string().min(1).optional(),
+)
+
+const names = z.array(z.string().min(1, 'must not be empty')).default([])
+
+/** A duration written like `30s`, `5m`, `1h`, `7d`; parsed to milliseconds. */
+export const duration = z.union([z.string(), z.number()]).transform((value, ctx) => {
+  const ms = typeof value === 'number' ? value * 1000 : parseDuration(value)
+  if (ms === undefined || !Number.isFinite(ms) || ms < 0) {
+    ctx.addIssue({ code: 'custom', message: `"${value}" is not a duration (write 30s, 5m, 1h, 7d)` })
+    return z.NEVER
+  }
+  return ms
+})
+
+const webhookUrl = z.string().refine(
+  (text) => {
+    try {
+      const url = new URL(text)
+      return url.protocol === 'https:' || url.protocol === 'http:'
+    } catch {
+      return false
+    }
+  },
+  { message: 'must be an http(s) URL such as https://oapi.dingtalk.com/robot/send?access_token=...' },
+)
+
+export const Level = z.enum(['Normal', 'Warning'])
+/** Minimum level of a route: `Normal` passes everything, `Warning` only Warnings. */
+export type Level = z.infer<typeof Level>
+
+const robot = z.strictObject({
+  name: z.string().regex(/^[A-Za-z0-9_.-]+$/, 'letters, digits, _ . - only'),
+  webhook: webhookUrl,
+  /** The robot's 加签 secret (starts with SEC). */
+  secret: optionalText,
+  /** The robot's keyword security setting: every message carries one of them. DingTalk allows 10. */
+  keywords: z.array(z.string().min(1)).max(10, 'DingTalk allows at most 10 keywords').default([]),
+  ratePerMinute: z.number().int().min(1).max(20, 'DingTalk allows at most 20 a minute').default(20),
+  /** Message type for alerts: markdown (default) or text (kube-eventer's `msg_type`). */
+  msgType: z.enum(['markdown', 'text']).default('markdown'),
+})
+export type RobotConfig = z.infer<typeof robot>
+
+const at = z
+  .strictObject({
+    mobiles: names,
+    userIds: names,
+    all: z.boolean().default(false),
+  })
+  .prefault({})
+
+const route = z.strictObject({
+  robot: z.string().min(1),
+  level: Level.default('Warning'),
+  kinds: names,
+  namespaces: names,
+  reasons: names,
+  excludeReasons: names,
+  at,
+})
+export type RouteConfig = z.infer<typeof route>
+
+const outgoing = z
+  .strictObject({
+    path: z.string().startsWith('/', 'must start with /').default('/dingtalk/outgoing'),
+    token: optionalText,
+    appSecret: optionalText,
+    stream: z
+      .strictObject({ clientId: optionalText, clientSecret: optionalText })
+      .optional()
+      .transform((s) =>
+        s?.clientId && s.clientSecret ? { clientId: s.clientId, clientSecret: s.clientSecret } : undefined,
+      ),
+    admins: names,
+    conversations: names,
+  })
+  .prefault({})
+
+const sls = z.strictObject({
+  endpoint: z.string().min(1),
+  project: z.string().min(1),
+  logstore: z.string().min(1),
+  topic: z.string().default(''),
+  accessKeyId: z.string().min(1, 'is required (is ALIBABA_CLOUD_ACCESS_KEY_ID set?)'),
+  accessKeySecret: z.string().min(1, 'is required (is ALIBABA_CLOUD_ACCESS_KEY_SECRET set?)'),
+})
+export type SlsConfig = z.infer<typeof sls>
+
+export const ConfigSchema = z
+  .strictObject({
+    cluster: z.string().min(1).default('kubernetes'),
+    kubernetes: z
+      .strictObject({
+        kubeconfig: optionalText,
+        context: z.string().default(''),
+        namespaces: names,
+      })
+      .prefault({}),
+    server: z
+      .strictObject({
+        host: z.string().min(1).default('0.0.0.0'),
+        port: z.number().int().min(0).max(65535).default(8080),
+      })
+      .prefault({}),
+    state: z
+      .strictObject({
+        dir: z.string().min(1).default('./data'),
+        retention: duration.prefault('7d'),
+      })
+      .prefault({}),
+    dingtalk: z
+      .strictObject({
+        robots: z.array(robot).default([]),
+        outgoing,
+      })
+      .prefault({}),
+    /** Omitted: one Warning route per robot. `[]`: no alerts at all (archive and chat only). */
+    routes: z.array(route).optional(),
+    archive: z.strictObject({ sls: sls.optional() }).prefault({}),
+    alerting: z
+      .strictObject({
+        groupWindow: duration.prefault('1m'),
+        muteLinks: z.boolean().default(true),
+      })
+      .prefault({}),
+  })
+  .superRefine((config, ctx) => {
+    const seen = new Set<string>()
+    config.dingtalk.robots.forEach((r, i) => {
+      if (seen.has(r.name)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['dingtalk', 'robots', i, 'name'],
+          message: `"${r.name}" is used by another robot`,
+        })
+      }
+      seen.add(r.name)
+    })
+    config.routes?.forEach((r, i) => {
+      if (!seen.has(r.robot)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['routes', i, 'robot'],
+          message: `no robot named "${r.robot}" in dingtalk.robots`,
+        })
+      }
+    })
+  })
+  .transform((config) => ({
+    ...config,
+    routes:
+      config.routes ??
+      config.dingtalk.robots.map(
+        (r): RouteConfig => ({
+          robot: r.name,
+          level: 'Warning',
+          kinds: [],
+          namespaces: [],
+          reasons: [],
+          excludeReasons: [],
+          at: { mobiles: [], userIds: [], all: false },
+        }),
+      ),
+  }))
+
+/** The validated, defaulted config every module receives. Durations are milliseconds. */
+export type Config = z.infer<typeof ConfigSchema>

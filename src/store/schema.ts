@@ -1,0 +1,123 @@
+/**
+ * The embedded store's schema, shaped for every issue at once: the event archive, the alert
+ * ledger, grouping windows, the DingTalk outbox and delivery log (push path); mutes and the
+ * command audit (ChatOps); the SLS archive queue (shipping). Migrations only ever append.
+ */
+
+/** Each entry moves the schema from version i to i + 1 (`PRAGMA user_version`). */
+export const MIGRATIONS: readonly string[] = [
+  `
+  CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) STRICT;
+
+  -- One row per Event uid, updated on each change. Queried by chat's "events" command.
+  CREATE TABLE events (
+    uid TEXT PRIMARY KEY,
+    kind TEXT NOT NULL,
+    namespace TEXT NOT NULL,
+    name TEXT NOT NULL,
+    reason TEXT NOT NULL,
+    message TEXT NOT NULL,
+    type TEXT NOT NULL,
+    count INTEGER NOT NULL,
+    first_seen INTEGER NOT NULL,
+    last_seen INTEGER NOT NULL,
+    component TEXT NOT NULL,
+    host TEXT NOT NULL,
+    event_namespace TEXT NOT NULL,
+    event_name TEXT NOT NULL,
+    resource_version TEXT NOT NULL
+  ) STRICT;
+  CREATE INDEX events_by_time ON events (type, last_seen);
+  CREATE INDEX events_by_namespace ON events (namespace, type, last_seen);
+  CREATE INDEX events_by_kind ON events (kind, type, last_seen);
+  CREATE INDEX events_by_reason ON events (reason, type, last_seen);
+  CREATE INDEX events_by_name ON events (name, last_seen);
+  CREATE INDEX events_by_last_seen ON events (last_seen);
+
+  -- The alert ledger: which event reached which robot at which count, or which mute held it.
+  CREATE TABLE alerts (
+    id INTEGER PRIMARY KEY,
+    uid TEXT NOT NULL,
+    robot TEXT NOT NULL,
+    count INTEGER NOT NULL,
+    occurrences INTEGER NOT NULL,
+    at INTEGER NOT NULL,
+    muted_by TEXT
+  ) STRICT;
+  CREATE INDEX alerts_by_uid ON alerts (uid, robot);
+  CREATE INDEX alerts_by_at ON alerts (at);
+
+  -- Grouping windows: repeats of one object+reason per robot inside alerting.groupWindow.
+  CREATE TABLE groups (
+    robot TEXT NOT NULL,
+    key TEXT NOT NULL,
+    window_end INTEGER NOT NULL,
+    pending INTEGER NOT NULL,
+    sample TEXT NOT NULL,
+    PRIMARY KEY (robot, key)
+  ) STRICT;
+  CREATE INDEX groups_by_window_end ON groups (window_end);
+
+  -- Messages waiting for DingTalk. A row leaves only when DingTalk answered for it.
+  CREATE TABLE outbox (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    robot TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    not_before INTEGER NOT NULL,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    occurrences INTEGER NOT NULL,
+    payload TEXT NOT NULL,
+    last_error TEXT
+  ) STRICT;
+  CREATE INDEX outbox_by_robot ON outbox (robot, id);
+
+  -- What was sent (or refused) per robot: the rolling rate budget and the status figures.
+  CREATE TABLE deliveries (
+    id INTEGER PRIMARY KEY,
+    robot TEXT NOT NULL,
+    at INTEGER NOT NULL,
+    kind TEXT NOT NULL,
+    occurrences INTEGER NOT NULL,
+    errcode INTEGER NOT NULL,
+    errmsg TEXT NOT NULL
+  ) STRICT;
+  CREATE INDEX deliveries_by_robot ON deliveries (robot, at);
+
+  -- Mutes set from chat; they survive restarts.
+  CREATE TABLE mutes (
+    id TEXT PRIMARY KEY,
+    namespace TEXT,
+    kind TEXT,
+    name TEXT,
+    reason TEXT,
+    created_by TEXT NOT NULL,
+    created_by_name TEXT NOT NULL,
+    conversation_id TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    ends_at INTEGER NOT NULL,
+    ended_at INTEGER,
+    ended_by TEXT,
+    held_back INTEGER NOT NULL DEFAULT 0
+  ) STRICT;
+  CREATE INDEX mutes_active ON mutes (ended_at, ends_at);
+
+  -- Every write command from chat: who, when, what, and how it ended.
+  CREATE TABLE audit (
+    id INTEGER PRIMARY KEY,
+    at INTEGER NOT NULL,
+    sender_id TEXT NOT NULL,
+    sender_name TEXT NOT NULL,
+    conversation_id TEXT NOT NULL,
+    command TEXT NOT NULL,
+    outcome TEXT NOT NULL
+  ) STRICT;
+
+  -- Events waiting for the SLS archive sink (Alibaba Cloud Log Service).
+  CREATE TABLE sls_queue (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    at INTEGER NOT NULL,
+    log TEXT NOT NULL
+  ) STRICT;
+  `,
+]
