@@ -17,7 +17,10 @@ const names = z.array(z.string().min(1, 'must not be empty')).default([])
 export const duration = z.union([z.string(), z.number()]).transform((value, ctx) => {
   const ms = typeof value === 'number' ? value * 1000 : parseDuration(value)
   if (ms === undefined || !Number.isFinite(ms) || ms < 0) {
-    ctx.addIssue({ code: 'custom', message: `"${value}" is not a duration (write 30s, 5m, 1h, 7d)` })
+    ctx.addIssue({
+      code: 'custom',
+      message: `"${value}" is not a duration (write 30s, 5m, 1h, 7d)`,
+    })
     return z.NEVER
   }
   return ms
@@ -32,7 +35,9 @@ const webhookUrl = z.string().refine(
       return false
     }
   },
-  { message: 'must be an http(s) URL such as https://oapi.dingtalk.com/robot/send?access_token=...' },
+  {
+    message: 'must be an http(s) URL such as https://oapi.dingtalk.com/robot/send?access_token=...',
+  },
 )
 
 export const Level = z.enum(['Normal', 'Warning'])
@@ -80,7 +85,9 @@ const outgoing = z
       .strictObject({ clientId: optionalText, clientSecret: optionalText })
       .optional()
       .transform((s) =>
-        s?.clientId && s.clientSecret ? { clientId: s.clientId, clientSecret: s.clientSecret } : undefined,
+        s?.clientId && s.clientSecret
+          ? { clientId: s.clientId, clientSecret: s.clientSecret }
+          : undefined,
       ),
     admins: names,
     conversations: names,

@@ -64,7 +64,9 @@ export function openStore(dir: string): Store {
     sizeBytes() {
       if (path === ':memory:') {
         const row = db
-          .prepare('SELECT page_count * page_size AS bytes FROM pragma_page_count(), pragma_page_size()')
+          .prepare(
+            'SELECT page_count * page_size AS bytes FROM pragma_page_count(), pragma_page_size()',
+          )
           .get() as { bytes: number }
         return row.bytes
       }

@@ -1,0 +1,28 @@
+/**
+ * buildApp(deps): the Fastify instance with every route registered. It never listens; main.ts
+ * does, and tests use `app.inject()`.
+ */
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify'
+
+/** What the HTTP side needs to know about the rest of the service. */
+export interface AppDeps {
+  logger: FastifyBaseLogger
+  /** True once the first event list was taken in and the store is open, and the watch is not down for long. */
+  isReady(): { ready: boolean; reason?: string }
+  /** Registers further routes (ChatOps callback, metrics) on the instance. */
+  plugins?: ReadonlyArray<(app: FastifyInstance) => void | Promise<void>>
+}
+
+/** Builds the app: health and readiness, plus whatever `deps.plugins` register. */
+export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
+  const app = Fastify({ loggerInstance: deps.logger, bodyLimit: 64 * 1024 })
+  app.get('/healthz', async () => ({ status: 'ok' }))
+  app.get('/readyz', async (_req, reply) => {
+    const { ready, reason } = deps.isReady()
+    return reply
+      .code(ready ? 200 : 503)
+      .send(ready ? { status: 'ready' } : { status: 'not ready', reason })
+  })
+  for (const plugin of deps.plugins ?? []) await plugin(app)
+  return app
+}
