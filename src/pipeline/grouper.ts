@@ -1,0 +1,92 @@
+/**
+ * Grouping windows: repeats of one object+reason, per robot, inside `alerting.groupWindow`
+ * become one alert plus at most one "still happening, ×N" follow-up per window. Windows live in
+ * the store, so a follow-up that was due when the process stopped is still sent after a restart.
+ */
+import type { AlertEvent, Mentions, OutboxMessage } from '../notify/outbox-message.ts'
+import type { Store } from '../store/open-store.ts'
+
+/** The latest occurrence of a group: what its follow-up shows. */
+interface Sample {
+  event: AlertEvent
+  at: Mentions
+}
+
+/** Where the grouper's messages go (the outbox, inside the caller's transaction). */
+export type Enqueue = (robot: string, message: OutboxMessage) => void
+
+export interface Grouper {
+  /** Takes `occurrences` new occurrences of `event` for `robot`; enqueues what must be sent now. */
+  offer(robot: string, event: AlertEvent, occurrences: number, at: Mentions, now: number): void
+  /** Closes windows that ended by `now`: a follow-up for each that had repeats. */
+  flushDue(now: number): void
+  /** When the next window ends, or undefined when none is open. */
+  nextDue(): number | undefined
+}
+
+/** The grouping key: one object and one reason. */
+export const toGroupKey = (e: Pick<AlertEvent, 'kind' | 'namespace' | 'name' | 'reason'>): string =>
+  `${e.kind}/${e.namespace}/${e.name}/${e.reason}`
+
+/** Creates a grouper over the store's `groups` table. */
+export function createGrouper(store: Store, windowMs: number, enqueue: Enqueue): Grouper {
+  const { db } = store
+  const get = db.prepare('SELECT window_end, pending FROM groups WHERE robot = ? AND key = ?')
+  const open = db.prepare(`
+    INSERT INTO groups (robot, key, window_end, pending, sample) VALUES (?, ?, ?, 0, ?)
+    ON CONFLICT (robot, key) DO UPDATE SET window_end = excluded.window_end, pending = 0,
+      sample = excluded.sample`)
+  const fold = db.prepare(
+    'UPDATE groups SET pending = pending + ?, sample = ? WHERE robot = ? AND key = ?',
+  )
+  const due = db.prepare(
+    'SELECT robot, key, window_end, pending, sample FROM groups WHERE window_end <= ?',
+  )
+  const remove = db.prepare('DELETE FROM groups WHERE robot = ? AND key = ?')
+  const next = db.prepare('SELECT min(window_end) AS t FROM groups')
+
+  const repeat = (robot: string, sample: Sample, occurrences: number, since: number) =>
+    enqueue(robot, { kind: 'repeat', event: sample.event, occurrences, since, at: sample.at })
+
+  return {
+    offer(robot, event, occurrences, at, now) {
+      const key = toGroupKey(event)
+      const sample = JSON.stringify({ event, at } satisfies Sample)
+      const row = get.get(robot, key) as { window_end: number; pending: number } | undefined
+      if (row && row.window_end > now) {
+        fold.run(occurrences, sample, robot, key)
+        return
+      }
+      // A window that ended with repeats not yet reported: report them together with this one
+      // rather than sending a follow-up and a fresh alert back to back.
+      if (row && row.pending > 0) {
+        repeat(robot, { event, at }, row.pending + occurrences, row.window_end - windowMs)
+      } else {
+        enqueue(robot, { kind: 'alert', event, occurrences, at })
+      }
+      open.run(robot, key, now + windowMs, sample)
+    },
+    flushDue(now) {
+      const rows = due.all(now) as {
+        robot: string
+        key: string
+        window_end: number
+        pending: number
+        sample: string
+      }[]
+      for (const row of rows) {
+        if (row.pending > 0) {
+          const sample = JSON.parse(row.sample) as Sample
+          repeat(row.robot, sample, row.pending, row.window_end - windowMs)
+          open.run(row.robot, row.key, now + windowMs, row.sample)
+        } else {
+          remove.run(row.robot, row.key)
+        }
+      }
+    },
+    nextDue() {
+      const { t } = next.get() as { t: number | null }
+      return t ?? undefined
+    },
+  }
+}

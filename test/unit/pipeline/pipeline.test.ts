@@ -1,0 +1,217 @@
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import t, { type Test } from 'tap'
+import type { RouteConfig } from '../../../src/config/schema.ts'
+import type { ClusterEvent } from '../../../src/kube/cluster-event.ts'
+import type { OutboxMessage } from '../../../src/notify/outbox-message.ts'
+import { createPipeline, type PipelineDeps } from '../../../src/pipeline/pipeline.ts'
+import { createAlertLedger } from '../../../src/store/alert-ledger.ts'
+import { openStore, type Store } from '../../../src/store/open-store.ts'
+import { aClusterEvent } from '../../helpers/cluster-events.ts'
+
+const route = (robot: string, over: Partial<RouteConfig> = {}): RouteConfig => ({
+  robot,
+  level: 'Warning',
+  kinds: [],
+  namespaces: [],
+  reasons: [],
+  excludeReasons: [],
+  at: { mobiles: [], userIds: [], all: false },
+  ...over,
+})
+
+interface Sent {
+  robot: string
+  message: OutboxMessage
+}
+
+function setup(t: Test, over: Partial<PipelineDeps> & { store?: Store } = {}) {
+  const store = over.store ?? openStore(':memory:')
+  if (!over.store) t.teardown(() => store.close())
+  const clock = { t: Date.UTC(2026, 10, 24, 3, 0, 0) }
+  const sent: Sent[] = []
+  let kicks = 0
+  const pipeline = createPipeline({
+    store,
+    routes: [route('ops')],
+    groupWindowMs: 60_000,
+    enqueue: (robot, message) => sent.push({ robot, message }),
+    onQueued: () => kicks++,
+    now: () => clock.t,
+    ...over,
+  })
+  return { store, clock, sent, pipeline, kicks: () => kicks }
+}
+
+const occurrences = (sent: Sent[]) =>
+  sent.reduce((n, s) => n + ('occurrences' in s.message ? s.message.occurrences : 0), 0)
+
+t.test('the first list ever is archived, not alerted; later events alert', async (t) => {
+  const { pipeline, sent, store } = setup(t)
+  t.ok(pipeline.isBootstrapping())
+  pipeline.ingestList([aClusterEvent(), aClusterEvent()])
+  pipeline.finishBootstrap()
+  t.equal(sent.length, 0)
+  t.equal((store.db.prepare('SELECT count(*) AS n FROM events').get() as { n: number }).n, 2)
+  pipeline.ingest(aClusterEvent())
+  pipeline.flush()
+  t.equal(sent.length, 1)
+  t.equal(sent[0]?.message.kind, 'alert')
+})
+
+t.test(
+  'a known event seen again unchanged is not alerted; a grown one alerts its growth',
+  async (t) => {
+    const { pipeline, sent } = setup(t)
+    const e = aClusterEvent({ count: 3 })
+    pipeline.ingestList([e])
+    pipeline.finishBootstrap()
+    pipeline.ingestList([e])
+    t.equal(sent.length, 0, 'relist of a known event')
+    pipeline.ingestList([{ ...e, count: 5, lastSeen: e.lastSeen + 1000 }])
+    t.equal(sent.length, 1)
+    t.equal(occurrences(sent), 2, 'two new occurrences, not five')
+  },
+)
+
+t.test('repeats inside the window fold into one follow-up', async (t) => {
+  const { pipeline, sent, clock, kicks } = setup(t)
+  pipeline.finishBootstrap()
+  const e = aClusterEvent()
+  pipeline.ingest(e)
+  pipeline.flush()
+  for (let c = 2; c <= 30; c++) {
+    clock.t += 1000
+    pipeline.ingest({ ...e, count: c, lastSeen: clock.t })
+    pipeline.flush()
+  }
+  t.equal(sent.length, 1, 'one alert for 30 occurrences so far')
+  pipeline.tick()
+  t.equal(sent.length, 1, 'window still open')
+  clock.t += 31_000
+  pipeline.tick()
+  t.equal(sent.length, 2)
+  t.equal(sent[1]?.message.kind, 'repeat')
+  t.equal(occurrences(sent), 30, 'every occurrence accounted')
+  clock.t += 61_000
+  pipeline.tick()
+  t.equal(sent.length, 2, 'a quiet window ends without a message')
+  t.equal(pipeline.nextDue(), undefined)
+  t.ok(kicks() >= 2)
+})
+
+t.test('different objects or reasons are different groups', async (t) => {
+  const { pipeline, sent } = setup(t)
+  pipeline.finishBootstrap()
+  pipeline.ingest(aClusterEvent({ name: 'a', reason: 'BackOff' }))
+  pipeline.ingest(aClusterEvent({ name: 'a', reason: 'Unhealthy' }))
+  pipeline.ingest(aClusterEvent({ name: 'b', reason: 'BackOff' }))
+  pipeline.flush()
+  t.equal(sent.length, 3)
+})
+
+t.test('routes: per robot, filters apply and mentions merge', async (t) => {
+  const { pipeline, sent } = setup(t, {
+    routes: [
+      route('ops', { at: { mobiles: ['138'], userIds: [], all: false } }),
+      route('ops', { kinds: ['Node'], at: { mobiles: ['139'], userIds: [], all: false } }),
+      route('nodes', { kinds: ['Node'] }),
+      route('all', { level: 'Normal' }),
+    ],
+  })
+  pipeline.finishBootstrap()
+  pipeline.ingest(aClusterEvent({ kind: 'Node', namespace: '', name: 'n1' }))
+  pipeline.ingest(aClusterEvent({ type: 'Normal', reason: 'Pulled' }))
+  pipeline.flush()
+  const byRobot = sent.map((s) => s.robot).sort()
+  t.same(byRobot, ['all', 'all', 'nodes', 'ops'])
+  const ops = sent.find((s) => s.robot === 'ops')?.message
+  t.same(ops?.kind === 'alert' && ops.at.mobiles, ['138', '139'])
+})
+
+t.test('a muted event is archived and counted, not queued', async (t) => {
+  const held: Record<string, number> = {}
+  const { pipeline, sent, store } = setup(t, {
+    mutes: {
+      match: (e) => (e.kind === 'Pod' ? { id: 'm1' } : undefined),
+      recordHeldBack: (id, n) => {
+        held[id] = (held[id] ?? 0) + n
+      },
+    },
+  })
+  pipeline.finishBootstrap()
+  const pod = aClusterEvent({ count: 4 })
+  pipeline.ingest(pod)
+  pipeline.ingest(aClusterEvent({ kind: 'Node', namespace: '', name: 'n1' }))
+  pipeline.flush()
+  t.equal(sent.length, 1)
+  t.equal(sent[0]?.message.kind === 'alert' && sent[0].message.event.kind, 'Node')
+  t.same(held, { m1: 4 })
+  t.equal(pipeline.stats().muted, 4)
+  t.same(createAlertLedger(store).forEvent(pod.uid)[0]?.mutedBy, 'm1')
+})
+
+t.test('archive sinks get every new or changed event once', async (t) => {
+  const copies: ClusterEvent[] = []
+  const { pipeline } = setup(t, { sinks: [{ enqueue: (es) => copies.push(...es) }] })
+  const e = aClusterEvent()
+  pipeline.ingestList([e, aClusterEvent({ type: 'Normal' })])
+  pipeline.finishBootstrap()
+  pipeline.ingestList([e])
+  t.equal(copies.length, 2)
+})
+
+t.test(
+  'a failed transaction takes nothing in, so the next list finds the event again',
+  async (t) => {
+    let fail = true
+    const { pipeline, sent } = setup(t, {
+      sinks: [
+        {
+          enqueue: () => {
+            if (fail) throw new Error('disk full')
+          },
+        },
+      ],
+    })
+    pipeline.finishBootstrap()
+    const e = aClusterEvent()
+    t.throws(() => pipeline.ingestList([e]), /disk full/)
+    fail = false
+    sent.length = 0
+    pipeline.ingestList([e])
+    t.equal(sent.length, 1, 'alerted once, after the failure')
+  },
+)
+
+t.test(
+  'a restart with the same store remembers the bootstrap, the archive and the windows',
+  async (t) => {
+    const dir = mkdtempSync(join(tmpdir(), 'kubeding-pipeline-'))
+    t.teardown(() => rmSync(dir, { recursive: true, force: true }))
+    const first = openStore(dir)
+    const a = setup(t, { store: first })
+    const e = aClusterEvent()
+    a.pipeline.ingestList([e])
+    a.pipeline.finishBootstrap()
+    a.pipeline.ingest({ ...e, count: 2, lastSeen: e.lastSeen + 1 })
+    a.pipeline.ingest({ ...e, count: 3, lastSeen: e.lastSeen + 2 })
+    a.pipeline.flush()
+    t.equal(a.sent.length, 1)
+    first.close()
+
+    const second = openStore(dir)
+    t.teardown(() => second.close())
+    const b = setup(t, { store: second })
+    b.clock.t = a.clock.t + 120_000
+    t.notOk(b.pipeline.isBootstrapping())
+    const downtime = aClusterEvent()
+    b.pipeline.ingestList([{ ...e, count: 3, lastSeen: e.lastSeen + 2 }, downtime])
+    t.equal(b.sent.length, 1, 'only the event that appeared while down')
+    b.pipeline.tick()
+    t.equal(b.sent.length, 2, 'the pending follow-up of the old window is still sent')
+    t.equal(b.sent[1]?.message.kind, 'repeat')
+    t.equal(occurrences([...a.sent, ...b.sent]), 3, 'count 1→3 while up, plus the downtime event')
+  },
+)
