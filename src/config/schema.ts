@@ -14,17 +14,19 @@ const optionalText = z.preprocess(
 const names = z.array(z.string().min(1, 'must not be empty')).default([])
 
 /** A duration written like `30s`, `5m`, `1h`, `7d`; parsed to milliseconds. */
-export const duration = z.union([z.string(), z.number()]).transform((value, ctx) => {
-  const ms = typeof value === 'number' ? value * 1000 : parseDuration(value)
-  if (ms === undefined || !Number.isFinite(ms) || ms < 0) {
-    ctx.addIssue({
-      code: 'custom',
-      message: `"${value}" is not a duration (write 30s, 5m, 1h, 7d)`,
-    })
-    return z.NEVER
-  }
-  return ms
-})
+export const duration = z
+  .union([z.string(), z.number()], { error: 'must be a duration such as 30s, 5m, 1h, 7d' })
+  .transform((value, ctx) => {
+    const ms = typeof value === 'number' ? value * 1000 : parseDuration(value)
+    if (ms === undefined || !Number.isFinite(ms) || ms < 0) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `"${value}" is not a duration (write 30s, 5m, 1h, 7d)`,
+      })
+      return z.NEVER
+    }
+    return ms
+  })
 
 const webhookUrl = z.string().refine(
   (text) => {
@@ -101,12 +103,53 @@ const sls = z.strictObject({
   topic: z.string().default(''),
   accessKeyId: z.string().min(1, 'is required (is ALIBABA_CLOUD_ACCESS_KEY_ID set?)'),
   accessKeySecret: z.string().min(1, 'is required (is ALIBABA_CLOUD_ACCESS_KEY_SECRET set?)'),
+  /** Extra fields written into every log (kube-eventer's sls `label=key,value`). */
+  labels: z.record(z.string().min(1), z.string()).optional(),
 })
 export type SlsConfig = z.infer<typeof sls>
 
+/** A cross-reference problem: the key it is about and what is wrong. */
+export type ReferenceIssue = { path: (string | number)[]; message: string }
+
+/**
+ * Robot names must be unique and every route must name a robot. Written over loose input so
+ * the loader can also run it when other keys are invalid (zod skips refinements then) and
+ * report every problem at once.
+ */
+export function findReferenceIssues(
+  robots: readonly { name?: unknown }[],
+  routes: readonly { robot?: unknown }[],
+): ReferenceIssue[] {
+  const issues: ReferenceIssue[] = []
+  const seen = new Set<unknown>()
+  robots.forEach((r, i) => {
+    if (typeof r.name !== 'string') return
+    if (seen.has(r.name)) {
+      issues.push({
+        path: ['dingtalk', 'robots', i, 'name'],
+        message: `"${r.name}" is used by another robot`,
+      })
+    }
+    seen.add(r.name)
+  })
+  routes.forEach((r, i) => {
+    if (typeof r.robot === 'string' && r.robot !== '' && !seen.has(r.robot)) {
+      issues.push({
+        path: ['routes', i, 'robot'],
+        message: `no robot named "${r.robot}" in dingtalk.robots`,
+      })
+    }
+  })
+  return issues
+}
+
 export const ConfigSchema = z
   .strictObject({
-    cluster: z.string().min(1).default('kubernetes'),
+    /** An unset `${KUBEDING_CLUSTER}` interpolates to '', which falls back to the default. */
+    cluster: z.preprocess(
+      (v) => (v === '' || v === null ? undefined : v),
+      z.string().min(1).default('kubernetes'),
+    ),
     kubernetes: z
       .strictObject({
         kubeconfig: optionalText,
@@ -143,26 +186,9 @@ export const ConfigSchema = z
       .prefault({}),
   })
   .superRefine((config, ctx) => {
-    const seen = new Set<string>()
-    config.dingtalk.robots.forEach((r, i) => {
-      if (seen.has(r.name)) {
-        ctx.addIssue({
-          code: 'custom',
-          path: ['dingtalk', 'robots', i, 'name'],
-          message: `"${r.name}" is used by another robot`,
-        })
-      }
-      seen.add(r.name)
-    })
-    config.routes?.forEach((r, i) => {
-      if (!seen.has(r.robot)) {
-        ctx.addIssue({
-          code: 'custom',
-          path: ['routes', i, 'robot'],
-          message: `no robot named "${r.robot}" in dingtalk.robots`,
-        })
-      }
-    })
+    for (const issue of findReferenceIssues(config.dingtalk.robots, config.routes ?? [])) {
+      ctx.addIssue({ code: 'custom', ...issue })
+    }
   })
   .transform((config) => ({
     ...config,
