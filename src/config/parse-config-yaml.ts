@@ -7,6 +7,7 @@
  * interpolation (`port: ${PORT:-8080}`) becomes that number or boolean, as YAML would have read
  * it written out; a quoted one (`port: "${PORT}"`) stays text. Inside a flow collection
  * (`[...]`, `{...}`) `{` is YAML syntax, so a reference there must be quoted: `["${KEYWORD}"]`.
+ * A key with no value (YAML null) is left out, as if it were not written.
  */
 import { isMap, isScalar, isSeq, type Node, parseDocument, Scalar } from 'yaml'
 import type { ConfigProblem } from './config-problem.ts'
@@ -68,7 +69,21 @@ export function parseConfigYaml(text: string, file: string, env: NodeJS.ProcessE
       ],
     }
   }
-  return { ok: true, value: value as Record<string, unknown> }
+  return { ok: true, value: withoutEmptyKeys(value) as Record<string, unknown> }
+}
+
+/**
+ * `key:` with nothing after it (YAML null) counts as not written, so a section whose lines are
+ * all commented out (`server:` then `#  port: 80`) takes its defaults instead of failing.
+ */
+function withoutEmptyKeys(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(withoutEmptyKeys)
+  if (value === null || typeof value !== 'object') return value
+  return Object.fromEntries(
+    Object.entries(value)
+      .filter(([, v]) => v !== null)
+      .map(([k, v]) => [k, withoutEmptyKeys(v)]),
+  )
 }
 
 function interpolateNode(

@@ -191,3 +191,11 @@ t.test('an unset ${KUBEDING_CLUSTER} falls back to the default cluster name', as
   t.match((await run([], cwd, {})).result, { kind: 'run', config: { cluster: 'kubernetes' } })
   t.match((await run([], cwd, { KUBEDING_CLUSTER: 'hz' })).result, { config: { cluster: 'hz' } })
 })
+
+t.test('sections whose keys are all commented out take their defaults', async (t) => {
+  const cwd = t.testdir({ 'kubeding.yaml': 'cluster:\nserver:\n  # port: 80\nroutes:\n' })
+  t.match((await run([], cwd)).result, {
+    kind: 'run',
+    config: { cluster: 'kubernetes', server: { port: 8080 }, routes: [] },
+  })
+})

@@ -97,3 +97,12 @@ t.test('an unquoted reference inside [...] gets a hint to quote it', async (t) =
     value: { keywords: ['alert'] },
   })
 })
+
+t.test('a key with no value counts as not written, at any depth', async (t) => {
+  const text =
+    'server:\n  # port: 80\ncluster:\nstate:\n  dir: d\n  retention: ~\nlist: [a, null]\n'
+  t.same(parseConfigYaml(text, 'k.yaml', env), {
+    ok: true,
+    value: { state: { dir: 'd' }, list: ['a', null] },
+  })
+})
