@@ -1,0 +1,221 @@
+/**
+ * The Dockerfile, checked without Docker: every COPY source exists (in the repo, or in an earlier
+ * stage that produced it) and is not excluded by .dockerignore; the command's script and every
+ * module it imports are in the image; its packages are production dependencies (`npm ci
+ * --omit=dev` installs nothing else); the image runs as a numeric non-root user.
+ */
+import { existsSync, readFileSync, statSync } from 'node:fs'
+import { builtinModules } from 'node:module'
+import { dirname, join, posix, relative } from 'node:path'
+import t from 'tap'
+
+const root = join(import.meta.dirname, '../../..')
+const read = (path: string) => readFileSync(join(root, path), 'utf8')
+
+type Instruction = { op: string; args: string }
+type Stage = { image: string; name: string; instructions: Instruction[] }
+type Copy = { from?: string; sources: string[]; dest: string }
+
+/** Instructions by stage, with line continuations joined and comments dropped. */
+function parseDockerfile(text: string): Stage[] {
+  const stages: Stage[] = []
+  const lines = text.replace(/\\\n/g, ' ').split('\n')
+  for (const line of lines.map((l) => l.trim())) {
+    if (line === '' || line.startsWith('#')) continue
+    const [, op = '', args = ''] = /^(\S+)\s+(.*)$/.exec(line) ?? []
+    if (op.toUpperCase() === 'FROM') {
+      const [image = '', , name = ''] = args.split(/\s+/)
+      stages.push({ image, name, instructions: [] })
+    } else {
+      stages.at(-1)?.instructions.push({ op: op.toUpperCase(), args })
+    }
+  }
+  return stages
+}
+
+function parseCopy(args: string): Copy {
+  const words = args.startsWith('[') ? (JSON.parse(args) as string[]) : args.split(/\s+/)
+  const from = words.find((w) => w.startsWith('--from='))?.slice('--from='.length)
+  const paths = words.filter((w) => !w.startsWith('--'))
+  return { ...(from ? { from } : {}), sources: paths.slice(0, -1), dest: paths.at(-1) ?? '' }
+}
+
+function workdirOf(stage: Stage): string {
+  return stage.instructions.findLast((i) => i.op === 'WORKDIR')?.args ?? '/'
+}
+
+/** Where each repo path a stage copies from the build context lands in the image. */
+function imagePaths(stage: Stage): (repoPath: string) => string | undefined {
+  const copies = stage.instructions
+    .filter((i) => i.op === 'COPY')
+    .map((i) => parseCopy(i.args))
+    .filter((c) => !c.from)
+  const workdir = workdirOf(stage)
+  return (repoPath) => {
+    for (const { sources, dest } of copies) {
+      const target = posix.resolve(workdir, dest)
+      for (const source of sources) {
+        if (repoPath === source) return dest.endsWith('/') ? posix.join(target, source) : target
+        if (repoPath.startsWith(`${source}/`))
+          return posix.join(target, repoPath.slice(source.length))
+      }
+    }
+    return undefined
+  }
+}
+
+const IMPORT = /(?:^|\n)[ \t]*(?:import|export)\s+(type\s+)?[^'"]*?from\s*['"]([^'"]+)['"]/g
+const SIDE_EFFECT_IMPORT = /(?:^|\n)[ \t]*import\s*['"]([^'"]+)['"]/g
+const DYNAMIC_IMPORT = /\bimport\(\s*['"]([^'"]+)['"]\s*\)/g
+
+/** The specifiers a module loads at run time (`import type` is erased, so it is left out). */
+function runtimeImports(code: string): string[] {
+  return [
+    ...[...code.matchAll(IMPORT)].filter((m) => !m[1]).map((m) => m[2] as string),
+    ...[...code.matchAll(SIDE_EFFECT_IMPORT)].map((m) => m[1] as string),
+    ...[...code.matchAll(DYNAMIC_IMPORT)].map((m) => m[1] as string),
+  ]
+}
+
+/** The package a bare specifier names: `yaml`, `@kubernetes/client-node`, `pino/file` → `pino`. */
+function packageName(specifier: string): string {
+  const parts = specifier.split('/')
+  return (specifier.startsWith('@') ? parts.slice(0, 2) : parts.slice(0, 1)).join('/')
+}
+
+/** Repo-relative paths of every module reachable from `entry`, and the packages they import. */
+function importGraph(entry: string): { files: string[]; packages: string[]; missing: string[] } {
+  const files = new Set<string>()
+  const packages = new Set<string>()
+  const missing: string[] = []
+  const queue = [entry]
+  for (let file = queue.pop(); file !== undefined; file = queue.pop()) {
+    if (files.has(file)) continue
+    files.add(file)
+    for (const specifier of runtimeImports(read(file))) {
+      if (specifier.startsWith('.')) {
+        const target = relative(root, join(root, dirname(file), specifier))
+        if (existsSync(join(root, target))) queue.push(target)
+        else missing.push(`${target} (imported by ${file})`)
+      } else if (!specifier.startsWith('node:') && !builtinModules.includes(specifier)) {
+        packages.add(packageName(specifier))
+      }
+    }
+  }
+  return { files: [...files], packages: [...packages], missing }
+}
+
+const stages = parseDockerfile(read('Dockerfile'))
+const runtime = stages.at(-1) as Stage
+const ignored = read('.dockerignore')
+  .split('\n')
+  .map((l) => l.trim())
+  .filter((l) => l && !l.startsWith('#'))
+
+t.test('multi-stage on Node 24 slim, production dependencies only', async (t) => {
+  t.ok(stages.length >= 2, 'more than one stage')
+  for (const stage of stages) t.equal(stage.image, 'node:24-slim', `${stage.name} is node:24-slim`)
+  const installs = stages
+    .flatMap((s) => s.instructions)
+    .filter((i) => /\bnpm (ci|install|i)\b/.test(i.args))
+  t.ok(installs.length > 0, 'dependencies are installed')
+  for (const install of installs) t.match(install.args, /npm ci .*--omit=dev/, install.args)
+  t.ok(ignored.includes('node_modules'), 'the host node_modules (with the dev-only node) stays out')
+  t.ok(ignored.includes('.git'), '.git stays out')
+})
+
+t.test('every COPY source exists and is in the build context', async (t) => {
+  stages.forEach((stage, index) => {
+    for (const copy of stage.instructions
+      .filter((i) => i.op === 'COPY')
+      .map((i) => parseCopy(i.args))) {
+      if (copy.from) {
+        const producer = stages.slice(0, index).find((s) => s.name === copy.from)
+        t.ok(producer, `stage ${copy.from} comes earlier`)
+        if (!producer) continue
+        const workdir = workdirOf(producer)
+        for (const source of copy.sources) {
+          t.ok(source.startsWith(`${workdir}/`), `${source} is in ${copy.from}'s WORKDIR`)
+          const name = source.slice(workdir.length + 1)
+          const made =
+            (name === 'node_modules' && producer.instructions.some((i) => /npm ci/.test(i.args))) ||
+            imagePaths(producer)(name) !== undefined
+          t.ok(made, `${copy.from} produces ${name}`)
+        }
+        continue
+      }
+      for (const source of copy.sources) {
+        t.ok(existsSync(join(root, source)), `${source} exists in the repo`)
+        const first = source.split('/')[0] ?? ''
+        t.notOk(
+          ignored.includes(first) || ignored.includes(source),
+          `.dockerignore keeps ${source}`,
+        )
+      }
+    }
+  })
+})
+
+t.test('the command, its modules and its packages are all in the image', async (t) => {
+  const cmd = runtime.instructions.findLast((i) => i.op === 'CMD')
+  const argv = JSON.parse(cmd?.args ?? 'null') as string[] | null
+  t.ok(Array.isArray(argv), 'CMD is in exec form, so node gets SIGTERM itself')
+  t.equal(argv?.[0], 'node', "the base image's own node")
+  const script = argv?.[1] ?? ''
+  t.ok(existsSync(join(root, script)) && statSync(join(root, script)).isFile(), `${script} exists`)
+  if (!existsSync(join(root, script))) return
+  const inImage = imagePaths(runtime)
+  t.equal(
+    inImage(script),
+    posix.resolve(workdirOf(runtime), script),
+    `${script} is copied where CMD runs it`,
+  )
+  t.equal(
+    inImage('package.json'),
+    posix.resolve(workdirOf(runtime), 'package.json'),
+    'package.json (type: module) beside it',
+  )
+
+  const graph = importGraph(script)
+  t.same(graph.missing, [], 'every relative import exists')
+  t.same(
+    graph.files.filter((f) => !inImage(f)),
+    [],
+    'every module it loads is copied',
+  )
+  const { dependencies = {} } = JSON.parse(read('package.json')) as { dependencies?: object }
+  t.same(
+    graph.packages.filter((p) => !(p in dependencies)),
+    [],
+    'every package it imports is a production dependency',
+  )
+})
+
+t.test('the image runs as a numeric non-root user', async (t) => {
+  const user = runtime.instructions.findLast((i) => i.op === 'USER')?.args ?? ''
+  t.match(user, /^[1-9][0-9]*(:[0-9]+)?$/, 'numeric, so runAsNonRoot can check it')
+  const userAt = runtime.instructions.findLastIndex((i) => i.op === 'USER')
+  const cmdAt = runtime.instructions.findLastIndex((i) => i.op === 'CMD')
+  t.ok(userAt >= 0 && userAt < cmdAt, 'USER is set before the command')
+})
+
+t.test('the parsers see what a broken Dockerfile would do wrong', async (t) => {
+  const broken = parseDockerfile(
+    'FROM node:24-slim AS a\nWORKDIR /w\nCOPY --from=b /w/x ./\nCOPY \\\n  missing ./\nFROM b\n',
+  )
+  t.equal(broken.length, 2)
+  t.same(
+    broken[0]?.instructions.map((i) => i.op),
+    ['WORKDIR', 'COPY', 'COPY'],
+  )
+  t.same(parseCopy('--from=b /w/x ./'), { from: 'b', sources: ['/w/x'], dest: './' })
+  t.same(parseCopy('missing ./'), { sources: ['missing'], dest: './' })
+  t.notOk(existsSync(join(root, 'missing')))
+  t.same(
+    runtimeImports(
+      "import type { A } from './a.ts'\nimport b from 'pino/file'\nimport './c.ts'\nawait import('d')",
+    ),
+    ['pino/file', './c.ts', 'd'],
+  )
+  t.equal(packageName('@kubernetes/client-node/dist/x'), '@kubernetes/client-node')
+})
