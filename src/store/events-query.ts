@@ -1,0 +1,112 @@
+/**
+ * The chat `events` command's query over the archive (`events` table, written by the pipeline):
+ * newest first, every filter optional, served from the indexes in `schema.ts`.
+ */
+import type { StatementSync } from 'node:sqlite'
+import type { Store } from './open-store.ts'
+
+/** What `events` may filter on. `since` is epoch ms; `name` may hold `*` wildcards. */
+export interface EventFilter {
+  namespace?: string
+  kind?: string
+  name?: string
+  reason?: string
+  /** Only this type; undefined for both. */
+  type?: 'Warning' | 'Normal'
+  since: number
+  limit: number
+}
+
+/** One archived event as the chat shows it. `message` is cut to `MESSAGE_CHARS`. */
+export interface EventSummary {
+  namespace: string
+  kind: string
+  name: string
+  reason: string
+  message: string
+  type: string
+  count: number
+  lastSeen: number
+}
+
+export interface EventsQuery {
+  /** The newest `limit` events matching `filter`, newest first. */
+  find(filter: EventFilter): EventSummary[]
+}
+
+/** Longest message read from the store; the chat shows less. */
+export const MESSAGE_CHARS = 400
+
+interface Row {
+  namespace: string
+  kind: string
+  name: string
+  reason: string
+  message: string
+  type: string
+  count: number
+  last_seen: number
+}
+
+/**
+ * Prepares the query on an open store. Kind and reason compare without case (`kind=pod`),
+ * namespace and name exactly; statements are prepared once per combination of filters.
+ */
+export function createEventsQuery(store: Store): EventsQuery {
+  const statements = new Map<string, StatementSync>()
+  const prepare = (sql: string) => {
+    let stmt = statements.get(sql)
+    if (!stmt) {
+      stmt = store.db.prepare(sql)
+      statements.set(sql, stmt)
+    }
+    return stmt
+  }
+  return {
+    find(filter) {
+      const where = ['last_seen >= ?']
+      const params: Array<string | number> = [filter.since]
+      if (filter.type !== undefined) {
+        where.push('type = ?')
+        params.push(filter.type)
+      }
+      if (filter.namespace !== undefined) {
+        where.push('namespace = ?')
+        params.push(filter.namespace)
+      }
+      if (filter.kind !== undefined) {
+        where.push('kind = ? COLLATE NOCASE')
+        params.push(filter.kind)
+      }
+      if (filter.reason !== undefined) {
+        where.push('reason = ? COLLATE NOCASE')
+        params.push(filter.reason)
+      }
+      if (filter.name !== undefined) {
+        const wildcard = filter.name.includes('*')
+        where.push(wildcard ? 'name GLOB ?' : 'name = ?')
+        params.push(wildcard ? toGlob(filter.name) : filter.name)
+      }
+      const sql = `SELECT namespace, kind, name, reason, substr(message, 1, ${MESSAGE_CHARS}) AS message,
+        type, count, last_seen FROM events WHERE ${where.join(' AND ')}
+        ORDER BY last_seen DESC LIMIT ?`
+      params.push(filter.limit)
+      const rows = prepare(sql).all(...params) as unknown as Row[]
+      return rows.map((r) => ({
+        namespace: r.namespace,
+        kind: r.kind,
+        name: r.name,
+        reason: r.reason,
+        message: r.message,
+        type: r.type,
+        count: r.count,
+        lastSeen: r.last_seen,
+      }))
+    },
+  }
+}
+
+/** The chat's `*` wildcard as a SQLite GLOB: GLOB's own `?` and `[` are made literal. */
+function toGlob(pattern: string): string {
+  return pattern.replace(/[?[]/g, (c) => `[${c}]`)
+}
