@@ -1,0 +1,64 @@
+/** `mute` (静默): hold back alerts that match every given key, for a while. */
+import { z } from 'zod'
+import {
+  durationArg,
+  kindArg,
+  nameArg,
+  namespaceArg,
+  reasonArg,
+} from '../src/chatops/arg-values.ts'
+import type { MuteSelector } from '../src/chatops/context.ts'
+import { defineCommand } from '../src/chatops/define-command.ts'
+import { formatUntil } from '../src/chatops/format-age.ts'
+import { md } from '../src/chatops/markdown.ts'
+import { toSelectorText } from '../src/chatops/mute-text.ts'
+import { UserError } from '../src/chatops/user-error.ts'
+
+const MINUTE = 60_000
+/** The interface contract: default 1h, at most 7d. */
+export const DEFAULT_MUTE_MS = 60 * MINUTE
+export const MAX_MUTE_MS = 7 * 24 * 60 * MINUTE
+
+export const mute = defineCommand({
+  name: 'mute',
+  aliases: ['静默'],
+  summary: 'hold back alerts matching every given key (default 1h, at most 7d)',
+  usage: 'mute [ns=] [kind=] [name=] [reason=] [for=1h]',
+  example: 'mute ns=prod name=web-* reason=BackOff for=2h',
+  write: true,
+  args: z.strictObject({
+    ns: namespaceArg.optional(),
+    kind: kindArg.optional(),
+    name: nameArg.optional(),
+    reason: reasonArg.optional(),
+    for: durationArg(MINUTE, MAX_MUTE_MS).default(DEFAULT_MUTE_MS),
+  }),
+  run(args, ctx) {
+    const selector: MuteSelector = {}
+    if (args.ns !== undefined) selector.namespace = args.ns
+    if (args.kind !== undefined) selector.kind = args.kind
+    if (args.name !== undefined) selector.name = args.name
+    if (args.reason !== undefined) selector.reason = args.reason
+    if (Object.keys(selector).length === 0) {
+      throw new UserError(
+        'missing_key',
+        'name at least one of ns=, kind=, name=, reason=: a mute of everything would hide every alert',
+      )
+    }
+    const record = ctx.mutes.add({
+      selector,
+      createdBy: ctx.sender.id,
+      createdByName: ctx.sender.name,
+      conversationId: ctx.conversationId,
+      createdAt: ctx.now,
+      endsAt: ctx.now + args.for,
+    })
+    return {
+      title: `Muted ${record.id}`,
+      lines: [
+        md`Mute **${record.id}** is on: alerts matching ${toSelectorText(selector)} are held back; it ends ${formatUntil(record.endsAt, ctx.now)}.`,
+        md`Held-back events are still archived (see events). End it early with: unmute ${record.id}`,
+      ],
+    }
+  },
+})

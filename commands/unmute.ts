@@ -1,0 +1,47 @@
+/** `unmute ID` / `unmute all` (取消静默): end mutes early. */
+import { z } from 'zod'
+import type { MuteRecord } from '../src/chatops/context.ts'
+import { defineCommand } from '../src/chatops/define-command.ts'
+import { md } from '../src/chatops/markdown.ts'
+import { toHeldBackText, toSelectorText } from '../src/chatops/mute-text.ts'
+import { UserError } from '../src/chatops/user-error.ts'
+
+const ALL = new Set(['all', '全部'])
+
+export const unmute = defineCommand({
+  name: 'unmute',
+  aliases: ['取消静默'],
+  summary: 'end a mute early (or all of them)',
+  usage: 'unmute ID | unmute all',
+  example: 'unmute m3',
+  write: true,
+  positional: ['id'],
+  args: z.strictObject({
+    id: z.string().transform((value, ctx) => {
+      const id = value.toLowerCase()
+      if (ALL.has(id) || /^m\d{1,9}$/.test(id)) return id
+      ctx.addIssue({ code: 'custom', message: 'write a mute id such as m3 (see mutes), or all' })
+      return z.NEVER
+    }),
+  }),
+  run(args, ctx) {
+    const by = ctx.sender.name || ctx.sender.id
+    const ended: MuteRecord[] = ALL.has(args.id)
+      ? ctx.mutes.endAll(by, ctx.now)
+      : [ctx.mutes.end(args.id, by, ctx.now) ?? notActive(args.id)]
+    for (const m of ended) ctx.onMuteEnded(m)
+    if (ended.length === 0)
+      return { title: 'No active mutes', lines: [md`There were no active mutes to end.`] }
+    return {
+      title: `Ended ${ended.map((m) => m.id).join(', ')}`,
+      lines: ended.map(
+        (m) =>
+          md`Mute **${m.id}** (${toSelectorText(m.selector)}) ended; it ${toHeldBackText(m.heldBack)}. Matching events alert again from now.`,
+      ),
+    }
+  },
+})
+
+function notActive(id: string): never {
+  throw new UserError('not_found', `${id} is not an active mute; type mutes to see the active ones`)
+}

@@ -1,0 +1,116 @@
+/**
+ * What a chat command can see: the context object it is handed, and the shapes of the parts
+ * other modules provide (node cache, status figures), kept narrow so commands depend on nothing
+ * else. Commands return a `Reply`; they never send anything.
+ */
+import type { AuditLog } from '../store/audit.ts'
+import type { EventsQuery } from '../store/events-query.ts'
+import type { MuteRecord, MuteStore } from '../store/mutes.ts'
+import type { Markdown } from './markdown.ts'
+import type { UserErrorCode } from './user-error.ts'
+
+export type { AuditEntry, AuditLog } from '../store/audit.ts'
+export type { EventFilter, EventSummary, EventsQuery } from '../store/events-query.ts'
+export type { MuteRecord, MuteSelector, MuteStore } from '../store/mutes.ts'
+
+/** A reply to one chat command; the transport renders it as a DingTalk markdown message. */
+export interface Reply {
+  /** Plain text, shown in the notification. */
+  title: string
+  /** One paragraph each. */
+  lines: Markdown[]
+  /** Set when the command was refused or failed, so tests and logs can tell why. */
+  code?: UserErrorCode | 'internal_error'
+}
+
+/** A node condition that signals trouble (NotReady, or node-problem-detector's KernelDeadlock, ...). */
+export interface NodeProblem {
+  type: string
+  status: string
+  reason: string
+  message: string
+  /** `lastTransitionTime`, epoch ms. */
+  since: number
+}
+
+/** One node from the watched Node cache. */
+export interface NodeInfo {
+  name: string
+  ready: 'True' | 'False' | 'Unknown'
+  problems: NodeProblem[]
+}
+
+/** The watched Node cache, as `nodes` reads it. */
+export interface NodeReader {
+  /** Nodes that are not Ready or have a problem condition. */
+  problemNodes(): NodeInfo[]
+  /** How many nodes the cache holds. */
+  size(): number
+}
+
+/** The state of the Kubernetes event watch. */
+export type WatchState = 'starting' | 'watching' | 'down'
+
+/** Every figure `status` shows, filled by the composition root when asked. Times are epoch ms. */
+export interface StatusSnapshot {
+  cluster: string
+  version: string
+  startedAt: number
+  watch: {
+    state: WatchState
+    /** Since when the watch has been in `state`. */
+    since: number
+    /** When the last complete list (resync) was taken in; undefined before the first. */
+    lastResync: number | undefined
+  }
+  /** Events taken in since the start. */
+  eventsTakenIn: number
+  alerts: {
+    sent: number
+    /** Waiting in the outbox now. */
+    queued: number
+    /** Held back by mutes since the start. */
+    muted: number
+    /** Messages DingTalk refused, by errcode. */
+    refused: ReadonlyArray<{ errcode: number; errmsg: string; count: number }>
+  }
+  /** Robots DingTalk is throttling now (130101/410100), and until when if known. */
+  throttledRobots: ReadonlyArray<{ robot: string; until: number | undefined }>
+  storeBytes: number
+}
+
+/** Who sent the command. */
+export interface Sender {
+  /** senderStaffId when DingTalk gives one, else senderId: what mutes and the audit record. */
+  id: string
+  /** Display name (senderNick). */
+  name: string
+}
+
+/** A command's name, aliases and usage, for `help` and error replies. */
+export interface CommandInfo {
+  name: string
+  aliases: readonly string[]
+  summary: string
+  usage: string
+  example: string
+  /** Write commands change state: gated by `admins` and recorded in the audit. */
+  write: boolean
+}
+
+/** Everything a command may use. One instance per command run. */
+export interface CommandContext {
+  /** The instant the command is run at (read once from the injected clock). */
+  now: number
+  sender: Sender
+  conversationId: string
+  events: EventsQuery
+  mutes: MuteStore
+  audit: AuditLog
+  nodes: NodeReader
+  status(): StatusSnapshot
+  /** Every registered command, for `help`. */
+  commands: readonly CommandInfo[]
+  /** Told about each mute a command ended, so the group can be told what it held back. */
+  onMuteEnded(mute: MuteRecord): void
+}

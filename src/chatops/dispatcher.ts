@@ -1,0 +1,172 @@
+/**
+ * From a validated @-mention to a reply: replay memory, the group allow-list, the per-sender
+ * rate limit, parsing, the admin gate for write commands, the audit, and the two kinds of error
+ * (style habit 6). It never sends: the caller picks the transport.
+ */
+import { randomBytes } from 'node:crypto'
+import type { CommandRegistry } from './command-registry.ts'
+import type { CommandContext, CommandInfo, Reply } from './context.ts'
+import type { Command } from './define-command.ts'
+import type { InboundMessage } from './inbound-message.ts'
+import type { Logger } from './logger.ts'
+import { md } from './markdown.ts'
+import { parseCommandLine } from './parse-command-line.ts'
+import { createReplyMemory } from './reply-memory.ts'
+import { createSenderRateLimit } from './sender-rate-limit.ts'
+import { isUserError, UserError } from './user-error.ts'
+
+/** The stateful parts commands read and write; shared with the pipeline where it matters. */
+export type ChatServices = Pick<
+  CommandContext,
+  'events' | 'mutes' | 'audit' | 'nodes' | 'status' | 'onMuteEnded'
+>
+
+export interface DispatcherDeps {
+  registry: CommandRegistry
+  services: ChatServices
+  /** senderStaffId or senderId allowed to run write commands; empty = everyone. */
+  admins: readonly string[]
+  /** conversationIds answered; empty = any. */
+  conversations: readonly string[]
+  now: () => number
+  logger: Logger
+  /** Commands one sender may run in a rolling minute (default 10). */
+  perSenderPerMinute?: number
+}
+
+/** A reply, and whether it came from memory (the msgId was seen before: nothing ran). */
+export interface Dispatched {
+  reply: Reply
+  replayed: boolean
+}
+
+export interface Dispatcher {
+  dispatch(message: InboundMessage): Promise<Dispatched>
+  close(): void
+}
+
+/** Creates the dispatcher. */
+export function createDispatcher(deps: DispatcherDeps): Dispatcher {
+  const memory = createReplyMemory()
+  const limit = createSenderRateLimit(deps.perSenderPerMinute ?? 10)
+  const { registry, logger } = deps
+
+  const run = async (message: InboundMessage): Promise<Reply> => {
+    const now = deps.now()
+    const sender = { id: message.senderStaffId ?? message.senderId, name: message.senderNick }
+    let command: Command | undefined
+    const audit = (outcome: string) =>
+      deps.services.audit.record({
+        at: now,
+        senderId: sender.id,
+        senderName: sender.name,
+        conversationId: message.conversationId,
+        command: message.text?.content.trim() ?? '',
+        outcome,
+      })
+    try {
+      checkConversation(deps.conversations, message.conversationId)
+      const waitMs = limit.take(sender.id, now)
+      if (waitMs > 0) {
+        throw new UserError(
+          'rate_limited',
+          `you have sent ${deps.perSenderPerMinute ?? 10} commands in the last minute; please wait ${Math.ceil(waitMs / 1_000)}s and try again`,
+        )
+      }
+      if (message.msgtype !== 'text' || message.text === undefined) {
+        throw new UserError(
+          'not_text',
+          'I can only read text messages. Type help to see what I understand.',
+        )
+      }
+      const line = parseCommandLine(message.text.content)
+      command = registry.find(line.name === '' ? 'help' : line.name)
+      if (!command) {
+        throw new UserError(
+          'unknown_command',
+          `I do not know "${line.name}". Type help to see what I understand.`,
+        )
+      }
+      if (command.write) checkAdmin(deps.admins, message, command.name)
+      const reply = await command.run(line, {
+        ...deps.services,
+        now,
+        sender,
+        conversationId: message.conversationId,
+        commands: registry.list,
+      })
+      if (command.write) audit(`ok: ${reply.title}`)
+      return reply
+    } catch (err) {
+      if (isUserError(err)) {
+        if (command?.write) audit(`refused: ${err.code}`)
+        return toErrorReply(err, command)
+      }
+      const ref = randomBytes(4).toString('hex')
+      logger.error(
+        {
+          err,
+          ref,
+          command: command?.name,
+          conversationId: message.conversationId,
+          sender: sender.id,
+        },
+        'chat command failed',
+      )
+      if (command?.write) audit(`failed: ${ref}`)
+      return {
+        title: 'Sorry, something went wrong',
+        lines: [
+          md`Sorry, something went wrong on my side. Reference: ${ref} (the operator can find it in the log).`,
+        ],
+        code: 'internal_error',
+      }
+    }
+  }
+
+  return {
+    async dispatch(message) {
+      const seen = memory.recall(message.msgId)
+      if (seen) {
+        logger.debug({ msgId: message.msgId }, 'message delivered again: answering from memory')
+        return { reply: await seen, replayed: true }
+      }
+      // Remembered before the first await, so a duplicate arriving mid-run waits for this reply.
+      const reply = run(message)
+      memory.remember(message.msgId, reply)
+      return { reply: await reply, replayed: false }
+    },
+    close() {
+      memory.close()
+      limit.close()
+    },
+  }
+}
+
+function checkConversation(allowed: readonly string[], conversationId: string): void {
+  if (allowed.length > 0 && !allowed.includes(conversationId)) {
+    throw new UserError(
+      'conversation_not_allowed',
+      `sorry, I only answer in the groups listed in dingtalk.outgoing.conversations, and this one (${conversationId}) is not among them. Ask whoever runs kubeding to add it.`,
+    )
+  }
+}
+
+function checkAdmin(admins: readonly string[], message: InboundMessage, command: string): void {
+  const ids = [message.senderStaffId, message.senderId]
+  if (admins.length > 0 && !ids.some((id) => id !== undefined && admins.includes(id))) {
+    throw new UserError(
+      'not_admin',
+      `sorry, only the admins listed in dingtalk.outgoing.admins may run ${command}; commands that only read are open to everyone.`,
+    )
+  }
+}
+
+function toErrorReply(err: UserError, command: CommandInfo | undefined): Reply {
+  const lines = [md`${capitalise(err.message)}`]
+  if (command) lines.push(md`Usage: ${command.usage}`)
+  lines.push(md`(${err.code})`)
+  return { title: command ? `${command.name}: ${err.code}` : err.code, lines, code: err.code }
+}
+
+const capitalise = (text: string) => text.charAt(0).toUpperCase() + text.slice(1)

@@ -1,0 +1,73 @@
+/**
+ * Applies a command's argument schema to a parsed command line: aliases to canonical keys,
+ * unknown and repeated keys refused, bare words placed, values validated. Every refusal is a
+ * `UserError` naming the key, and nothing has run yet when it is thrown.
+ */
+import type { z } from 'zod'
+import { clip } from './markdown.ts'
+import type { CommandLine } from './parse-command-line.ts'
+import { UserError } from './user-error.ts'
+
+/** Other names for argument keys (keys are compared lower-cased). */
+export const KEY_ALIASES: Readonly<Record<string, string>> = {
+  namespace: 'ns',
+  命名空间: 'ns',
+  类型: 'kind',
+  名称: 'name',
+  名字: 'name',
+  原因: 'reason',
+  type: 'level',
+  级别: 'level',
+  时间: 'since',
+  数量: 'limit',
+  条数: 'limit',
+  duration: 'for',
+  时长: 'for',
+}
+
+/** Validates `line` against `schema`; returns the schema's output. */
+export function readArgs<S extends z.ZodObject>(
+  schema: S,
+  positional: readonly string[],
+  line: CommandLine,
+): z.output<S> {
+  const keys = Object.keys(schema.shape)
+  const input: Record<string, string> = {}
+  const put = (key: string, value: string) => {
+    if (key in input) throw new UserError('duplicate_key', `${key} is given twice`)
+    input[key] = value
+  }
+  for (const { key, value } of line.args) {
+    const canonical = KEY_ALIASES[key] ?? key
+    if (!keys.includes(canonical)) {
+      throw new UserError(
+        'unknown_key',
+        keys.length === 0
+          ? `this command takes no arguments (got "${clip(key, 30)}=")`
+          : `unknown key "${clip(key, 30)}": this command takes ${keys.map((k) => `${k}=`).join(' ')}`,
+      )
+    }
+    if (value.trim() === '') {
+      throw new UserError('bad_value', `${canonical}: give it a value, like ${canonical}=...`)
+    }
+    put(canonical, value)
+  }
+  line.words.forEach((word, i) => {
+    const key = positional[i]
+    if (key === undefined) {
+      throw new UserError(
+        'unexpected_argument',
+        `did not expect "${clip(word, 40)}": write arguments as key=value`,
+      )
+    }
+    put(key, word)
+  })
+  const parsed = schema.safeParse(input)
+  if (parsed.success) return parsed.data
+  const issue = parsed.error.issues[0]
+  const key = String(issue?.path[0] ?? 'arguments')
+  throw new UserError(
+    issue?.code === 'invalid_type' ? 'missing_key' : 'bad_value',
+    `${key}: ${issue?.code === 'invalid_type' ? 'is required' : (issue?.message ?? 'is not valid')}`,
+  )
+}

@@ -1,0 +1,37 @@
+/**
+ * The one kind of error a chat user is shown as it is (style habit 6): bad arguments, not
+ * allowed, too many commands. Anything else is a bug or an outage: it is logged, and the chat
+ * sees an apology with a reference id.
+ */
+
+/** Stable codes: tests and operators match on these, never on the prose. */
+export const USER_ERROR_CODES = [
+  'bad_syntax',
+  'unknown_command',
+  'unknown_key',
+  'duplicate_key',
+  'bad_value',
+  'missing_key',
+  'unexpected_argument',
+  'not_found',
+  'not_text',
+  'not_admin',
+  'conversation_not_allowed',
+  'rate_limited',
+] as const
+
+export type UserErrorCode = (typeof USER_ERROR_CODES)[number]
+
+/** An error whose message is written for the person in the chat and safe to show there. */
+export class UserError extends Error {
+  readonly code: UserErrorCode
+
+  constructor(code: UserErrorCode, message: string) {
+    super(message)
+    this.name = 'UserError'
+    this.code = code
+  }
+}
+
+/** True for errors the chat may see verbatim. */
+export const isUserError = (err: unknown): err is UserError => err instanceof UserError

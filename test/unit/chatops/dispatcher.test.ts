@@ -1,0 +1,146 @@
+import t from 'tap'
+import { parseInboundMessage } from '../../../src/chatops/inbound-message.ts'
+import { toDingTalkMessage } from '../../../src/chatops/to-dingtalk-message.ts'
+import { aTextMessage } from '../../helpers/dingtalk-callback.ts'
+import { createChatHarness, START } from './chat-harness.ts'
+
+const text = (reply: Parameters<typeof toDingTalkMessage>[0]) =>
+  toDingTalkMessage(reply).markdown.text
+const bob = { senderId: '$:LWCP_v1:$bob', senderStaffId: 'staff-bob', senderNick: 'Bob' }
+
+t.test('an unknown command says so and points at help', async (t) => {
+  const h = createChatHarness(t)
+  const reply = await h.ask('deploy everything')
+  t.equal(reply.code, 'unknown_command')
+  t.match(text(reply), /I do not know "deploy"\. Type help/)
+  t.match(text(reply), /\(unknown\\_command\)/)
+})
+
+t.test('an empty mention answers with help', async (t) => {
+  const h = createChatHarness(t)
+  const reply = await h.ask('   ')
+  t.equal(reply.title, 'What I understand')
+})
+
+t.test('a message that is not text gets a polite refusal', async (t) => {
+  const h = createChatHarness(t)
+  const reply = await h.ask('', {
+    msgtype: 'picture',
+    text: undefined,
+    content: { downloadCode: 'x' },
+  })
+  t.equal(reply.code, 'not_text')
+  t.match(text(reply), /only read text messages/)
+})
+
+t.test('a msgId seen before is answered from memory and never run twice', async (t) => {
+  const h = createChatHarness(t)
+  const parsed = parseInboundMessage(aTextMessage('mute ns=prod', { msgId: 'dup-1' }))
+  if (!parsed.ok) throw new Error(parsed.reason)
+  const first = await h.chat.dispatch(parsed.message)
+  const again = await h.chat.dispatch(parsed.message)
+  t.equal(first.replayed, false)
+  t.equal(again.replayed, true)
+  t.same(again.reply, first.reply)
+  t.same(
+    h.mutes.active(START).map((m) => m.id),
+    ['m1'],
+  )
+  t.equal(h.audit.recent(10).length, 1, 'audited once')
+})
+
+t.test(
+  'a duplicate arriving while the first is still running waits for the same reply',
+  async (t) => {
+    const h = createChatHarness(t)
+    const parsed = parseInboundMessage(aTextMessage('mute ns=prod', { msgId: 'dup-2' }))
+    if (!parsed.ok) throw new Error(parsed.reason)
+    const [a, b] = await Promise.all([
+      h.chat.dispatch(parsed.message),
+      h.chat.dispatch(parsed.message),
+    ])
+    t.same([a.replayed, b.replayed], [false, true])
+    t.equal(h.mutes.active(START).length, 1)
+  },
+)
+
+t.test('each sender gets 10 commands a minute, then a polite refusal', async (t) => {
+  const h = createChatHarness(t)
+  for (let i = 0; i < 10; i++) t.equal((await h.ask('status')).code, undefined, `command ${i + 1}`)
+  const refused = await h.ask('status')
+  t.equal(refused.code, 'rate_limited')
+  t.match(text(refused), /sent 10 commands in the last minute; please wait 60s/)
+  t.equal((await h.ask('status', bob)).code, undefined, 'another sender is not affected')
+  h.clock.now += 30_000
+  t.equal((await h.ask('status')).code, 'rate_limited', 'refusals do not reset the window')
+  h.clock.now = START + 60_001
+  t.equal((await h.ask('status')).code, undefined, 'a minute after the first, room again')
+})
+
+t.test('admins gate write commands; reading stays open', async (t) => {
+  const h = createChatHarness(t, { admins: ['staff-alice', '$:LWCP_v1:$outsider'] })
+  const refused = await h.ask('mute ns=prod', bob)
+  t.equal(refused.code, 'not_admin')
+  t.match(text(refused), /only the admins listed in dingtalk\.outgoing\.admins may run mute/)
+  t.same(h.mutes.active(START), [], 'nothing changed')
+  t.match(h.audit.recent(1)[0], {
+    senderId: 'staff-bob',
+    command: 'mute ns=prod',
+    outcome: 'refused: not_admin',
+  })
+  t.equal((await h.ask('unmute all', bob)).code, 'not_admin')
+  t.equal((await h.ask('events', bob)).code, undefined, 'events is open')
+  t.equal((await h.ask('mutes', bob)).code, undefined, 'mutes is open')
+  t.equal((await h.ask('mute ns=prod')).code, undefined, 'admin by senderStaffId')
+  const outsider = { senderId: '$:LWCP_v1:$outsider', senderStaffId: '', senderNick: 'Guest' }
+  t.equal((await h.ask('mute ns=dev', outsider)).code, undefined, 'admin by senderId')
+  t.equal(h.mutes.active(START).length, 2)
+})
+
+t.test('conversations restrict which groups are answered at all', async (t) => {
+  const h = createChatHarness(t, { conversations: ['cidOpsGroup=='] })
+  t.equal((await h.ask('help')).code, undefined)
+  const refused = await h.ask('help', { conversationId: 'cidOther' })
+  t.equal(refused.code, 'conversation_not_allowed')
+  t.match(text(refused), /only answer in the groups listed in dingtalk\.outgoing\.conversations/)
+  t.equal(
+    (await h.ask('mute ns=prod', { conversationId: 'cidOther' })).code,
+    'conversation_not_allowed',
+  )
+  t.same(h.mutes.active(START), [])
+})
+
+t.test(
+  'a bad argument answers what was wrong plus the usage line, and changes nothing',
+  async (t) => {
+    const h = createChatHarness(t)
+    const reply = await h.ask('mute ns=prod for=99y')
+    t.equal(reply.code, 'bad_value')
+    t.match(text(reply), /For: "99y" is not a duration/)
+    t.match(text(reply), /Usage: mute ［ns=］ ［kind=］/)
+    t.same(h.mutes.active(START), [])
+    t.match(h.audit.recent(1)[0], { outcome: 'refused: bad_value' })
+  },
+)
+
+t.test(
+  'an unexpected failure is logged and the chat sees an apology with a reference',
+  async (t) => {
+    const h = createChatHarness(t)
+    h.store.close()
+    const reply = await h.ask('events')
+    t.equal(reply.code, 'internal_error')
+    t.match(text(reply), /Sorry, something went wrong on my side\. Reference: [0-9a-f]{8}/)
+    t.notMatch(text(reply), /database|sqlite/i, 'no internals in the chat')
+    const ref = /Reference: ([0-9a-f]{8})/.exec(text(reply))?.[1]
+    const logged = h.logs.find((l) => l.msg === 'chat command failed')
+    t.match(logged, {
+      level: 50,
+      ref,
+      command: 'events',
+      conversationId: 'cidOpsGroup==',
+      sender: 'staff-alice',
+    })
+    t.match(logged?.err, { message: /database is not open/ })
+  },
+)

@@ -1,0 +1,73 @@
+import t from 'tap'
+import { escapeMarkdown, toPlainLine } from '../../../src/chatops/escape-markdown.ts'
+import { clip, isMarkdown, joinMarkdown, md } from '../../../src/chatops/markdown.ts'
+
+t.test('links and images cannot form', async (t) => {
+  const out = escapeMarkdown(
+    '[click](dtmd://dingtalkclient/sendMessage?content=unmute%20all) ![x](http://evil/x.png)',
+  )
+  t.notMatch(out, /\[|\]/)
+  t.equal(
+    out,
+    '［click］(dtmd://dingtalkclient/sendMessage?content=unmute%20all) !［x］(http://evil/x.png)',
+  )
+})
+
+t.test('mentions, HTML and autolinks cannot form', async (t) => {
+  t.equal(escapeMarkdown('@all @13800000000'), '＠all ＠13800000000')
+  t.equal(
+    escapeMarkdown('<font color=red>x</font> <http://evil>'),
+    '‹font color=red›x‹/font› ‹http://evil›',
+  )
+})
+
+t.test('no fake lines: every line break becomes a space', async (t) => {
+  for (const br of ['\n', '\r\n', '\r', '\u2028', '\u2029', '\u0085', '\v', '\f']) {
+    const out = escapeMarkdown(`real${br}#### Mute m1 ended${br}> quote`)
+    t.notMatch(out, /[\r\n\u2028\u2029\u0085\v\f]/, `U+${br.codePointAt(0)?.toString(16)}`)
+    t.equal(out, 'real \\#\\#\\#\\# Mute m1 ended › quote')
+  }
+})
+
+t.test('emphasis, code and table marks are escaped; list markers at the start too', async (t) => {
+  t.equal(
+    escapeMarkdown('**bold** _it_ `code` ~~s~~ a|b \\'),
+    '\\*\\*bold\\*\\* \\_it\\_ \\`code\\` \\~\\~s\\~\\~ a\\|b \\\\',
+  )
+  t.equal(escapeMarkdown('- item'), '\\- item')
+  t.equal(escapeMarkdown('1. item'), '\\1. item')
+  t.equal(escapeMarkdown('a - b'), 'a - b', 'a dash inside text stays')
+})
+
+t.test('bidi overrides and zero-width characters are removed', async (t) => {
+  t.equal(escapeMarkdown('ab\u202ecd\u200bef\ufeff'), 'abcdef')
+})
+
+t.test('ordinary event text is left readable', async (t) => {
+  const text = 'Back-off restarting failed container nginx in pod web-1_default(0f1c) 镜像拉取失败'
+  t.equal(
+    escapeMarkdown(text),
+    'Back-off restarting failed container nginx in pod web-1\\_default(0f1c) 镜像拉取失败',
+  )
+})
+
+t.test('toPlainLine: one line, trimmed', async (t) => {
+  t.equal(toPlainLine('  a\n\nb\u202e  '), 'a b')
+})
+
+t.test('md escapes interpolations, not literals, and nests Markdown as is', async (t) => {
+  const inner = md`**${'x*y'}**`
+  t.ok(isMarkdown(inner))
+  t.notOk(isMarkdown('plain'))
+  t.equal(inner.text, '**x\\*y**')
+  t.equal(md`a ${inner} ${'[b]'} ${3}`.text, 'a **x\\*y** ［b］ 3')
+  t.equal(joinMarkdown([md`a`, md`${'@b'}`], ' / ').text, 'a / ＠b')
+})
+
+t.test('clip: collapses whitespace, cuts by code point with an ellipsis', async (t) => {
+  t.equal(clip('a \n  b', 10), 'a b')
+  t.equal(clip('abcdef', 4), 'abc…')
+  t.equal(clip('镜像拉取失败了', 4), '镜像拉…')
+  t.equal(clip('😀😀😀😀😀', 3), '😀😀…')
+  t.equal(clip('abcd', 4), 'abcd')
+})
