@@ -1,0 +1,87 @@
+/**
+ * Makes untrusted text (event messages, object names, chat arguments) safe inside a DingTalk
+ * message: it cannot add links, images, headings, quotes, emphasis, mentions or lines of its own.
+ */
+
+/** Markdown punctuation, backslash-escaped: `[`/`]` (links, images), `<`/`>` (autolinks, HTML, quotes), `#` (headings), `*`, `_`, `~`, `` ` `` (emphasis, code), `|` (tables), `\` itself. */
+const MARKDOWN_CHARS = new Set(['\\', '`', '*', '_', '[', ']', '<', '>', '#', '~', '|', '!'])
+/** Line breaks would let the text start a fake line: each becomes a space. */
+const LINE_BREAKS = new Set(['\r', '\n', '\u2028', '\u2029', '\u0085', '\t', '\v', '\f'])
+/** Other control and bidi-override characters are dropped: they can disguise what the text says. */
+function isInvisible(ch: string): boolean {
+  const c = ch.codePointAt(0) ?? 0
+  return (
+    c < 0x20 ||
+    (c >= 0x7f && c <= 0x9f) ||
+    c === 0x200e ||
+    c === 0x200f ||
+    (c >= 0x202a && c <= 0x202e) ||
+    (c >= 0x2066 && c <= 0x2069)
+  )
+}
+/** `@` would write a mention (`@all`, `@13800000000`): the full-width ＠ reads the same and mentions nobody. */
+const FULLWIDTH_AT = '\uff20'
+
+/** Escapes one code point for markdown. */
+export function escapeMarkdownChar(ch: string): string {
+  if (LINE_BREAKS.has(ch)) return ' '
+  if (isInvisible(ch)) return ''
+  if (ch === '@') return FULLWIDTH_AT
+  return MARKDOWN_CHARS.has(ch) ? `\\${ch}` : ch
+}
+
+/** Escapes one code point for a `text` message, where only mentions and lines matter. */
+export function escapeTextChar(ch: string): string {
+  if (LINE_BREAKS.has(ch)) return ' '
+  if (isInvisible(ch)) return ''
+  return ch === '@' ? FULLWIDTH_AT : ch
+}
+
+/**
+ * Untrusted text as one line of inert DingTalk markdown: `[x](http://evil)` shows as written,
+ * `@all` mentions nobody, `\n# fake` stays on the same line as plain text.
+ */
+export function escapeMarkdown(text: string): string {
+  let out = ''
+  for (const ch of text) out += escapeMarkdownChar(ch)
+  return out
+}
+
+/** Untrusted text as one line of a `text` message (no markdown there; mentions and lines still matter). */
+export function escapeText(text: string): string {
+  let out = ''
+  for (const ch of text) out += escapeTextChar(ch)
+  return out
+}
+
+const ELLIPSIS = '…'
+
+/** Bytes a piece of text takes inside the JSON body (UTF-8, with JSON's own escapes). */
+export const jsonBytes = (text: string): number =>
+  Buffer.byteLength(JSON.stringify(text), 'utf8') - 2
+
+/**
+ * `text` escaped with `escapeChar` and cut so that it takes at most `maxBytes` inside the JSON
+ * body, ending with `…` when cut. Cuts fall between code points, never inside an escape or a
+ * multi-byte character.
+ */
+export function fitEscaped(
+  text: string,
+  maxBytes: number,
+  escapeChar: (ch: string) => string,
+): string {
+  const budget = maxBytes - jsonBytes(ELLIPSIS)
+  let out = ''
+  let used = 0
+  let fitsWithEllipsis = 0
+  for (const ch of text) {
+    const piece = escapeChar(ch)
+    used += jsonBytes(piece)
+    if (used > maxBytes) {
+      return budget >= 0 ? `${out.slice(0, fitsWithEllipsis)}${ELLIPSIS}` : ''
+    }
+    out += piece
+    if (used <= budget) fitsWithEllipsis = out.length
+  }
+  return out
+}

@@ -1,0 +1,169 @@
+/**
+ * The outbox and delivery log queries (`outbox`, `deliveries` tables). A message stays in the
+ * outbox until DingTalk answered for it, or it was dropped for good; either way the answer is
+ * written to `deliveries` in the same transaction, so a SIGKILL loses nothing.
+ */
+import type { Store } from '../store/open-store.ts'
+import type { OutboxMessage } from './outbox-message.ts'
+
+/** A waiting message. `message` is undefined when the stored payload cannot be read. */
+export interface OutboxRow {
+  id: number
+  robot: string
+  kind: string
+  createdAt: number
+  attempts: number
+  occurrences: number
+  message: OutboxMessage | undefined
+  lastError: string | null
+}
+
+/** One answer (or drop) written to `deliveries`. `kind` is the message's kind or `digest`. */
+export interface Delivery {
+  at: number
+  kind: string
+  occurrences: number
+  errcode: number
+  errmsg: string
+}
+
+/**
+ * kubeding's own `deliveries.errcode` values for messages dropped without being sent; they stay
+ * out of the rate budget. Every errcode at or below -100 is one of these.
+ */
+export const UNREADABLE_ERRCODE = -100
+export const RENDER_FAILED_ERRCODE = -101
+
+export interface Outbox {
+  /** Queues a message for a robot; joins the caller's `store.tx` when inside one. Returns its id. */
+  enqueue(robot: string, message: OutboxMessage, now: number): number
+  /** A robot's oldest waiting messages, oldest first. */
+  peek(robot: string, limit: number): OutboxRow[]
+  /** How many messages and occurrences wait for a robot. */
+  size(robot: string): { messages: number; occurrences: number }
+  /** Every robot with waiting messages, and how many. */
+  waiting(): Array<{ robot: string; messages: number }>
+  /** DingTalk answered for these messages (accepted, or refused for good): they leave the outbox. */
+  settle(robot: string, ids: readonly number[], delivery: Delivery): void
+  /** DingTalk refused but the messages stay (throttled, config error, to be split). */
+  refuse(robot: string, ids: readonly number[], delivery: Delivery): void
+  /** No answer from DingTalk (network, timeout, 5xx): the messages stay, the attempt is noted. */
+  noteFailure(ids: readonly number[], error: string): void
+  /** Holds every waiting message of a robot until `until` (remembered across restarts). */
+  defer(robot: string, until: number): void
+  /** The latest hold set by `defer` on a robot's waiting messages. */
+  heldUntil(robot: string): number | undefined
+  /** When DingTalk answered this robot since `since`, oldest first: the rolling rate budget. */
+  answeredSince(robot: string, since: number): number[]
+}
+
+interface RawRow {
+  id: number
+  robot: string
+  kind: string
+  created_at: number
+  attempts: number
+  occurrences: number
+  payload: string
+  last_error: string | null
+}
+
+const KINDS = new Set(['alert', 'repeat', 'notice'])
+
+function parsePayload(payload: string): OutboxMessage | undefined {
+  try {
+    const value = JSON.parse(payload) as { kind?: unknown } | null
+    return value && typeof value.kind === 'string' && KINDS.has(value.kind)
+      ? (value as OutboxMessage)
+      : undefined
+  } catch {
+    return undefined
+  }
+}
+
+/** Prepares the outbox queries on an open store. */
+export function createOutbox(store: Store): Outbox {
+  const { db } = store
+  const insert = db.prepare(
+    `INSERT INTO outbox (robot, kind, created_at, not_before, occurrences, payload)
+     VALUES (?, ?, ?, ?, ?, ?)`,
+  )
+  const peek = db.prepare('SELECT * FROM outbox WHERE robot = ? ORDER BY id LIMIT ?')
+  const size = db.prepare(
+    'SELECT count(*) AS messages, coalesce(sum(occurrences), 0) AS occurrences FROM outbox WHERE robot = ?',
+  )
+  const waiting = db.prepare(
+    'SELECT robot, count(*) AS messages FROM outbox GROUP BY robot ORDER BY robot',
+  )
+  const remove = db.prepare(
+    'DELETE FROM outbox WHERE robot = ? AND id IN (SELECT value FROM json_each(?))',
+  )
+  const note = db.prepare(
+    `UPDATE outbox SET attempts = attempts + 1, last_error = ?
+     WHERE id IN (SELECT value FROM json_each(?))`,
+  )
+  const record = db.prepare(
+    `INSERT INTO deliveries (robot, at, kind, occurrences, errcode, errmsg)
+     VALUES (?, ?, ?, ?, ?, ?)`,
+  )
+  const defer = db.prepare('UPDATE outbox SET not_before = ? WHERE robot = ?')
+  const held = db.prepare('SELECT max(not_before) AS until FROM outbox WHERE robot = ?')
+  const answered = db.prepare(
+    'SELECT at FROM deliveries WHERE robot = ? AND at > ? AND errcode > ? ORDER BY at',
+  )
+  const recordDelivery = (robot: string, d: Delivery) =>
+    record.run(robot, d.at, d.kind, d.occurrences, d.errcode, d.errmsg)
+
+  return {
+    enqueue(robot, message, now) {
+      const occurrences = message.kind === 'notice' ? 0 : message.occurrences
+      const result = insert.run(robot, message.kind, now, now, occurrences, JSON.stringify(message))
+      return Number(result.lastInsertRowid)
+    },
+    peek(robot, limit) {
+      return (peek.all(robot, limit) as unknown as RawRow[]).map((r) => ({
+        id: r.id,
+        robot: r.robot,
+        kind: r.kind,
+        createdAt: r.created_at,
+        attempts: r.attempts,
+        occurrences: r.occurrences,
+        message: parsePayload(r.payload),
+        lastError: r.last_error,
+      }))
+    },
+    size(robot) {
+      return size.get(robot) as unknown as { messages: number; occurrences: number }
+    },
+    waiting() {
+      return waiting.all() as unknown as Array<{ robot: string; messages: number }>
+    },
+    settle(robot, ids, delivery) {
+      store.tx(() => {
+        remove.run(robot, JSON.stringify(ids))
+        recordDelivery(robot, delivery)
+      })
+    },
+    refuse(robot, ids, delivery) {
+      store.tx(() => {
+        note.run(`${delivery.errcode} ${delivery.errmsg}`, JSON.stringify(ids))
+        recordDelivery(robot, delivery)
+      })
+    },
+    noteFailure(ids, error) {
+      note.run(error, JSON.stringify(ids))
+    },
+    defer(robot, until) {
+      defer.run(until, robot)
+    },
+    heldUntil(robot) {
+      const { until } = held.get(robot) as { until: number | null }
+      return until ?? undefined
+    },
+    answeredSince(robot, since) {
+      return (answered.all(robot, since, UNREADABLE_ERRCODE) as Array<{ at: number }>).map(
+        (r) => r.at,
+      )
+    },
+  }
+}

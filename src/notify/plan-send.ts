@@ -1,0 +1,62 @@
+/**
+ * What a robot does next with its waiting messages: nothing, wait until some time, or send
+ * some of them. Pure, so the rate rules are tested without a clock or a network.
+ *
+ * Rules:
+ * 1. A robot paused (throttled, backing off, halted) waits until the pause ends.
+ * 2. Never more than `ratePerMinute` answers in any rolling window of `RATE_WINDOW_MS`.
+ * 3. A notice goes alone, when it is the oldest message.
+ * 4. While few messages went out lately (under `burst` in the window) and no digest is being
+ *    spaced, the oldest alert goes alone, at once: a single alert is not delayed.
+ * 5. Otherwise every waiting alert (up to `batchCap`) goes as one digest, at most one digest per
+ *    `digestSpacingMs`, so a storm becomes a handful of messages a minute. A flush (shutdown)
+ *    does not wait for the spacing.
+ */
+import type { OutboxRow } from './outbox.ts'
+
+/**
+ * DingTalk counts 20 a minute; the window is a little longer because the time recorded is when
+ * the answer came back, and DingTalk's own clock and latency differ from ours.
+ */
+export const RATE_WINDOW_MS = 61_000
+
+export interface PlanInput {
+  now: number
+  /** The robot's oldest waiting messages, oldest first (readable ones). */
+  rows: readonly OutboxRow[]
+  /** When DingTalk answered this robot within the last `RATE_WINDOW_MS`, oldest first. */
+  answered: readonly number[]
+  ratePerMinute: number
+  burst: number
+  digestSpacingMs: number
+  batchCap: number
+  pausedUntil: number
+  lastDigestAt: number | undefined
+  flushing: boolean
+}
+
+export type Plan =
+  | { step: 'idle' }
+  | { step: 'wait'; until: number }
+  | { step: 'send'; rows: OutboxRow[]; digest: boolean }
+
+/** Decides the next step for one robot. */
+export function planSend(input: PlanInput): Plan {
+  const { now, rows, answered } = input
+  const first = rows[0]
+  if (!first) return { step: 'idle' }
+  if (input.pausedUntil > now) return { step: 'wait', until: input.pausedUntil }
+  if (answered.length >= input.ratePerMinute) {
+    const oldest = answered[answered.length - input.ratePerMinute] ?? now
+    return { step: 'wait', until: oldest + RATE_WINDOW_MS }
+  }
+  if (first.kind === 'notice') return { step: 'send', rows: [first], digest: false }
+  const spacedUntil =
+    input.lastDigestAt === undefined ? now : input.lastDigestAt + input.digestSpacingMs
+  const spacing = spacedUntil > now && !input.flushing
+  const singlesLeft = Math.min(input.burst, input.ratePerMinute) - answered.length
+  if (!spacing && rows.length <= singlesLeft) return { step: 'send', rows: [first], digest: false }
+  if (spacing) return { step: 'wait', until: spacedUntil }
+  const alerts = rows.filter((r) => r.kind !== 'notice').slice(0, input.batchCap)
+  return { step: 'send', rows: alerts, digest: true }
+}
