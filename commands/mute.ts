@@ -42,7 +42,7 @@ export const mute = defineCommand({
     if (Object.keys(selector).length === 0) {
       throw new UserError(
         'missing_key',
-        'name at least one of ns=, kind=, name=, reason=: a mute of everything would hide every alert',
+        'Name at least one of ns=, kind=, name=, reason=: a mute of everything would hide every alert',
       )
     }
     const record = ctx.mutes.add({

@@ -70,7 +70,7 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
       if (waitMs > 0) {
         throw new UserError(
           'rate_limited',
-          `you have sent ${deps.perSenderPerMinute ?? 10} commands in the last minute; please wait ${Math.ceil(waitMs / 1_000)}s and try again`,
+          `You have sent ${deps.perSenderPerMinute ?? 10} commands in the last minute; please wait ${Math.ceil(waitMs / 1_000)}s and try again`,
         )
       }
       if (message.msgtype !== 'text' || message.text === undefined) {
@@ -147,7 +147,7 @@ function checkConversation(allowed: readonly string[], conversationId: string): 
   if (allowed.length > 0 && !allowed.includes(conversationId)) {
     throw new UserError(
       'conversation_not_allowed',
-      `sorry, I only answer in the groups listed in dingtalk.outgoing.conversations, and this one (${conversationId}) is not among them. Ask whoever runs kubeding to add it.`,
+      `Sorry, I only answer in the groups listed in dingtalk.outgoing.conversations, and this one (${conversationId}) is not among them. Ask whoever runs kubeding to add it.`,
     )
   }
 }
@@ -157,16 +157,14 @@ function checkAdmin(admins: readonly string[], message: InboundMessage, command:
   if (admins.length > 0 && !ids.some((id) => id !== undefined && admins.includes(id))) {
     throw new UserError(
       'not_admin',
-      `sorry, only the admins listed in dingtalk.outgoing.admins may run ${command}; commands that only read are open to everyone.`,
+      `Sorry, only the admins listed in dingtalk.outgoing.admins may run ${command}; commands that only read are open to everyone.`,
     )
   }
 }
 
 function toErrorReply(err: UserError, command: CommandInfo | undefined): Reply {
-  const lines = [md`${capitalise(err.message)}`]
+  const lines = [md`${err.message}`]
   if (command) lines.push(md`Usage: ${command.usage}`)
   lines.push(md`(${err.code})`)
   return { title: command ? `${command.name}: ${err.code}` : err.code, lines, code: err.code }
 }
-
-const capitalise = (text: string) => text.charAt(0).toUpperCase() + text.slice(1)

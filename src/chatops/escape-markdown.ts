@@ -23,7 +23,7 @@ const LOOK_ALIKE: Readonly<Record<string, string>> = {
 }
 /** Rule 2: emphasis, code and heading marks are backslash-escaped (at worst a stray `\` shows). */
 const EMPHASIS = /[\\*_~`#|]/g
-/** Rule 3: list and quote markers only act at the start of a line; escape them there. */
+/** Rule 3: list markers only act at the start of a line; `escapeLineStart` escapes them there. */
 const LEADING_MARKER = /^(\s*)([-+]|\d+\.)/
 
 /** Escapes `text` for use inside one line of DingTalk markdown. */
@@ -33,7 +33,14 @@ export function escapeMarkdown(text: string): string {
     .replace(BREAKS, ' ')
     .replace(/[[\]<>@]/g, (c) => LOOK_ALIKE[c] ?? c)
     .replace(EMPHASIS, (c) => `\\${c}`)
-    .replace(LEADING_MARKER, (_m, space: string, marker: string) => `${space}\\${marker}`)
+}
+
+/** Escapes `text` that starts a line: as `escapeMarkdown`, and a leading `-`, `+` or `1.` too. */
+export function escapeLineStart(text: string): string {
+  return escapeMarkdown(text).replace(
+    LEADING_MARKER,
+    (_m, space: string, marker: string) => `${space}\\${marker}`,
+  )
 }
 
 /** Escapes `text` for a plain-text place such as a message title: one line, no markup. */

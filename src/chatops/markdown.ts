@@ -2,7 +2,7 @@
  * Markdown that is safe by construction: the `md` tag escapes every interpolated value unless it
  * is itself `Markdown`, so a command cannot forget to escape event text.
  */
-import { escapeMarkdown } from './escape-markdown.ts'
+import { escapeLineStart, escapeMarkdown } from './escape-markdown.ts'
 
 const MARK = Symbol('markdown')
 
@@ -11,6 +11,9 @@ export interface Markdown {
   readonly [MARK]: true
   readonly text: string
 }
+
+/** The text so far ends at the start of a line, where `- x` or `1. x` would make a list. */
+const LINE_START = /(^|\n)[ \t]*$/
 
 const wrap = (text: string): Markdown => ({ [MARK]: true, text })
 
@@ -25,7 +28,8 @@ export const isMarkdown = (value: unknown): value is Markdown =>
 export function md(literals: TemplateStringsArray, ...values: unknown[]): Markdown {
   let text = literals[0] ?? ''
   values.forEach((value, i) => {
-    text += isMarkdown(value) ? value.text : escapeMarkdown(String(value))
+    const escape = LINE_START.test(text) ? escapeLineStart : escapeMarkdown
+    text += isMarkdown(value) ? value.text : escape(String(value))
     text += literals[i + 1] ?? ''
   })
   return wrap(text)

@@ -43,8 +43,8 @@ export function readArgs<S extends z.ZodObject>(
       throw new UserError(
         'unknown_key',
         keys.length === 0
-          ? `this command takes no arguments (got "${clip(key, 30)}=")`
-          : `unknown key "${clip(key, 30)}": this command takes ${keys.map((k) => `${k}=`).join(' ')}`,
+          ? `This command takes no arguments (got "${clip(key, 30)}=")`
+          : `Unknown key "${clip(key, 30)}": this command takes ${keys.map((k) => `${k}=`).join(' ')}`,
       )
     }
     if (value.trim() === '') {
@@ -57,7 +57,7 @@ export function readArgs<S extends z.ZodObject>(
     if (key === undefined) {
       throw new UserError(
         'unexpected_argument',
-        `did not expect "${clip(word, 40)}": write arguments as key=value`,
+        `Did not expect "${clip(word, 40)}": write arguments as key=value`,
       )
     }
     put(key, word)

@@ -81,7 +81,7 @@ t.test('admins gate write commands; reading stays open', async (t) => {
   const h = createChatHarness(t, { admins: ['staff-alice', '$:LWCP_v1:$outsider'] })
   const refused = await h.ask('mute ns=prod', bob)
   t.equal(refused.code, 'not_admin')
-  t.match(text(refused), /only the admins listed in dingtalk\.outgoing\.admins may run mute/)
+  t.match(text(refused), /Sorry, only the admins listed in dingtalk\.outgoing\.admins may run mute/)
   t.same(h.mutes.active(START), [], 'nothing changed')
   t.match(h.audit.recent(1)[0], {
     senderId: 'staff-bob',
@@ -102,7 +102,10 @@ t.test('conversations restrict which groups are answered at all', async (t) => {
   t.equal((await h.ask('help')).code, undefined)
   const refused = await h.ask('help', { conversationId: 'cidOther' })
   t.equal(refused.code, 'conversation_not_allowed')
-  t.match(text(refused), /only answer in the groups listed in dingtalk\.outgoing\.conversations/)
+  t.match(
+    text(refused),
+    /Sorry, I only answer in the groups listed in dingtalk\.outgoing\.conversations/,
+  )
   t.equal(
     (await h.ask('mute ns=prod', { conversationId: 'cidOther' })).code,
     'conversation_not_allowed',
@@ -116,7 +119,7 @@ t.test(
     const h = createChatHarness(t)
     const reply = await h.ask('mute ns=prod for=99y')
     t.equal(reply.code, 'bad_value')
-    t.match(text(reply), /For: "99y" is not a duration/)
+    t.match(text(reply), /for: "99y" is not a duration/)
     t.match(text(reply), /Usage: mute ［ns=］ ［kind=］/)
     t.same(h.mutes.active(START), [])
     t.match(h.audit.recent(1)[0], { outcome: 'refused: bad_value' })

@@ -1,5 +1,9 @@
 import t from 'tap'
-import { escapeMarkdown, toPlainLine } from '../../../src/chatops/escape-markdown.ts'
+import {
+  escapeLineStart,
+  escapeMarkdown,
+  toPlainLine,
+} from '../../../src/chatops/escape-markdown.ts'
 import { clip, isMarkdown, joinMarkdown, md } from '../../../src/chatops/markdown.ts'
 
 t.test('links and images cannot form', async (t) => {
@@ -34,9 +38,10 @@ t.test('emphasis, code and table marks are escaped; list markers at the start to
     escapeMarkdown('**bold** _it_ `code` ~~s~~ a|b \\'),
     '\\*\\*bold\\*\\* \\_it\\_ \\`code\\` \\~\\~s\\~\\~ a\\|b \\\\',
   )
-  t.equal(escapeMarkdown('- item'), '\\- item')
-  t.equal(escapeMarkdown('1. item'), '\\1. item')
-  t.equal(escapeMarkdown('a - b'), 'a - b', 'a dash inside text stays')
+  t.equal(escapeLineStart('- item'), '\\- item')
+  t.equal(escapeLineStart('1. item'), '\\1. item')
+  t.equal(escapeLineStart('a - b'), 'a - b', 'a dash inside text stays')
+  t.equal(escapeMarkdown('- item'), '- item', 'not at a line start: left as is')
 })
 
 t.test('bidi overrides and zero-width characters are removed', async (t) => {
@@ -62,6 +67,12 @@ t.test('md escapes interpolations, not literals, and nests Markdown as is', asyn
   t.equal(inner.text, '**x\\*y**')
   t.equal(md`a ${inner} ${'[b]'} ${3}`.text, 'a **x\\*y** ［b］ 3')
   t.equal(joinMarkdown([md`a`, md`${'@b'}`], ' / ').text, 'a / ＠b')
+})
+
+t.test('md escapes list markers only where a line starts', async (t) => {
+  t.equal(md`${'- a'}`.text, '\\- a')
+  t.equal(md`x  \n${'1. a'}`.text, 'x  \n\\1. a')
+  t.equal(md`size ${'3.0 MiB'}`.text, 'size 3.0 MiB')
 })
 
 t.test('clip: collapses whitespace, cuts by code point with an ellipsis', async (t) => {

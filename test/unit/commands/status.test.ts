@@ -1,0 +1,54 @@
+import t from 'tap'
+import { formatBytes } from '../../../commands/status.ts'
+import { aStatusSnapshot, createChatHarness, START } from '../chatops/chat-harness.ts'
+
+t.test('status shows every figure of the snapshot', async (t) => {
+  const h = createChatHarness(t)
+  h.setStatus(
+    aStatusSnapshot({
+      alerts: {
+        sent: 56,
+        queued: 2,
+        muted: 7,
+        refused: [
+          { errcode: 310000, errmsg: 'sign not match', count: 3 },
+          { errcode: 130101, errmsg: 'send too fast', count: 0 },
+        ],
+      },
+      throttledRobots: [
+        { robot: 'ops', until: START + 8 * 60_000 },
+        { robot: 'dev', until: undefined },
+      ],
+    }),
+  )
+  const reply = await h.ask('状态')
+  t.equal(reply.title, 'kubeding on prod-hangzhou: watch watching')
+  const out = await h.say('status')
+  t.match(out, /\*\*Cluster\*\* prod-hangzhou/)
+  t.match(out, /\*\*Watch\*\* watching since 3h ago · last resync 5m ago/)
+  t.match(out, /\*\*Events taken in\*\* 1234/)
+  t.match(
+    out,
+    /\*\*Alerts\*\* sent 56 · queued 2 · muted 7 · refused by DingTalk 3× errcode 310000 \(sign not match\)\n/,
+  )
+  t.match(out, /\*\*Throttled robots\*\* ops \(until in 8m\), dev/)
+  t.match(out, /\*\*Store\*\* 3\.0 MiB/)
+  t.match(out, /\*\*Version\*\* 0\.1\.0 · up 3h/)
+})
+
+t.test('quiet defaults: nothing refused, nobody throttled, no resync yet', async (t) => {
+  const h = createChatHarness(t)
+  h.setStatus(
+    aStatusSnapshot({ watch: { state: 'starting', since: START, lastResync: undefined } }),
+  )
+  const out = await h.say('status')
+  t.match(out, /refused by DingTalk 0/)
+  t.match(out, /\*\*Throttled robots\*\* none/)
+  t.match(out, /\*\*Watch\*\* starting since just now · no resync yet/)
+})
+
+t.test('formatBytes', async (t) => {
+  t.equal(formatBytes(512), '512 B')
+  t.equal(formatBytes(3 * 1024 + 200), '3.2 KiB')
+  t.equal(formatBytes(1.5 * 1024 ** 3), '1.5 GiB')
+})
