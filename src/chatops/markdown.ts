@@ -28,8 +28,8 @@ export const isMarkdown = (value: unknown): value is Markdown =>
 export function md(literals: TemplateStringsArray, ...values: unknown[]): Markdown {
   let text = literals[0] ?? ''
   values.forEach((value, i) => {
-    const escape = LINE_START.test(text) ? escapeLineStart : escapeMarkdown
-    text += isMarkdown(value) ? value.text : escape(String(value))
+    const escapeValue = LINE_START.test(text) ? escapeLineStart : escapeMarkdown
+    text += isMarkdown(value) ? value.text : escapeValue(String(value))
     text += literals[i + 1] ?? ''
   })
   return wrap(text)

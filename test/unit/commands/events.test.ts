@@ -77,15 +77,16 @@ t.test('nothing found says how to widen the search', async (t) => {
 
 t.test('bad values are refused with the usage line', async (t) => {
   const { h } = withEvents(t)
-  for (const [text, code] of [
+  const cases: Array<[string, string]> = [
     ['events limit=100000', 'bad_value'],
     ['events limit=0', 'bad_value'],
     ['events since=forever', 'bad_value'],
     ['events level=loud', 'bad_value'],
     ['events colour=red', 'unknown_key'],
     ['events prod', 'unexpected_argument'],
-  ]) {
-    const reply = await h.ask(text as string)
+  ]
+  for (const [text, code] of cases) {
+    const reply = await h.ask(text)
     t.equal(reply.code, code, text)
     t.match(reply.lines.map((l) => l.text).join('\n'), /Usage: events/, text)
   }

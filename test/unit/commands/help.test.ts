@@ -6,7 +6,7 @@ t.test('help lists every command with its aliases, usage and an example', async 
   const reply = await h.ask('help')
   t.equal(reply.title, 'What I understand')
   const out = await h.say('帮助')
-  for (const [name, alias, example] of [
+  const expected: Array<[string, string, string]> = [
     ['help', '帮助', 'help'],
     ['events', '事件', 'events ns=prod reason=BackOff since=6h'],
     ['mute', '静默', 'mute ns=prod name=web-\\* reason=BackOff for=2h'],
@@ -14,7 +14,8 @@ t.test('help lists every command with its aliases, usage and an example', async 
     ['mutes', '静默列表', 'mutes'],
     ['nodes', '节点', 'nodes'],
     ['status', '状态', 'status'],
-  ]) {
+  ]
+  for (const [name, alias, example] of expected) {
     t.match(out, `**${name}** (${alias}): `, name)
     t.match(out, `e.g. ${example}`, name)
   }
