@@ -91,8 +91,19 @@ function send(url: URL, options: https.RequestOptions, o: WatchStreamOptions) {
       headers: { ...options.headers, accept: 'application/json' },
       signal: o.signal,
     })
-    request.setTimeout(o.idleTimeoutMs, () => request.destroy(new WatchIdleError(o.idleTimeoutMs)))
-    request.once('response', resolve)
+    let response: http.IncomingMessage | undefined
+    // Once the response has begun, destroying only the request surfaces as a bare ECONNRESET
+    // "aborted" on the response; destroying the response too keeps the real reason.
+    const fail = (error: unknown) => {
+      response?.destroy(error as Error)
+      request.destroy(error as Error)
+    }
+    request.setTimeout(o.idleTimeoutMs, () => fail(new WatchIdleError(o.idleTimeoutMs)))
+    o.signal.addEventListener('abort', () => fail(o.signal.reason), { once: true })
+    request.once('response', (r) => {
+      response = r
+      resolve(r)
+    })
     request.once('error', reject)
     request.end()
   })

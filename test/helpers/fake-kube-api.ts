@@ -66,6 +66,8 @@ interface Change {
 interface Failure {
   status: number
   on: Verb | 'any'
+  /** Only requests for this namespace; undefined: any. */
+  namespace: string | undefined
   message: string
 }
 
@@ -211,12 +213,20 @@ export class FakeKubeApi {
     ].join('\n')
   }
 
-  /** The next `n` requests (of `on`, default any) are answered with `status` and a Status body. */
-  failNext(n: number, status: number, opts: { on?: Verb; message?: string } = {}): void {
+  /**
+   * The next `n` requests (of verb `on` and for `namespace`, default any) are answered with
+   * `status` and a Status body.
+   */
+  failNext(
+    n: number,
+    status: number,
+    opts: { on?: Verb; namespace?: string; message?: string } = {},
+  ): void {
     for (let i = 0; i < n; i++)
       this.#failures.push({
         status,
         on: opts.on ?? 'any',
+        namespace: opts.namespace,
         message: opts.message ?? `injected failure ${status}`,
       })
   }
@@ -315,7 +325,15 @@ export class FakeKubeApi {
     for (const w of this.#watches) w.res.end()
   }
 
-  /** Writes a line that is not JSON into every open watch. */
+  /** Sends an ERROR with this Status into every open watch and ends it, as the API server does. */
+  sendError(code: number, message: string): void {
+    for (const w of this.#watches) {
+      this.#write(w, { type: 'ERROR', object: statusBody(code, message) })
+      w.res.end()
+    }
+  }
+
+  /** Writes a line (by default one that is not JSON) into every open watch. */
   injectGarbage(text = '<html>502 Bad Gateway</html>'): void {
     for (const w of this.#watches) w.res.write(`${text}\n`)
   }
@@ -426,7 +444,11 @@ export class FakeKubeApi {
       )
     if (req.method !== 'GET')
       return this.#send(res, record, 405, statusBody(405, `${req.method} is not supported here`))
-    const i = this.#failures.findIndex((f) => f.on === 'any' || f.on === verb)
+    const i = this.#failures.findIndex(
+      (f) =>
+        (f.on === 'any' || f.on === verb) &&
+        (f.namespace === undefined || f.namespace === route.namespace),
+    )
     const failure = i >= 0 ? this.#failures.splice(i, 1)[0] : undefined
     if (failure)
       return this.#send(res, record, failure.status, statusBody(failure.status, failure.message))

@@ -1,0 +1,143 @@
+/**
+ * The event source: list+watch of core/v1 Events, cluster-wide or per namespace, normalised to
+ * ClusterEvents. It never decides what is new; the pipeline diffs lists against the archive.
+ */
+import { CoreV1Api, type KubeConfig } from '@kubernetes/client-node'
+import { type ClusterEvent, toClusterEvent } from './cluster-event.ts'
+import {
+  type Backoff,
+  createListWatch,
+  type KubeLogger,
+  type ListPageFn,
+  type ListWatch,
+  type WatchState,
+} from './list-watch.ts'
+import { toListPage, withSignal } from './to-list-page.ts'
+
+export type { Backoff, KubeLogger, WatchState } from './list-watch.ts'
+
+/** Where the event source hands what it takes in. */
+export interface EventSourceHandlers {
+  /**
+   * A complete list was taken in (first list, or relist after 410 / restart). Awaited before
+   * watching. With `namespaces` set, called per namespace with that namespace's events.
+   */
+  onList(events: ClusterEvent[]): void | Promise<void>
+  /** One ADDED or MODIFIED event from the watch (DELETED is ignored: the archive keeps it). */
+  onEvent(event: ClusterEvent): void
+}
+
+/** What the event source needs. */
+export interface EventSourceOptions {
+  kc: KubeConfig
+  /** Namespaces to watch; [] = all, with one list+watch. */
+  namespaces: string[]
+  handlers: EventSourceHandlers
+  logger: KubeLogger
+  now?: () => number
+  backoff?: Backoff
+  watchTimeoutSeconds?: number
+  /** Items per list page (default 500). */
+  pageSize?: number
+}
+
+/** A running event source. */
+export interface EventSource {
+  start(): void
+  stop(): Promise<void>
+  /** Combined over the namespaces: listed/connected only when every one is. */
+  state(): WatchState
+}
+
+function listFor(api: CoreV1Api, namespace: string | undefined): ListPageFn {
+  return async ({ limit, continueToken, signal }) => {
+    const page = { limit, ...(continueToken ? { _continue: continueToken } : {}) }
+    const list = namespace
+      ? await api.listNamespacedEvent({ namespace, ...page }, withSignal(signal))
+      : await api.listEventForAllNamespaces(page, withSignal(signal))
+    return toListPage(list)
+  }
+}
+
+/** Combines per-namespace states: the source is only as healthy as its worst namespace. */
+export function combineStates(states: WatchState[]): WatchState {
+  const max = (values: (number | undefined)[]) => {
+    const defined = values.filter((v): v is number => v !== undefined)
+    return defined.length ? Math.max(...defined) : undefined
+  }
+  const downs = states.map((s) => s.downSince).filter((v): v is number => v !== undefined)
+  const latest = states
+    .filter((s) => s.lastErrorAt !== undefined)
+    .sort((a, b) => (b.lastErrorAt ?? 0) - (a.lastErrorAt ?? 0))[0]
+  const lastListAt = max(states.map((s) => s.lastListAt))
+  const lastEventAt = max(states.map((s) => s.lastEventAt))
+  return {
+    listed: states.every((s) => s.listed),
+    connected: states.every((s) => s.connected),
+    restarts: states.reduce((sum, s) => sum + s.restarts, 0),
+    ...(lastListAt !== undefined ? { lastListAt } : {}),
+    ...(lastEventAt !== undefined ? { lastEventAt } : {}),
+    ...(downs.length ? { downSince: Math.min(...downs) } : {}),
+    ...(latest?.lastError !== undefined ? { lastError: latest.lastError } : {}),
+    ...(latest?.lastErrorAt !== undefined ? { lastErrorAt: latest.lastErrorAt } : {}),
+  }
+}
+
+/** Builds the event source; nothing is requested until `start()`. */
+export function createEventSource(opts: EventSourceOptions): EventSource {
+  const now = opts.now ?? Date.now
+  const log = opts.logger
+  const api = opts.kc.makeApiClient(CoreV1Api)
+  const namespaces = [...new Set(opts.namespaces)]
+  if (namespaces.length > 0 && !namespaces.includes('default'))
+    log.info(
+      { namespaces },
+      "kubernetes.namespaces does not include 'default': events about Nodes and other cluster-scoped objects (stored in 'default') will not be seen; add it to watch them",
+    )
+
+  const convert = (raw: unknown): ClusterEvent | undefined => {
+    const event = toClusterEvent(raw, now())
+    // `'uid' in` rather than isRejection: ClusterEvent also has `reason`, so the guard's false branch narrows to never.
+    if ('uid' in event) return event
+    const meta = (raw as { metadata?: { namespace?: unknown; name?: unknown } } | null)?.metadata
+    log.warn(
+      { reason: event.reason, namespace: meta?.namespace, name: meta?.name },
+      'skipped an Event the API server sent: it cannot be used',
+    )
+    return undefined
+  }
+
+  const loops: ListWatch[] = (namespaces.length ? namespaces : [undefined]).map((namespace) => {
+    const what = namespace ? `events in namespace ${namespace}` : 'events in all namespaces'
+    return createListWatch({
+      kc: opts.kc,
+      what,
+      path: namespace
+        ? `/api/v1/namespaces/${encodeURIComponent(namespace)}/events`
+        : '/api/v1/events',
+      listPage: listFor(api, namespace),
+      onList: (items) =>
+        opts.handlers.onList(items.map(convert).filter((e): e is ClusterEvent => e !== undefined)),
+      onChange: (type, object) => {
+        if (type === 'DELETED') return
+        const event = convert(object)
+        if (event) opts.handlers.onEvent(event)
+      },
+      logger: log,
+      now,
+      ...(opts.backoff ? { backoff: opts.backoff } : {}),
+      ...(opts.watchTimeoutSeconds ? { watchTimeoutSeconds: opts.watchTimeoutSeconds } : {}),
+      ...(opts.pageSize ? { pageSize: opts.pageSize } : {}),
+    })
+  })
+
+  return {
+    start: () => {
+      for (const loop of loops) loop.start()
+    },
+    stop: async () => {
+      await Promise.all(loops.map((loop) => loop.stop()))
+    },
+    state: () => combineStates(loops.map((loop) => loop.state())),
+  }
+}
