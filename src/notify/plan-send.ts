@@ -22,23 +22,24 @@ export const RATE_WINDOW_MS = 61_000
 
 export interface PlanInput {
   now: number
-  /** The robot's oldest waiting messages, oldest first (readable ones). */
+  /** The robot's oldest waiting messages, oldest first: at least `burst + 1` of them when there are. */
   rows: readonly OutboxRow[]
   /** When DingTalk answered this robot within the last `RATE_WINDOW_MS`, oldest first. */
   answered: readonly number[]
   ratePerMinute: number
   burst: number
   digestSpacingMs: number
-  batchCap: number
   pausedUntil: number
   lastDigestAt: number | undefined
   flushing: boolean
 }
 
+/** `send`: that one message alone. `digest`: the waiting alerts together (see selectDigest). */
 export type Plan =
   | { step: 'idle' }
   | { step: 'wait'; until: number }
-  | { step: 'send'; rows: OutboxRow[]; digest: boolean }
+  | { step: 'send'; row: OutboxRow }
+  | { step: 'digest' }
 
 /** Decides the next step for one robot. */
 export function planSend(input: PlanInput): Plan {
@@ -50,13 +51,17 @@ export function planSend(input: PlanInput): Plan {
     const oldest = answered[answered.length - input.ratePerMinute] ?? now
     return { step: 'wait', until: oldest + RATE_WINDOW_MS }
   }
-  if (first.kind === 'notice') return { step: 'send', rows: [first], digest: false }
+  if (first.kind === 'notice') return { step: 'send', row: first }
   const spacedUntil =
     input.lastDigestAt === undefined ? now : input.lastDigestAt + input.digestSpacingMs
   const spacing = spacedUntil > now && !input.flushing
   const singlesLeft = Math.min(input.burst, input.ratePerMinute) - answered.length
-  if (!spacing && rows.length <= singlesLeft) return { step: 'send', rows: [first], digest: false }
+  if (!spacing && rows.length <= singlesLeft) return { step: 'send', row: first }
   if (spacing) return { step: 'wait', until: spacedUntil }
-  const alerts = rows.filter((r) => r.kind !== 'notice').slice(0, input.batchCap)
-  return { step: 'send', rows: alerts, digest: true }
+  return { step: 'digest' }
+}
+
+/** The rows one digest merges: the oldest alerts, at most `batchCap`; notices go on their own. */
+export function selectDigest(rows: readonly OutboxRow[], batchCap: number): OutboxRow[] {
+  return rows.filter((r) => r.kind !== 'notice').slice(0, batchCap)
 }

@@ -19,7 +19,7 @@ import type { Logger } from './logger.ts'
 import type { Outbox, OutboxRow } from './outbox.ts'
 import { RENDER_FAILED_ERRCODE, UNREADABLE_ERRCODE } from './outbox.ts'
 import type { AlertMessage, OutboxMessage } from './outbox-message.ts'
-import { planSend, RATE_WINDOW_MS } from './plan-send.ts'
+import { planSend, RATE_WINDOW_MS, selectDigest } from './plan-send.ts'
 import { renderBatch, renderMessage } from './render-message.ts'
 
 /** Timers, injectable so tests move time themselves. */
@@ -116,44 +116,51 @@ export function createRobotLane(deps: LaneDeps): RobotLane {
     timer = undefined
   }
 
+  /** Drops what cannot be read: written by another kubeding version, or damaged, it would block the robot. */
+  function dropUnreadable(rows: readonly OutboxRow[]): boolean {
+    const unreadable = rows.filter((r) => r.message === undefined)
+    if (unreadable.length === 0) return false
+    const batch = { ...toBatch(unreadable), kind: 'unreadable' }
+    dropBatch(state, ctx, batch, UNREADABLE_ERRCODE, 'stored message unreadable')
+    return true
+  }
+
   /** One step; true when there is more to do at once. */
   async function step(): Promise<boolean> {
     if (!deps.active()) {
       clearTimer()
       return false
     }
-    const rows = outbox.peek(name, tuning.maxBatch)
-    const unreadable = rows.filter((r) => r.message === undefined)
-    if (unreadable.length > 0) {
-      const batch = toBatch(unreadable)
-      // Written by another kubeding version, or damaged: it would block the robot forever.
-      dropBatch(
-        state,
-        ctx,
-        { ...batch, kind: 'unreadable' },
-        UNREADABLE_ERRCODE,
-        'stored message unreadable',
-      )
-      return true
-    }
     const t = now()
+    // Paused: no need to read the outbox (kicks come often during a storm).
+    if (state.pausedUntil > t) {
+      setTimer(state.pausedUntil)
+      return false
+    }
+    const head = outbox.peek(name, tuning.burst + 1)
+    if (dropUnreadable(head)) return true
     const plan = planSend({
       now: t,
-      rows,
+      rows: head,
       answered: outbox.answeredSince(name, t - RATE_WINDOW_MS),
       ratePerMinute: robot.ratePerMinute,
       burst: tuning.burst,
       digestSpacingMs: tuning.digestSpacingMs,
-      batchCap: state.batchCap,
       pausedUntil: state.pausedUntil,
       lastDigestAt: state.lastDigestAt,
       flushing: deps.flushing(),
     })
     if (plan.step === 'idle') clearTimer()
     if (plan.step === 'wait') setTimer(plan.until)
-    if (plan.step !== 'send') return false
+    if (plan.step === 'idle' || plan.step === 'wait') return false
     clearTimer()
-    await send(toBatch(plan.rows), plan.digest)
+    if (plan.step === 'send') {
+      await send(toBatch([plan.row]), false)
+      return true
+    }
+    const rows = outbox.peek(name, tuning.maxBatch)
+    if (dropUnreadable(rows)) return true
+    await send(toBatch(selectDigest(rows, state.batchCap)), true)
     return true
   }
 

@@ -350,3 +350,112 @@ t.test('a throttle pause survives a restart', async (t) => {
   await b.run(20_000)
   t.equal(b.fake.messages.length, 1)
 })
+
+t.test(
+  'too long for a single alert: cut smaller and resent, dropped only below 2 KB',
+  async (t) => {
+    const r = await rig(t)
+    r.fake.failNext(TOKEN, 1, { errcode: 460101, errmsg: 'message too long, exceed 20000 bytes' })
+    const total = await r.enqueue(1)
+    t.equal(r.delivered(), total, 'resent at half the size')
+    r.fake.failNext(TOKEN, 4, { errcode: 460101, errmsg: 'message too long, exceed 20000 bytes' })
+    await r.enqueue(1)
+    t.equal(r.fake.requests.length, 6, '18 KB, 9 KB, 4.5 KB, 2.25 KB, then given up')
+    t.equal(r.queued(), 0)
+    t.equal(r.notifier.stats().robots[0]?.dropped, 1)
+  },
+)
+
+t.test(
+  'stored messages it cannot read or render are dropped and recorded, not stuck',
+  async (t) => {
+    const r = await rig(t)
+    const insert = r.store.db.prepare(
+      "INSERT INTO outbox (robot, kind, created_at, not_before, occurrences, payload) VALUES ('ops', 'alert', 0, 0, 2, ?)",
+    )
+    insert.run('{not json')
+    insert.run('{"kind":"alert"}')
+    const total = await r.enqueue(1)
+    t.equal(r.delivered(), total)
+    t.equal(r.queued(), 0)
+    const codes = r.store.db
+      .prepare('SELECT errcode FROM deliveries WHERE errcode < 0 ORDER BY id')
+      .all()
+    t.same(
+      codes.map((c) => c.errcode),
+      [-100, -101],
+    )
+    t.equal(r.notifier.stats().robots[0]?.dropped, 2)
+    t.equal(r.lines.filter((l) => l.level === 'error' && /dropped/.test(l.msg)).length, 2)
+  },
+)
+
+t.test('messages for a robot no longer configured are reported at start', async (t) => {
+  const store = openStore(':memory:')
+  t.teardown(() => store.close())
+  createOutbox(store).enqueue('gone', { kind: 'notice', title: 'n', lines: [] }, 0)
+  const r = await rig(t, { store })
+  const line = r.lines.find((l) => l.level === 'warn')
+  t.match(line?.msg, /robot gone, which is not in dingtalk\.robots/)
+  t.equal(r.fake.requests.length, 0)
+})
+
+t.test('a store error does not kill the loop: logged, retried later', async (t) => {
+  const store = openStore(':memory:')
+  const r = await rig(t, { store })
+  store.close()
+  r.notifier.kick()
+  await r.notifier.settled()
+  const line = r.lines.find((l) => l.level === 'error')
+  t.match(line?.msg, /send loop failed; messages kept, retrying in a minute/)
+  t.equal(r.clock.nextTimerAt(), r.clock.now() + 60_000)
+})
+
+t.test('one robot halted does not hold back another', async (t) => {
+  const clock = createManualClock(Date.now())
+  const fake = await createFakeDingTalk({
+    robots: [{ token: 'good' }, { token: 'bad', keywords: ['告警'] }],
+    now: clock.now,
+  })
+  t.teardown(() => fake.close())
+  const store = openStore(':memory:')
+  t.teardown(() => store.close())
+  const robot = (name: string, token: string): RobotConfig => ({
+    name,
+    webhook: fake.webhook(token),
+    keywords: [],
+    ratePerMinute: 20,
+    msgType: 'markdown',
+  })
+  const { logger, lines } = recordingLogger()
+  const notifier = createNotifier({
+    store,
+    robots: [robot('ops', 'good'), robot('dev', 'bad')],
+    cluster: 'prod',
+    muteLinks: false,
+    now: clock.now,
+    timers: clock,
+    logger,
+  })
+  notifier.start()
+  t.teardown(() => notifier.stop(0))
+  const outbox = createOutbox(store)
+  const message: AlertMessage = {
+    kind: 'alert',
+    event: aClusterEvent(),
+    occurrences: 1,
+    at: { mobiles: [], userIds: [], all: false },
+  }
+  store.tx(() => {
+    outbox.enqueue('dev', message, clock.now())
+    outbox.enqueue('ops', message, clock.now())
+  })
+  notifier.kick()
+  await notifier.settled()
+  t.equal(fake.messages.length, 1)
+  t.equal(fake.messages[0]?.token, 'good')
+  const [ops, dev] = notifier.stats().robots
+  t.match(ops, { robot: 'ops', sent: 1, halted: null })
+  t.match(dev, { robot: 'dev', sent: 0, queued: 1, halted: /dingtalk\.robots\[dev\]\.keywords/ })
+  t.ok(lines.some((l) => /check dingtalk\.robots\[dev\]\.keywords/.test(l.msg)))
+})

@@ -1,6 +1,11 @@
 import t from 'tap'
 import type { OutboxRow } from '../../../src/notify/outbox.ts'
-import { type PlanInput, planSend, RATE_WINDOW_MS } from '../../../src/notify/plan-send.ts'
+import {
+  type PlanInput,
+  planSend,
+  RATE_WINDOW_MS,
+  selectDigest,
+} from '../../../src/notify/plan-send.ts'
 
 const now = 1_000_000
 const row = (id: number, kind = 'alert'): OutboxRow => ({
@@ -21,7 +26,6 @@ const input = (over: Partial<PlanInput> = {}): PlanInput => ({
   ratePerMinute: 20,
   burst: 5,
   digestSpacingMs: 15_000,
-  batchCap: 2000,
   pausedUntil: 0,
   lastDigestAt: undefined,
   flushing: false,
@@ -34,26 +38,22 @@ t.test('nothing waiting: idle', async (t) => {
 
 t.test('a lone alert goes at once, alone', async (t) => {
   const plan = planSend(input({ rows: rows(1) }))
-  t.same(plan, { step: 'send', rows: [row(1)], digest: false })
+  t.same(plan, { step: 'send', row: row(1) })
 })
 
 t.test('a small burst goes one by one while few went out lately', async (t) => {
   const plan = planSend(input({ rows: rows(3), answered: [now - 1000, now - 500] }))
   t.equal(plan.step, 'send')
-  t.equal(plan.step === 'send' && plan.rows.length, 1)
+  t.same(plan, { step: 'send', row: row(1) })
 })
 
 t.test('more than the burst: one digest of everything waiting', async (t) => {
   const plan = planSend(input({ rows: rows(6) }))
-  t.same(plan, { step: 'send', rows: rows(6), digest: true })
+  t.same(plan, { step: 'digest' })
   const afterBurst = planSend(
     input({ rows: rows(1), answered: [1, 2, 3, 4, 5].map((i) => now - i) }),
   )
-  t.same(
-    afterBurst,
-    { step: 'send', rows: rows(1), digest: true },
-    'after 5 singles even one waits for digest rules',
-  )
+  t.same(afterBurst, { step: 'digest' }, 'after 5 singles even one goes by the digest rules')
 })
 
 t.test('digests are spaced, except when flushing for shutdown', async (t) => {
@@ -62,9 +62,9 @@ t.test('digests are spaced, except when flushing for shutdown', async (t) => {
   const single = planSend(input({ rows: rows(1), lastDigestAt: now - 5_000 }))
   t.same(single, { step: 'wait', until: now + 10_000 }, 'no singles squeezed between digests')
   const flushing = planSend(input({ rows: rows(50), lastDigestAt: now - 5_000, flushing: true }))
-  t.equal(flushing.step, 'send')
+  t.equal(flushing.step, 'digest')
   const later = planSend(input({ rows: rows(50), lastDigestAt: now - 15_000 }))
-  t.equal(later.step, 'send')
+  t.equal(later.step, 'digest')
 })
 
 t.test('never more than ratePerMinute answers in the rolling window', async (t) => {
@@ -93,13 +93,15 @@ t.test('a notice at the head goes alone; digests leave notices out', async (t) =
   const notice = planSend(
     input({ rows: [row(1, 'notice'), ...rows(10).map((r) => ({ ...r, id: r.id + 1 }))] }),
   )
-  t.same(notice, { step: 'send', rows: [row(1, 'notice')], digest: false })
+  t.same(notice, { step: 'send', row: row(1, 'notice') })
   const mixed = [...rows(6), row(7, 'notice'), row(8)]
-  const digest = planSend(input({ rows: mixed }))
-  t.same(digest.step === 'send' && digest.rows.map((r) => r.id), [1, 2, 3, 4, 5, 6, 8])
+  t.same(planSend(input({ rows: mixed })), { step: 'digest' })
+  t.same(
+    selectDigest(mixed, 2000).map((r) => r.id),
+    [1, 2, 3, 4, 5, 6, 8],
+  )
 })
 
 t.test('batchCap bounds a digest (split after too-long)', async (t) => {
-  const plan = planSend(input({ rows: rows(100), batchCap: 30 }))
-  t.equal(plan.step === 'send' && plan.rows.length, 30)
+  t.equal(selectDigest(rows(100), 30).length, 30)
 })
