@@ -96,6 +96,7 @@ export function createChatHarness(
     audit,
     chat,
     ended,
+    logger,
     logs,
     nodes: nodeState,
     setStatus: (s: StatusSnapshot) => {

@@ -1,0 +1,85 @@
+/** Mutes set from chat outlive the process: same store directory, new everything else. */
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import t from 'tap'
+import { buildApp } from '../../src/app.ts'
+import { toMuteEndedNotice } from '../../src/chatops/mute-text.ts'
+import { registerOutgoing } from '../../src/http/outgoing-route.ts'
+import { aTextMessage, outgoingHeaders } from '../helpers/dingtalk-callback.ts'
+import { createChatHarness, START } from '../unit/chatops/chat-harness.ts'
+
+const TOKEN = 'restart-token'
+const H = 3_600_000
+const pod = { namespace: 'prod', kind: 'Pod', name: 'web-1', reason: 'BackOff' }
+
+/** One process lifetime: store, ChatOps and app on `dir`; `stop` closes them all. */
+async function boot(dir: string, now: number) {
+  const closers: Array<() => void> = []
+  const h = createChatHarness({ teardown: (fn) => closers.push(fn) }, { dir })
+  h.clock.now = now
+  const app = await buildApp({
+    logger: h.logger,
+    isReady: () => ({ ready: true }),
+    plugins: [
+      (app) =>
+        registerOutgoing(app, {
+          outgoing: { path: '/dingtalk/outgoing', token: TOKEN },
+          chat: h.chat,
+          now: () => h.clock.now,
+          logger: h.logger,
+        }),
+    ],
+  })
+  const ask = async (content: string) => {
+    const res = await app.inject({
+      method: 'POST',
+      url: '/dingtalk/outgoing',
+      headers: outgoingHeaders(TOKEN),
+      payload: aTextMessage(content),
+    })
+    return (res.json() as { markdown: { title: string; text: string } }).markdown
+  }
+  const stop = async () => {
+    await app.close()
+    for (const close of closers) close()
+  }
+  return { h, ask, stop }
+}
+
+t.test(
+  'a restart keeps mutes, their held-back counts, and reports the ones that ran out meanwhile',
+  async (t) => {
+    const dir = mkdtempSync(join(tmpdir(), 'kubeding-chatops-'))
+    t.teardown(() => rmSync(dir, { recursive: true, force: true }))
+
+    const first = await boot(dir, START)
+    t.equal((await first.ask('mute ns=prod for=1h')).title, 'Muted m1')
+    t.equal((await first.ask('mute reason=OOMKilling for=1d')).title, 'Muted m2')
+    first.h.mutes.recordHeldBack('m1', 5)
+    await first.stop()
+
+    const second = await boot(dir, START + 30 * 60_000)
+    t.teardown(() => second.stop())
+    t.equal(
+      second.h.mutes.match(pod, second.h.clock.now)?.id,
+      'm1',
+      'still muting after the restart',
+    )
+    const list = await second.ask('mutes')
+    t.equal(list.title, '2 active mutes')
+    t.match(
+      list.text,
+      /\*\*m1\*\* ns=prod · set by Alice 30m ago · ends in 30m · held back 5 alerts so far/,
+    )
+    t.match(list.text, /Alice ran "mute ns=prod for=1h" → ok: Muted m1/, 'the audit survived too')
+
+    second.h.clock.now = START + 2 * H
+    const ended = second.h.mutes.expireDue(second.h.clock.now)
+    t.same(
+      ended.map((m) => toMuteEndedNotice(m).lines[1]),
+      ['It held back 5 alerts while it was on; matching events alert again from now.'],
+    )
+    t.equal((await second.ask('mute kind=Node')).title, 'Muted m3', 'ids keep counting')
+  },
+)
