@@ -58,4 +58,10 @@ t.test('explanations name the config key to fix', async (t) => {
   t.match(explainErrcode(310000, 'ip 1.2.3.4 not in whitelist', 'ops'), /IP allowlist/)
   t.match(explainErrcode(400102, 'robot disabled', 'ops'), /dingtalk\.robots\[ops\]\.webhook/)
   t.match(explainErrcode(130101, 'send too fast', 'ops'), /throttled/)
+  t.match(
+    explainErrcode(310000, 'refused', 'ops'),
+    /check dingtalk\.robots\[ops\]\.secret and dingtalk\.robots\[ops\]\.keywords/,
+    'an unrecognised 310000 points at both security settings',
+  )
+  t.match(explainErrcode(424242, 'new'), /^424242 new: an errcode kubeding does not know$/)
 })

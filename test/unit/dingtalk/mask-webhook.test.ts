@@ -8,6 +8,7 @@ t.test('maskWebhook hides the token and any signature, keeps the rest', async (t
   )
   t.equal(maskWebhook('https://u:p@example.com/hook?x=1'), 'https://example.com/hook?x=1')
   t.equal(maskWebhook('not a url access_token=abc'), '***')
+  t.equal(maskWebhook('https://example.com/hook'), 'https://example.com/hook')
 })
 
 t.test('redact removes the token and the secret, raw and URL-encoded', async (t) => {

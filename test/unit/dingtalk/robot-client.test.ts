@@ -234,3 +234,14 @@ t.test('an unreachable host is retry, and the error holds no token', async (t) =
   t.match(outcome.errmsg, /ECONNREFUSED/)
   assertClean(t, outcome)
 })
+
+t.test('a fetch failure without a socket code is still a clean retry', async (t) => {
+  const { config } = await setup(t)
+  const fetch: typeof globalThis.fetch = async () => {
+    throw new Error(`boom at ${config.webhook}`)
+  }
+  const outcome = await createRobotClient({ robot: config, fetch }).send(hello)
+  t.equal(outcome.kind, 'retry')
+  t.equal(outcome.errmsg, 'network error (unknown)')
+  assertClean(t, outcome)
+})

@@ -141,5 +141,11 @@ t.test(
     t.equal(reopened.heldUntil('ops'), 600_000)
     t.equal(reopened.heldUntil('nobody'), undefined)
     t.equal(reopened.peek('ops', 10)[2]?.message, undefined)
+    again.db
+      .prepare(
+        "INSERT INTO outbox (robot, kind, created_at, not_before, occurrences, payload) VALUES ('ops', 'alert', 0, 0, 1, '{\"kind\":\"weird\"}')",
+      )
+      .run()
+    t.equal(reopened.peek('ops', 10)[3]?.message, undefined, 'an unknown kind is unreadable too')
   },
 )

@@ -264,3 +264,43 @@ t.test('times are shown in the given zone', async (t) => {
   const m = renderAlert(alert(), options({ timeZone: 'Asia/Shanghai' }))
   t.match(md(m).text, /\*\*Last seen:\*\* 2026-11-24 11:04:05 UTC\+8/)
 })
+
+t.test('an empty event message says so; the default zone works', async (t) => {
+  const { timeZone: _utc, ...local } = options()
+  const m = renderAlert(alert({}, { message: '' }), local)
+  t.match(md(m).text, /\*\*Message:\*\* \(no message\)/)
+  t.match(md(m).text, /\*\*Last seen:\*\* 2026-11-2\d \d\d:\d\d:05 UTC/)
+})
+
+t.test('a notice to a text robot lists its lines plainly', async (t) => {
+  const m = renderNotice(
+    { kind: 'notice', title: 'mute m3 ended', lines: ['12 alerts were held back'] },
+    options({ robot: { name: 'ops', keywords: [], msgType: 'text' } }),
+  )
+  t.same((m as TextMessage).text.content.split('\n'), [
+    'mute m3 ended',
+    'Cluster: prod-hangzhou',
+    '- 12 alerts were held back',
+  ])
+})
+
+t.test(
+  'a digest under a tight cap lists fewer objects, then none, before it overflows',
+  async (t) => {
+    const messages = Array.from({ length: 50 }, (_, i) =>
+      alert(
+        { occurrences: 1 },
+        { namespace: `namespace-${i}`, name: `pod-${i}`, reason: `Reason${i}` },
+      ),
+    )
+    const items = (maxBytes: number) => {
+      const m = renderDigest(messages, options({ maxBytes }))
+      t.ok(toWireBytes(m) <= maxBytes, `${toWireBytes(m)} bytes under ${maxBytes}`)
+      t.match(md(m).text, /Occurrences:\*\* 50 in 50 alerts/)
+      return lines(md(m).text).filter((l) => l.startsWith('- ')).length
+    }
+    t.equal(items(5_000), 10)
+    t.equal(items(900), 5)
+    t.equal(items(420), 0)
+  },
+)
