@@ -81,6 +81,7 @@ export function createNotifier(options: NotifierOptions): Notifier {
   const clientFor = options.clientFor ?? ((robot: RobotConfig) => createRobotClient({ robot }))
   let state: 'new' | 'running' | 'stopping' | 'stopped' = 'new'
   let flush: { deadline: number; done: () => void } | undefined
+  let stopping: Promise<void> | undefined
 
   const lanes: RobotLane[] = options.robots.map((robot) =>
     createRobotLane({
@@ -131,6 +132,30 @@ export function createNotifier(options: NotifierOptions): Notifier {
     }
   }
 
+  async function stopNow(flushTimeoutMs: number): Promise<void> {
+    if (state === 'running') {
+      state = 'stopping'
+      await new Promise<void>((resolve) => {
+        const handle = timers.setTimeout(() => resolve(), flushTimeoutMs)
+        flush = {
+          deadline: now() + flushTimeoutMs,
+          done: () => {
+            timers.clearTimeout(handle)
+            resolve()
+          },
+        }
+        pumpAll()
+        checkFlushed()
+      })
+      flush = undefined
+    }
+    state = 'stopped'
+    for (const lane of lanes) lane.halt()
+    await Promise.all(lanes.map((lane) => lane.idle()))
+    // A loop that ended its send after the abort may have set a timer: clear it too.
+    for (const lane of lanes) lane.halt()
+  }
+
   return {
     start() {
       if (state !== 'new') return
@@ -143,29 +168,10 @@ export function createNotifier(options: NotifierOptions): Notifier {
       // After the caller's synchronous transaction: the rows are committed by then.
       queueMicrotask(pumpAll)
     },
-    async stop(flushTimeoutMs) {
-      if (state === 'stopped' || state === 'stopping') return
-      if (state === 'running') {
-        state = 'stopping'
-        await new Promise<void>((resolve) => {
-          const handle = timers.setTimeout(() => resolve(), flushTimeoutMs)
-          flush = {
-            deadline: now() + flushTimeoutMs,
-            done: () => {
-              timers.clearTimeout(handle)
-              resolve()
-            },
-          }
-          pumpAll()
-          checkFlushed()
-        })
-        flush = undefined
-      }
-      state = 'stopped'
-      for (const lane of lanes) lane.halt()
-      await Promise.all(lanes.map((lane) => lane.idle()))
-      // A loop that ended its send after the abort may have set a timer: clear it too.
-      for (const lane of lanes) lane.halt()
+    stop(flushTimeoutMs) {
+      // A second signal while flushing waits for the same flush, so the store closes once, after it.
+      stopping ??= stopNow(flushTimeoutMs)
+      return stopping
     },
     stats: () => ({ robots: lanes.map((lane) => lane.stats()) }),
     async settled() {

@@ -157,3 +157,17 @@ t.test('stop() returns at once when nothing waits', async (t) => {
   await notifier.stop(5_000)
   t.ok(performance.now() - begin < 100)
 })
+
+t.test('a second stop() waits for the first flush', async (t) => {
+  const { fake, store, notifier, outbox } = await rig(t)
+  notifier.start()
+  fake.setDown(true)
+  store.tx(() => outbox.enqueue('ops', alert(), Date.now()))
+  notifier.kick()
+  await notifier.settled()
+  fake.setDown(false)
+  const first = notifier.stop(5_000)
+  await notifier.stop(5_000)
+  t.equal(fake.messages.length, 1, 'the second call returned only after the flush')
+  await first
+})
