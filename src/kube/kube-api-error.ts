@@ -4,6 +4,7 @@
  * (our watch stream, the generated client's ApiException, a socket error) and never carry a
  * request header, hence never a token.
  */
+import { ApiException } from '@kubernetes/client-node'
 
 /** The API server answered a request with an HTTP error, or a watch sent an `ERROR` Status. */
 export class KubeApiError extends Error {
@@ -57,7 +58,8 @@ export function toStatus(
 /** The HTTP status of an error from our stream or from the generated client (`ApiException.code`). */
 export function statusOf(err: unknown): number | undefined {
   if (err instanceof KubeApiError) return err.status
-  if (isRecord(err) && typeof err.code === 'number') return err.code
+  // Not any numeric `code`: a DOMException (abort, timeout) has one too.
+  if (err instanceof ApiException && typeof err.code === 'number') return err.code
   return undefined
 }
 
@@ -81,6 +83,8 @@ function hintForStatus(status: number, what: string): string {
 }
 
 function hintForCode(code: string): string {
+  if (code === 'TIMEOUT' || code === 'WATCH_IDLE')
+    return 'the API server did not answer in time: check its health and the network; retrying'
   if (/^(ECONNREFUSED|ENOTFOUND|EAI_AGAIN|EHOSTUNREACH|ENETUNREACH|ETIMEDOUT)$/.test(code))
     return 'cannot reach the API server: check the kubeconfig server address and the network'
   if (/CERT|SELF_SIGNED|UNABLE_TO_VERIFY|ERR_TLS|EPROTO/.test(code))
@@ -101,7 +105,8 @@ export function describeKubeError(err: unknown, what: string): KubeErrorDescript
       hint: hintForStatus(status, what),
     }
   }
-  const code = socketCode(err)
+  // AbortSignal.timeout() on a list page rejects with a DOMException named TimeoutError.
+  const code = isRecord(err) && err.name === 'TimeoutError' ? 'TIMEOUT' : socketCode(err)
   const message = err instanceof Error ? err.message : String(err)
   const cause = isRecord(err) && err.cause instanceof Error ? `: ${err.cause.message}` : ''
   return {

@@ -8,58 +8,10 @@
  * on errors other than 410, which is why this loop exists.
  */
 import type { KubeConfig } from '@kubernetes/client-node'
-import { describeKubeError, KubeApiError, statusOf, toStatus } from './kube-api-error.ts'
-import { readWatchStream, type WatchLine } from './read-watch-stream.ts'
-
-type LogFn = (obj: object, msg?: string) => void
-/** The pino-compatible logger every kube module takes. */
-export interface KubeLogger {
-  debug: LogFn
-  info: LogFn
-  warn: LogFn
-  error: LogFn
-}
-
-/** Health of a watch, for /readyz and the `status` command. Times are epoch ms. */
-export interface WatchState {
-  /** A complete list was taken in (of every namespace, for the event source). */
-  listed: boolean
-  /** The watch stream is open (every stream, for the event source). */
-  connected: boolean
-  lastListAt?: number
-  /** Last ADDED/MODIFIED/DELETED received. */
-  lastEventAt?: number
-  /** Since when the watch is not connected; absent while it is. */
-  downSince?: number
-  /** Relists and retries after a failure or a 410 (routine resumes of ended streams are not counted). */
-  restarts: number
-  /** The last failure, described for an operator. */
-  lastError?: string
-  lastErrorAt?: number
-}
-
-/** Retry delays: the first retry waits about `initialMs`, doubling up to `maxMs`. */
-export interface Backoff {
-  initialMs: number
-  maxMs: number
-}
-
-/** One page of a list, in wire (JSON) shape. */
-export interface ListPage {
-  items: unknown[]
-  resourceVersion: string
-  continueToken: string | undefined
-}
-
-/** Fetches one page; `signal` aborts it (on stop, or when the page takes too long). */
-export type ListPageFn = (page: {
-  limit: number
-  continueToken: string | undefined
-  signal: AbortSignal
-}) => Promise<ListPage>
-
-/** A change from the watch. */
-export type ChangeType = 'ADDED' | 'MODIFIED' | 'DELETED'
+import { backoffDelay, createSleeper, DEFAULT_BACKOFF } from './backoff-delay.ts'
+import { describeKubeError } from './kube-api-error.ts'
+import { HandlerError, type WatchOutcome, watchOnce } from './watch-once.ts'
+import type { Backoff, ChangeType, KubeLogger, ListPageFn, WatchState } from './watch-state.ts'
 
 /** What one loop lists and watches, and where it hands the results. */
 export interface ListWatchOptions {
@@ -94,32 +46,6 @@ export interface ListWatch {
   state(): WatchState
 }
 
-/** Default backoff: 1 s doubling to 30 s, like client-go's reflector roughly. */
-export const DEFAULT_BACKOFF: Backoff = { initialMs: 1000, maxMs: 30_000 }
-/** A stream that delivered nothing and lasted less than this counts as a failure (no hot loop). */
-const HEALTHY_STREAM_MS = 1000
-
-/** Our own handler (onList/onChange) threw: not the API server's fault, said so in the log. */
-class HandlerError extends Error {
-  constructor(handler: string, cause: unknown) {
-    super(`${handler} threw: ${cause instanceof Error ? cause.message : String(cause)}`, { cause })
-    this.name = 'HandlerError'
-  }
-}
-
-type Outcome =
-  | { kind: 'ended'; healthy: boolean }
-  | { kind: 'expired' }
-  | { kind: 'failed'; error: unknown }
-  | { kind: 'stopped' }
-
-const resourceVersionOf = (object: unknown): string | undefined => {
-  const meta = (object as { metadata?: { resourceVersion?: unknown } } | null)?.metadata
-  return typeof meta?.resourceVersion === 'string' && meta.resourceVersion !== ''
-    ? meta.resourceVersion
-    : undefined
-}
-
 /** Starts nothing until `start()`: builds one list+watch loop. */
 export function createListWatch(o: ListWatchOptions): ListWatch {
   const now = o.now ?? Date.now
@@ -133,7 +59,7 @@ export function createListWatch(o: ListWatchOptions): ListWatch {
   let stopped = true
   let running: Promise<void> | undefined
   let abort = new AbortController()
-  let wake: (() => void) | undefined
+  const sleeper = createSleeper()
 
   const markDown = () => {
     st.connected = false
@@ -154,82 +80,7 @@ export function createListWatch(o: ListWatchOptions): ListWatch {
     return { items, resourceVersion: rv }
   }
 
-  async function watchOnce(signal: AbortSignal, stop: () => void): Promise<Outcome> {
-    const startedAt = now()
-    let received = 0
-    let outcome: Outcome | undefined
-    const onLine = ({ type, object }: WatchLine) => {
-      if (outcome) return
-      if (type === 'ERROR') {
-        const status = toStatus(object)
-        outcome =
-          status?.code === 410
-            ? { kind: 'expired' }
-            : {
-                kind: 'failed',
-                error: new KubeApiError(
-                  status?.code ?? 500,
-                  status?.reason ?? '',
-                  status?.message ?? 'watch ERROR',
-                ),
-              }
-        // The server ends the stream after an ERROR; do not rely on it.
-        stop()
-        return
-      }
-      if (type !== 'ADDED' && type !== 'MODIFIED' && type !== 'DELETED' && type !== 'BOOKMARK') {
-        log.warn({ what: o.what, type }, 'unknown watch event type: skipped')
-        return
-      }
-      received++
-      failures = 0
-      resourceVersion = resourceVersionOf(object) ?? resourceVersion
-      if (type === 'BOOKMARK') return
-      st.lastEventAt = now()
-      try {
-        o.onChange(type, object)
-      } catch (error) {
-        outcome = { kind: 'failed', error: new HandlerError('onChange', error) }
-        resourceVersion = ''
-        stop()
-      }
-    }
-    try {
-      await readWatchStream({
-        kc: o.kc,
-        path: o.path,
-        query: {
-          resourceVersion,
-          allowWatchBookmarks: 'true',
-          timeoutSeconds: String(timeoutSeconds),
-        },
-        signal,
-        idleTimeoutMs: (timeoutSeconds + 30) * 1000,
-        onConnected: () => {
-          if (st.downSince !== undefined && failures > 0)
-            log.info({ what: o.what, downForMs: now() - st.downSince }, 'watch connected again')
-          st.connected = true
-          delete st.downSince
-        },
-        onLine,
-        onGarbage: (text) =>
-          log.warn(
-            { what: o.what, line: text.slice(0, 200) },
-            'watch sent a line that is not JSON: skipped',
-          ),
-      })
-    } catch (error) {
-      if (stopped) return { kind: 'stopped' }
-      if (outcome) return outcome
-      return statusOf(error) === 410 ? { kind: 'expired' } : { kind: 'failed', error }
-    }
-    if (stopped) return { kind: 'stopped' }
-    return (
-      outcome ?? { kind: 'ended', healthy: received > 0 || now() - startedAt >= HEALTHY_STREAM_MS }
-    )
-  }
-
-  async function round(): Promise<Outcome> {
+  async function round(): Promise<WatchOutcome> {
     if (resourceVersion === '') {
       const list = await listAll()
       if (stopped) return { kind: 'stopped' }
@@ -243,32 +94,31 @@ export function createListWatch(o: ListWatchOptions): ListWatch {
       st.lastListAt = now()
       log.debug({ what: o.what, items: list.items.length, resourceVersion }, 'listed')
     }
-    const request = new AbortController()
-    const onStop = () => request.abort()
-    abort.signal.addEventListener('abort', onStop)
-    try {
-      return await watchOnce(request.signal, onStop)
-    } finally {
-      abort.signal.removeEventListener('abort', onStop)
-    }
-  }
-
-  function sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const done = () => {
-        clearTimeout(timer)
-        wake = undefined
-        resolve()
-      }
-      const timer = setTimeout(done, ms)
-      wake = done
+    return watchOnce({
+      kc: o.kc,
+      path: o.path,
+      what: o.what,
+      resourceVersion,
+      timeoutSeconds,
+      stopSignal: abort.signal,
+      logger: log,
+      now,
+      onConnected: () => {
+        if (st.downSince !== undefined && failures > 0)
+          log.info({ what: o.what, downForMs: now() - st.downSince }, 'watch connected again')
+        st.connected = true
+        delete st.downSince
+      },
+      onProgress: (type, rv) => {
+        failures = 0
+        resourceVersion = rv ?? resourceVersion
+        if (type !== 'BOOKMARK') st.lastEventAt = now()
+      },
+      onChange: o.onChange,
     })
   }
 
-  function delayFor(attempt: number): number {
-    const capped = Math.min(backoff.maxMs, backoff.initialMs * 2 ** Math.min(attempt - 1, 30))
-    return Math.round(capped / 2 + (random() * capped) / 2)
-  }
+  const delayFor = (attempt: number) => backoffDelay(backoff, attempt, random)
 
   function noteFailure(error: unknown, delayMs: number) {
     st.lastErrorAt = now()
@@ -287,7 +137,7 @@ export function createListWatch(o: ListWatchOptions): ListWatch {
 
   async function run() {
     while (!stopped) {
-      let outcome: Outcome
+      let outcome: WatchOutcome
       try {
         outcome = await round()
       } catch (error) {
@@ -295,6 +145,8 @@ export function createListWatch(o: ListWatchOptions): ListWatch {
       }
       if (outcome.kind === 'stopped' || stopped) break
       markDown()
+      // A change the handler could not take is only found again by listing.
+      if (outcome.kind === 'failed' && outcome.error instanceof HandlerError) resourceVersion = ''
       if (outcome.kind === 'ended') {
         if (outcome.healthy) {
           failures = 0
@@ -313,10 +165,10 @@ export function createListWatch(o: ListWatchOptions): ListWatch {
         st.restarts++
         const delayMs = delayFor(failures)
         noteFailure(outcome.error, delayMs)
-        await sleep(delayMs)
+        await sleeper.sleep(delayMs)
         continue
       }
-      await sleep(delayFor(failures))
+      await sleeper.sleep(delayFor(failures))
     }
     markDown()
   }
@@ -333,7 +185,7 @@ export function createListWatch(o: ListWatchOptions): ListWatch {
     async stop() {
       stopped = true
       abort.abort()
-      wake?.()
+      sleeper.wake()
       await running
     },
     state: () => ({ ...st }),

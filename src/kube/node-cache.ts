@@ -5,8 +5,9 @@
  * answer when they actually changed.
  */
 import { CoreV1Api, type KubeConfig } from '@kubernetes/client-node'
-import { type Backoff, createListWatch, type KubeLogger, type WatchState } from './list-watch.ts'
+import { createListWatch } from './list-watch.ts'
 import { toListPage, withSignal } from './to-list-page.ts'
+import type { Backoff, KubeLogger, WatchState } from './watch-state.ts'
 
 /** One condition that makes a node a problem. `since` is its lastTransitionTime (epoch ms). */
 export interface NodeProblem {

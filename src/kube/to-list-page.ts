@@ -2,7 +2,7 @@
  * Glue between the generated CoreV1Api list calls and the list+watch loop.
  */
 import { type ConfigurationOptions, Observable } from '@kubernetes/client-node'
-import type { ListPage } from './list-watch.ts'
+import type { ListPage } from './watch-state.ts'
 
 /** The part of a generated `*List` model the loop needs. */
 export interface ApiList {

@@ -4,17 +4,11 @@
  */
 import { CoreV1Api, type KubeConfig } from '@kubernetes/client-node'
 import { type ClusterEvent, toClusterEvent } from './cluster-event.ts'
-import {
-  type Backoff,
-  createListWatch,
-  type KubeLogger,
-  type ListPageFn,
-  type ListWatch,
-  type WatchState,
-} from './list-watch.ts'
+import { createListWatch, type ListWatch } from './list-watch.ts'
 import { toListPage, withSignal } from './to-list-page.ts'
+import type { Backoff, KubeLogger, ListPageFn, WatchState } from './watch-state.ts'
 
-export type { Backoff, KubeLogger, WatchState } from './list-watch.ts'
+export type { Backoff, KubeLogger, WatchState } from './watch-state.ts'
 
 /** Where the event source hands what it takes in. */
 export interface EventSourceHandlers {

@@ -33,8 +33,10 @@ export interface RequestRecord {
   continue: string | undefined
   allowWatchBookmarks: boolean
   timeoutSeconds: number | undefined
-  /** The HTTP status answered. */
+  /** The HTTP status answered (0 while unanswered). */
   status: number
+  /** When it arrived (Date.now()). */
+  at: number
 }
 
 /** How the fake behaves. */
@@ -119,6 +121,7 @@ export class FakeKubeApi {
   #watches = new Set<OpenWatch>()
   #snapshots = new Map<string, { items: KubeObject[]; rv: string; offset: number }>()
   #failures: Failure[] = []
+  #stalls: Verb[] = []
 
   constructor(opts: FakeKubeApiOptions = {}) {
     this.#token = opts.token ?? 'fake-token'
@@ -229,6 +232,11 @@ export class FakeKubeApi {
         namespace: opts.namespace,
         message: opts.message ?? `injected failure ${status}`,
       })
+  }
+
+  /** The next `n` requests of verb `on` get no answer at all (until the client gives up or the server stops). */
+  stallNext(n: number, on: Verb): void {
+    for (let i = 0; i < n; i++) this.#stalls.push(on)
   }
 
   /** Stores a new Event (uid and resourceVersion assigned) and sends ADDED. */
@@ -431,6 +439,7 @@ export class FakeKubeApi {
       allowWatchBookmarks: q.get('allowWatchBookmarks') === 'true',
       timeoutSeconds: q.has('timeoutSeconds') ? Number(q.get('timeoutSeconds')) : undefined,
       status: 0,
+      at: Date.now(),
     }
     this.requests.push(record)
     if (req.headers.authorization !== `Bearer ${this.#token}`)
@@ -444,6 +453,11 @@ export class FakeKubeApi {
       )
     if (req.method !== 'GET')
       return this.#send(res, record, 405, statusBody(405, `${req.method} is not supported here`))
+    const stall = this.#stalls.indexOf(verb)
+    if (stall >= 0) {
+      this.#stalls.splice(stall, 1)
+      return
+    }
     const i = this.#failures.findIndex(
       (f) =>
         (f.on === 'any' || f.on === verb) &&

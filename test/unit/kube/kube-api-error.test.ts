@@ -6,6 +6,7 @@ import {
   statusOf,
   toStatus,
 } from '../../../src/kube/kube-api-error.ts'
+import { WatchIdleError } from '../../../src/kube/read-watch-stream.ts'
 
 const status = (code: number, message: string, reason = 'X') =>
   JSON.stringify({ kind: 'Status', apiVersion: 'v1', status: 'Failure', code, reason, message })
@@ -76,4 +77,19 @@ t.test('socket and TLS failures, also wrapped in fetch failed', async (t) => {
   const reset = Object.assign(new Error('aborted'), { code: 'ECONNRESET' })
   t.match(describeKubeError(reset, 'nodes').hint, /connection to the API server failed/)
   t.match(describeKubeError('weird', 'nodes'), { message: 'weird', hint: /unexpected/ })
+})
+
+t.test('timeouts: an abandoned list page and a silent watch', async (t) => {
+  const timeout = new DOMException('The operation was aborted due to timeout', 'TimeoutError')
+  t.equal(statusOf(timeout), undefined, 'a DOMException code is not an HTTP status')
+  t.match(describeKubeError(timeout, 'nodes'), {
+    status: undefined,
+    code: 'TIMEOUT',
+    hint: /did not answer in time/,
+  })
+  t.match(describeKubeError(new WatchIdleError(330_000), 'nodes'), {
+    code: 'WATCH_IDLE',
+    message: 'no data from the API server for 330 s',
+    hint: /did not answer in time/,
+  })
 })

@@ -1,0 +1,53 @@
+/**
+ * The types shared by the list+watch loop and the sources built on it.
+ */
+
+type LogFn = (obj: object, msg?: string) => void
+/** The pino-compatible logger every kube module takes. */
+export interface KubeLogger {
+  debug: LogFn
+  info: LogFn
+  warn: LogFn
+  error: LogFn
+}
+
+/** Health of a watch, for /readyz and the `status` command. Times are epoch ms. */
+export interface WatchState {
+  /** A complete list was taken in (of every namespace, for the event source). */
+  listed: boolean
+  /** The watch stream is open (every stream, for the event source). */
+  connected: boolean
+  lastListAt?: number
+  /** Last ADDED/MODIFIED/DELETED received. */
+  lastEventAt?: number
+  /** Since when the watch is not connected; absent while it is. */
+  downSince?: number
+  /** Relists and retries after a failure or a 410 (routine resumes of ended streams are not counted). */
+  restarts: number
+  /** The last failure, described for an operator. */
+  lastError?: string
+  lastErrorAt?: number
+}
+
+/** Retry delays: the first retry waits about `initialMs`, doubling up to `maxMs`. */
+export interface Backoff {
+  initialMs: number
+  maxMs: number
+}
+
+/** One page of a list, in wire (JSON) shape. */
+export interface ListPage {
+  items: unknown[]
+  resourceVersion: string
+  continueToken: string | undefined
+}
+
+/** Fetches one page; `signal` aborts it (on stop, or when the page takes too long). */
+export type ListPageFn = (page: {
+  limit: number
+  continueToken: string | undefined
+  signal: AbortSignal
+}) => Promise<ListPage>
+
+/** A change from the watch. */
+export type ChangeType = 'ADDED' | 'MODIFIED' | 'DELETED'
