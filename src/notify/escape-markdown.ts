@@ -56,6 +56,12 @@ export function escapeText(text: string): string {
 
 const ELLIPSIS = '…'
 
+/** `text` cut to at most `maxChars` code points (never half a character), marked with `…` when cut. */
+export function clipChars(text: string, maxChars: number): string {
+  const chars = [...text]
+  return chars.length > maxChars ? `${chars.slice(0, maxChars).join('')}${ELLIPSIS}` : text
+}
+
 /** Bytes a piece of text takes inside the JSON body (UTF-8, with JSON's own escapes). */
 export const jsonBytes = (text: string): number =>
   Buffer.byteLength(JSON.stringify(text), 'utf8') - 2

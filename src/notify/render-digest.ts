@@ -10,6 +10,7 @@ import {
   type DraftLine,
   type RenderOptions,
 } from './compose-message.ts'
+import { clipChars } from './escape-markdown.ts'
 import { formatClock } from './format-time.ts'
 import type { AlertMessage, Mentions } from './outbox-message.ts'
 import { toObjectRef } from './render-alert.ts'
@@ -19,8 +20,7 @@ const TOP_STEPS = [10, 5, 3, 1, 0]
 /** Longest label shown (names are at most 253 characters; reasons are free text). */
 const LABEL_CHARS = 80
 
-const clip = (text: string): string =>
-  [...text].length > LABEL_CHARS ? `${[...text].slice(0, LABEL_CHARS).join('')}…` : text
+const clip = (text: string): string => clipChars(text, LABEL_CHARS)
 
 interface ObjectTally {
   kind: string

@@ -21,15 +21,15 @@ const alert = (): AlertMessage => ({
   at: { mobiles: [], userIds: [], all: false },
 })
 
-/** Real clock and timers: what production runs. */
-async function rig(t: Test) {
+/** Real clock and timers: what production runs. `webhook` points the robot elsewhere than the fake. */
+async function rig(t: Test, webhook?: string) {
   const fake = await createFakeDingTalk({ robots: [{ token: TOKEN, secret: SECRET }] })
   t.teardown(() => fake.close())
   const store = openStore(':memory:')
   t.teardown(() => store.close())
   const robot: RobotConfig = {
     name: 'ops',
-    webhook: fake.webhook(TOKEN),
+    webhook: webhook ?? fake.webhook(TOKEN),
     secret: SECRET,
     keywords: [],
     ratePerMinute: 20,
@@ -100,23 +100,8 @@ t.test(
       return new Promise((r) => hanging.close(r))
     })
     const { port } = hanging.address() as AddressInfo
-    const store = openStore(':memory:')
-    t.teardown(() => store.close())
-    const robot: RobotConfig = {
-      name: 'ops',
-      webhook: `http://127.0.0.1:${port}/robot/send?access_token=${TOKEN}`,
-      keywords: [],
-      ratePerMinute: 20,
-      msgType: 'markdown',
-    }
-    const notifier = createNotifier({
-      store,
-      robots: [robot],
-      cluster: 'prod',
-      muteLinks: false,
-      logger: pino({ level: 'silent' }),
-    })
-    const outbox = createOutbox(store)
+    const webhook = `http://127.0.0.1:${port}/robot/send?access_token=${TOKEN}`
+    const { store, notifier, outbox } = await rig(t, webhook)
     notifier.start()
     store.tx(() => outbox.enqueue('ops', alert(), Date.now()))
     notifier.kick()
