@@ -83,6 +83,17 @@ t.test(
   },
 )
 
+t.test('a last line without newline that is not JSON is garbage too', async (t) => {
+  const s = await rawServer(t, (_req, res) => {
+    res.writeHead(200)
+    res.end('{"type":"ADDED","object":{}}\n<truncated')
+  })
+  const r = read(s.url)
+  await r.done
+  t.equal(r.lines.length, 1)
+  t.same(r.garbage, ['<truncated'])
+})
+
 t.test('a path prefix in the server address is kept', async (t) => {
   const s = await rawServer(t, (_req, res) => res.end())
   await read(`${s.url}/k8s/clusters/c-1`).done
