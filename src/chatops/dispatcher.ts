@@ -9,7 +9,7 @@ import type { CommandContext, CommandInfo, Reply } from './context.ts'
 import type { Command } from './define-command.ts'
 import type { InboundMessage } from './inbound-message.ts'
 import type { Logger } from './logger.ts'
-import { md } from './markdown.ts'
+import { clip, md } from './markdown.ts'
 import { parseCommandLine } from './parse-command-line.ts'
 import { createReplyMemory } from './reply-memory.ts'
 import { createSenderRateLimit } from './sender-rate-limit.ts'
@@ -84,7 +84,7 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
       if (!command) {
         throw new UserError(
           'unknown_command',
-          `I do not know "${line.name}". Type help to see what I understand.`,
+          `I do not know "${clip(line.name, 40)}". Type help to see what I understand.`,
         )
       }
       if (command.write) checkAdmin(deps.admins, message, command.name)
@@ -132,9 +132,20 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
         return { reply: await seen, replayed: true }
       }
       // Remembered before the first await, so a duplicate arriving mid-run waits for this reply.
-      const reply = run(message)
-      memory.remember(message.msgId, reply)
-      return { reply: await reply, replayed: false }
+      const pending = run(message)
+      memory.remember(message.msgId, pending)
+      const reply = await pending
+      logger.info(
+        {
+          msgId: message.msgId,
+          sender: message.senderStaffId ?? message.senderId,
+          conversationId: message.conversationId,
+          reply: reply.title,
+          code: reply.code,
+        },
+        'chat command answered',
+      )
+      return { reply, replayed: false }
     },
     close() {
       memory.close()

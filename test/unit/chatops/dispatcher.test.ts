@@ -16,6 +16,30 @@ t.test('an unknown command says so and points at help', async (t) => {
   t.match(text(reply), /\(unknown\\_command\)/)
 })
 
+t.test('each answer is logged with who asked, where, and how it ended', async (t) => {
+  const h = createChatHarness(t)
+  await h.ask('mute ns=prod', { msgId: 'log-1' })
+  await h.ask(`x${'y'.repeat(500)}`, { msgId: 'log-2' })
+  const answered = h.logs.filter((l) => l.msg === 'chat command answered')
+  t.match(answered, [
+    {
+      level: 30,
+      msgId: 'log-1',
+      sender: 'staff-alice',
+      conversationId: 'cidOpsGroup==',
+      reply: 'Muted m1',
+    },
+    { msgId: 'log-2', code: 'unknown_command' },
+  ])
+  t.equal(answered[0]?.code, undefined)
+})
+
+t.test('an unknown command word is quoted short', async (t) => {
+  const h = createChatHarness(t)
+  const reply = await h.ask(`x${'y'.repeat(500)}`)
+  t.ok(text(reply).length < 300)
+})
+
 t.test('an empty mention answers with help', async (t) => {
   const h = createChatHarness(t)
   const reply = await h.ask('   ')
