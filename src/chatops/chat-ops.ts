@@ -6,7 +6,12 @@
 import { createCommandRegistry } from './command-registry.ts'
 import type { CommandInfo } from './context.ts'
 import type { Command } from './define-command.ts'
-import { type ChatServices, createDispatcher, type Dispatched } from './dispatcher.ts'
+import {
+  type ChatServices,
+  type CommandCount,
+  createDispatcher,
+  type Dispatched,
+} from './dispatcher.ts'
 import type { InboundMessage } from './inbound-message.ts'
 import type { Logger } from './logger.ts'
 import { postToSessionWebhook } from './session-webhook.ts'
@@ -34,6 +39,8 @@ export interface ChatOps {
    * Never rejects.
    */
   answerViaSessionWebhook(message: InboundMessage): Promise<void>
+  /** Commands run so far, by command and result. */
+  stats(): CommandCount[]
   /** Resolves when every reply in flight has been posted (or given up). */
   idle(): Promise<void>
   readonly commands: readonly CommandInfo[]
@@ -67,6 +74,7 @@ export function createChatOps(deps: ChatOpsDeps): ChatOps {
 
   return {
     dispatch: (message) => dispatcher.dispatch(message),
+    stats: () => dispatcher.stats(),
     answerViaSessionWebhook(message) {
       const done = answer(message)
         .catch((err: unknown) => {

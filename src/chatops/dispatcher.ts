@@ -40,8 +40,17 @@ export interface Dispatched {
   replayed: boolean
 }
 
+/** How many commands ran, by command (`unknown` when none matched) and result (`ok` or a code). */
+export interface CommandCount {
+  command: string
+  result: string
+  count: number
+}
+
 export interface Dispatcher {
   dispatch(message: InboundMessage): Promise<Dispatched>
+  /** Running totals for `/metrics`. Replays from memory are not counted: nothing ran. */
+  stats(): CommandCount[]
   close(): void
 }
 
@@ -50,11 +59,19 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
   const memory = createReplyMemory()
   const limit = createSenderRateLimit(deps.perSenderPerMinute ?? 10)
   const { registry, logger } = deps
+  const counts = new Map<string, CommandCount>()
+  const tally = (command: string, result: string) => {
+    const key = `${command}\0${result}`
+    const entry = counts.get(key) ?? { command, result, count: 0 }
+    entry.count++
+    counts.set(key, entry)
+  }
 
   const run = async (message: InboundMessage): Promise<Reply> => {
     const now = deps.now()
     const sender = { id: message.senderStaffId ?? message.senderId, name: message.senderNick }
     let command: Command | undefined
+    let result = 'ok'
     const audit = (outcome: string) =>
       deps.services.audit.record({
         at: now,
@@ -99,9 +116,11 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
       return reply
     } catch (err) {
       if (isUserError(err)) {
+        result = err.code
         if (command?.write) audit(`refused: ${err.code}`)
         return toErrorReply(err, command)
       }
+      result = 'internal_error'
       const ref = randomBytes(4).toString('hex')
       logger.error(
         {
@@ -121,6 +140,8 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
         ],
         code: 'internal_error',
       }
+    } finally {
+      tally(command?.name ?? 'unknown', result)
     }
   }
 
@@ -147,6 +168,7 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
       )
       return { reply, replayed: false }
     },
+    stats: () => [...counts.values()].map((c) => ({ ...c })),
     close() {
       memory.close()
       limit.close()

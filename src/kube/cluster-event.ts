@@ -115,4 +115,6 @@ export function toClusterEvent(raw: unknown, now: number): ClusterEvent | EventR
 }
 
 /** True when toClusterEvent rejected the object. */
-export const isRejection = (v: ClusterEvent | EventRejection): v is EventRejection => !('uid' in v)
+export const isRejection = (
+  v: ClusterEvent | EventRejection,
+): v is EventRejection & { uid?: never } => !('uid' in v)

@@ -171,3 +171,13 @@ t.test(
     t.match(logged?.err, { message: /database is not open/ })
   },
 )
+
+t.test('commands are counted by name and result; replays are not', async (t) => {
+  const h = createChatHarness(t)
+  await h.ask('status', { msgId: 'c-1' })
+  await h.ask('status', { msgId: 'c-1' })
+  await h.ask('events limit=100000', { msgId: 'c-2' })
+  await h.ask('deploy', { msgId: 'c-3' })
+  const byKey = Object.fromEntries(h.chat.stats().map((c) => [`${c.command}/${c.result}`, c.count]))
+  t.same(byKey, { 'status/ok': 1, 'events/bad_value': 1, 'unknown/unknown_command': 1 })
+})

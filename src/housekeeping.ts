@@ -1,0 +1,60 @@
+/**
+ * The service's clockwork: closes grouping windows, ends mutes whose time ran out (and has the
+ * group told), and purges what outlived `state.retention`.
+ */
+import type { Pipeline } from './pipeline/pipeline.ts'
+import type { MuteRecord, MuteStore } from './store/mutes.ts'
+import type { Store } from './store/open-store.ts'
+
+/** Archive rows younger than this are never purged, whatever `state.retention` says: the API
+ * server keeps events for an hour, and a purged event that is listed again would alert again. */
+const MIN_RETENTION_MS = 2 * 3_600_000
+/** The rate budget reads a minute of deliveries; a day is kept for looking back. */
+const DELIVERIES_KEPT_MS = 86_400_000
+const PURGE_EVERY_MS = 3_600_000
+
+export interface HousekeepingOptions {
+  store: Store
+  pipeline: Pipeline
+  mutes: Pick<MuteStore, 'expireDue'>
+  retentionMs: number
+  onMuteEnded(mute: MuteRecord): void
+  now: () => number
+  logger: { info(obj: object, msg: string): void; error(obj: object, msg: string): void }
+  tickMs: number
+}
+
+/** Starts the clockwork; a purge runs at once and then hourly. */
+export function startHousekeeping(o: HousekeepingOptions): { stop(): void } {
+  const purgeEvents = o.store.db.prepare('DELETE FROM events WHERE last_seen < ?')
+  const purgeLedger = o.store.db.prepare('DELETE FROM alerts WHERE at < ?')
+  const purgeDeliveries = o.store.db.prepare('DELETE FROM deliveries WHERE at < ?')
+  let lastPurge = Number.NEGATIVE_INFINITY
+
+  const purge = (now: number) => {
+    const cutoff = now - Math.max(o.retentionMs, MIN_RETENTION_MS)
+    const removed = o.store.tx(() => ({
+      events: Number(purgeEvents.run(cutoff).changes),
+      ledger: Number(purgeLedger.run(cutoff).changes),
+      deliveries: Number(purgeDeliveries.run(now - DELIVERIES_KEPT_MS).changes),
+    }))
+    if (removed.events > 0) o.logger.info(removed, 'purged events past state.retention')
+  }
+
+  const tick = () => {
+    try {
+      const now = o.now()
+      o.pipeline.tick()
+      for (const mute of o.mutes.expireDue(now)) o.onMuteEnded(mute)
+      if (now - lastPurge >= PURGE_EVERY_MS) {
+        lastPurge = now
+        purge(now)
+      }
+    } catch (err) {
+      o.logger.error({ err }, 'housekeeping failed; trying again on the next tick')
+    }
+  }
+  const timer = setInterval(tick, o.tickMs)
+  tick()
+  return { stop: () => clearInterval(timer) }
+}

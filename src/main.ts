@@ -1,0 +1,72 @@
+/**
+ * The composition root: the only file that reads process.env, listens, and handles signals.
+ */
+import { readFileSync } from 'node:fs'
+import pino from 'pino'
+import { runCli } from './cli.ts'
+import { loadKubeConfig } from './kube/load-kube-config.ts'
+import { sendTest } from './send-test.ts'
+import { createService } from './service.ts'
+
+/** How long SIGTERM waits for the outbox (and the SLS queue) to drain. */
+const FLUSH_ON_STOP_MS = 10_000
+
+const io = {
+  cwd: process.cwd(),
+  stdout: (text: string) => process.stdout.write(text),
+  stderr: (text: string) => process.stderr.write(text),
+}
+const cli = await runCli(process.argv.slice(2), process.env, io)
+if (cli.kind === 'exit') process.exit(cli.code)
+if (cli.kind === 'send-test') process.exit(await sendTest(cli.config, io))
+
+const { version } = JSON.parse(
+  readFileSync(new URL('../package.json', import.meta.url), 'utf8'),
+) as { version: string }
+const logger = pino({
+  level: process.env.LOG_LEVEL ?? 'info',
+  ...(process.env.LOG_FORMAT === 'pretty' ? { transport: { target: 'pino-pretty' } } : {}),
+})
+const { config } = cli
+logger.info(
+  { version, config: cli.source, cluster: config.cluster, robots: config.dingtalk.robots.length },
+  'kubeding starting',
+)
+
+const service = await createService({
+  config,
+  logger,
+  version,
+  loadKubeConfig: () =>
+    loadKubeConfig(
+      {
+        context: config.kubernetes.context,
+        ...(config.kubernetes.kubeconfig ? { kubeconfig: config.kubernetes.kubeconfig } : {}),
+      },
+      process.env,
+    ),
+})
+await service.app.listen({ host: config.server.host, port: config.server.port })
+service.start()
+
+let stopping = false
+const shutdown = (signal: NodeJS.Signals) => {
+  if (stopping) {
+    logger.warn({ signal }, 'second signal: exiting without waiting for the flush')
+    process.exit(1)
+  }
+  stopping = true
+  logger.info({ signal, flushTimeoutMs: FLUSH_ON_STOP_MS }, 'stopping: flushing what is queued')
+  service.stop(FLUSH_ON_STOP_MS).then(
+    () => {
+      logger.info('stopped')
+      process.exit(0)
+    },
+    (err: unknown) => {
+      logger.error({ err }, 'stopping failed')
+      process.exit(1)
+    },
+  )
+}
+process.on('SIGTERM', shutdown)
+process.on('SIGINT', shutdown)

@@ -1,0 +1,74 @@
+/**
+ * The figures the `status` command shows, gathered from the modules that own them.
+ */
+import type { WatchState as ChatWatchState, StatusSnapshot } from './chatops/context.ts'
+import type { Config } from './config/schema.ts'
+import { classifyErrcode } from './dingtalk/errcodes.ts'
+import type { WatchState } from './kube/watch-events.ts'
+import type { Notifier } from './notify/notifier.ts'
+import type { Pipeline } from './pipeline/pipeline.ts'
+import type { Store } from './store/open-store.ts'
+
+export interface StatusSources {
+  config: Config
+  version: string
+  startedAt: number
+  now: number
+  /** Undefined until a kubeconfig was loaded. */
+  watch: WatchState | undefined
+  pipeline: Pipeline
+  notifier: Notifier
+  store: Store
+}
+
+/** Builds the snapshot `status` renders. */
+export function toStatusSnapshot(s: StatusSources): StatusSnapshot {
+  const robots = s.notifier.stats().robots
+  const taken = s.pipeline.stats()
+  const refused = new Map<string, { errcode: number; errmsg: string; count: number }>()
+  for (const r of robots) {
+    for (const [code, count] of Object.entries(r.refused)) {
+      const errcode = Number(code)
+      const known = Number.isInteger(errcode)
+      const entry = refused.get(code) ?? {
+        errcode: known ? errcode : 0,
+        errmsg: known ? classifyErrcode(errcode, '', r.robot).meaning : code,
+        count: 0,
+      }
+      entry.count += count
+      refused.set(code, entry)
+    }
+  }
+  return {
+    cluster: s.config.cluster,
+    version: s.version,
+    startedAt: s.startedAt,
+    watch: toChatWatch(s.watch, s.startedAt),
+    eventsTakenIn: taken.eventsTaken.Normal + taken.eventsTaken.Warning,
+    alerts: {
+      sent: robots.reduce((n, r) => n + r.sent, 0),
+      queued: robots.reduce((n, r) => n + r.queued, 0),
+      muted: taken.muted,
+      refused: [...refused.values()],
+    },
+    throttledRobots: robots
+      .filter((r) => (r.throttledUntil !== null && r.throttledUntil > s.now) || r.halted !== null)
+      .map((r) => ({ robot: r.robot, until: r.throttledUntil ?? undefined })),
+    storeBytes: s.store.sizeBytes(),
+  }
+}
+
+function toChatWatch(w: WatchState | undefined, startedAt: number): StatusSnapshot['watch'] {
+  const state: ChatWatchState = !w
+    ? 'down'
+    : w.downSince !== undefined && w.listed
+      ? 'down'
+      : w.listed
+        ? 'watching'
+        : 'starting'
+  return {
+    state,
+    since: w?.downSince ?? w?.lastListAt ?? startedAt,
+    lastResync: w?.lastListAt,
+  }
+}

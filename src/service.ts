@@ -1,0 +1,264 @@
+/**
+ * The service assembled: store, pipeline, notifier, archive sink, watchers, ChatOps and the HTTP
+ * app, wired along the one-way flow of style.md. `main.ts` gives it the process (env, signals,
+ * listening); tests give it fakes and drive it in-process.
+ */
+import type { KubeConfig } from '@kubernetes/client-node'
+import type { FastifyBaseLogger, FastifyInstance } from 'fastify'
+import { commands } from '../commands/index.ts'
+import { buildApp } from './app.ts'
+import { createSlsArchive, type SlsArchive } from './archive/create-sls-archive.ts'
+import { createChatOps } from './chatops/chat-ops.ts'
+import { toMuteEndedNotice } from './chatops/mute-text.ts'
+import { createStreamClient } from './chatops/stream-client.ts'
+import { createStreamReceiver, type StreamReceiver } from './chatops/stream-receiver.ts'
+import type { Config } from './config/schema.ts'
+import { startHousekeeping } from './housekeeping.ts'
+import { createMetricsRegistry, registerMetrics } from './http/metrics.ts'
+import { registerOutgoing } from './http/outgoing-route.ts'
+import { createNodeCache, type NodeCache } from './kube/node-cache.ts'
+import { type Backoff, createEventSource, type EventSource } from './kube/watch-events.ts'
+import { createNotifier, type LaneTuning, type Notifier } from './notify/notifier.ts'
+import { createOutbox } from './notify/outbox.ts'
+import { createPipeline, type Pipeline } from './pipeline/pipeline.ts'
+import { toMetricsSources } from './service-metrics.ts'
+import { toStatusSnapshot } from './service-status.ts'
+import { createAuditLog } from './store/audit.ts'
+import { createEventsQuery } from './store/events-query.ts'
+import { createMuteStore, type MuteRecord } from './store/mutes.ts'
+import { openStore, type Store } from './store/open-store.ts'
+
+/** A watch down for longer than this makes /readyz answer 503 (the interface's minute). */
+const WATCH_DOWN_NOT_READY_MS = 60_000
+
+export interface ServiceOptions {
+  config: Config
+  logger: FastifyBaseLogger
+  /** Reads the kubeconfig; retried with backoff while it throws (no cluster configured yet). */
+  loadKubeConfig: () => KubeConfig
+  version: string
+  now?: () => number
+  fetch?: typeof fetch
+  /** Retry pacing for the Kubernetes watches and for loading the kubeconfig. */
+  kubeBackoff?: Backoff
+  notifierTuning?: Partial<LaneTuning>
+  /** Grouping windows and mute expiry are checked this often (default 1 s). */
+  tickMs?: number
+  /** Stream mode's gateway (tests); default DingTalk's. */
+  streamGatewayUrl?: string
+}
+
+export interface Service {
+  readonly app: FastifyInstance
+  readonly store: Store
+  readonly pipeline: Pipeline
+  readonly notifier: Notifier
+  /** Starts watching, sending and archiving. Does not listen: main.ts does. */
+  start(): void
+  /** Stops taking requests, flushes what is queued for DingTalk (bounded), closes the store. */
+  stop(flushTimeoutMs: number): Promise<void>
+}
+
+/** Builds the service; nothing connects anywhere until `start()`. */
+export async function createService(o: ServiceOptions): Promise<Service> {
+  const { config, logger } = o
+  const now = o.now ?? Date.now
+  const fetchFn = o.fetch ?? fetch
+  const startedAt = now()
+  const store = openStore(config.state.dir)
+  const outbox = createOutbox(store)
+  const mutes = createMuteStore(store)
+  const notifier = createNotifier({
+    store,
+    robots: config.dingtalk.robots,
+    cluster: config.cluster,
+    muteLinks: config.alerting.muteLinks,
+    now,
+    logger,
+    ...(o.notifierTuning ? { tuning: o.notifierTuning } : {}),
+  })
+  const sls: SlsArchive | undefined = config.archive.sls
+    ? createSlsArchive({
+        config: config.archive.sls,
+        cluster: config.cluster,
+        store,
+        logger,
+        now,
+        fetch: fetchFn,
+      })
+    : undefined
+  const pipeline = createPipeline({
+    store,
+    routes: config.routes,
+    groupWindowMs: config.alerting.groupWindow,
+    enqueue: (robot, message, t) => outbox.enqueue(robot, message, t),
+    onQueued: () => notifier.kick(),
+    mutes,
+    sinks: sls ? [sls] : [],
+    now,
+  })
+
+  /** Tells every robot's group that a mute ended, and what it held back. */
+  const announceMuteEnded = (mute: MuteRecord) => {
+    store.tx(() => {
+      for (const robot of config.dingtalk.robots)
+        outbox.enqueue(robot.name, toMuteEndedNotice(mute), now())
+    })
+    notifier.kick()
+  }
+
+  let events: EventSource | undefined
+  let nodes: NodeCache | undefined
+  const chat = createChatOps({
+    commands,
+    services: {
+      events: createEventsQuery(store),
+      mutes,
+      audit: createAuditLog(store),
+      nodes: { problemNodes: () => nodes?.problemNodes() ?? [], size: () => nodes?.size() ?? 0 },
+      status: () =>
+        toStatusSnapshot({
+          config,
+          version: o.version,
+          startedAt,
+          now: now(),
+          watch: events?.state(),
+          pipeline,
+          notifier,
+          store,
+        }),
+      onMuteEnded: announceMuteEnded,
+    },
+    admins: config.dingtalk.outgoing.admins,
+    conversations: config.dingtalk.outgoing.conversations,
+    fetch: fetchFn,
+    now,
+    logger,
+  })
+
+  const isReady = () => {
+    const state = events?.state()
+    if (!state) return { ready: false, reason: 'no Kubernetes connection configured yet' }
+    if (!state.listed) return { ready: false, reason: 'the first list of events is not in yet' }
+    if (state.downSince !== undefined && now() - state.downSince > WATCH_DOWN_NOT_READY_MS) {
+      return {
+        ready: false,
+        reason: `the event watch is down: ${state.lastError ?? 'reconnecting'}`,
+      }
+    }
+    return { ready: true }
+  }
+  const registry = createMetricsRegistry(
+    toMetricsSources({
+      version: o.version,
+      pipeline,
+      notifier,
+      sls,
+      watch: () => events?.state(),
+      chat,
+      store,
+      now,
+    }),
+  )
+  const app = await buildApp({
+    logger,
+    isReady,
+    plugins: [
+      (app) => registerMetrics(app, registry),
+      (app) => registerOutgoing(app, { outgoing: config.dingtalk.outgoing, chat, now, logger }),
+    ],
+  })
+
+  let stream: StreamReceiver | undefined
+  let housekeeping: { stop(): void } | undefined
+  let kubeRetry: NodeJS.Timeout | undefined
+  const backoff = o.kubeBackoff ?? { initialMs: 1_000, maxMs: 30_000 }
+
+  const connectKube = (attempt: number) => {
+    let kc: KubeConfig
+    try {
+      kc = o.loadKubeConfig()
+    } catch (err) {
+      const delay = Math.min(backoff.initialMs * 2 ** attempt, backoff.maxMs)
+      logger.error(
+        { err: err instanceof Error ? err.message : String(err), retryInMs: delay },
+        'no Kubernetes cluster to watch: set kubernetes.kubeconfig in the config file, or KUBECONFIG, or run in a pod with a service account; retrying',
+      )
+      kubeRetry = setTimeout(() => connectKube(attempt + 1), delay)
+      return
+    }
+    const kubeLogger = logger.child({ component: 'kube' })
+    events = createEventSource({
+      kc,
+      namespaces: config.kubernetes.namespaces,
+      logger: kubeLogger,
+      now,
+      backoff,
+      handlers: {
+        onList: (list) => {
+          pipeline.ingestList(list)
+          // With several namespaces the first list ever is complete once every one is in.
+          setImmediate(() => {
+            if (events?.state().listed) pipeline.finishBootstrap()
+          })
+        },
+        onEvent: (event) => pipeline.ingest(event),
+      },
+    })
+    nodes = createNodeCache({ kc, logger: kubeLogger, now, backoff })
+    events.start()
+    nodes.start()
+  }
+
+  return {
+    app,
+    store,
+    pipeline,
+    notifier,
+    start() {
+      notifier.start()
+      sls?.start()
+      housekeeping = startHousekeeping({
+        store,
+        pipeline,
+        mutes,
+        retentionMs: config.state.retention,
+        onMuteEnded: announceMuteEnded,
+        now,
+        logger,
+        tickMs: o.tickMs ?? 1_000,
+      })
+      const { stream: streamConfig } = config.dingtalk.outgoing
+      if (streamConfig) {
+        stream = createStreamReceiver({
+          client: createStreamClient({
+            ...streamConfig,
+            fetch: fetchFn,
+            ...(o.streamGatewayUrl ? { gatewayUrl: o.streamGatewayUrl } : {}),
+          }),
+          chat,
+          logger,
+        })
+        stream.start()
+      }
+      if (config.dingtalk.robots.length === 0) {
+        logger.warn(
+          'no DingTalk robot configured: events are archived and chat commands answered, but no alert is sent. Set DINGTALK_WEBHOOK, or dingtalk.robots in the config file',
+        )
+      }
+      connectKube(0)
+    },
+    async stop(flushTimeoutMs) {
+      clearTimeout(kubeRetry)
+      await app.close()
+      stream?.stop()
+      housekeeping?.stop()
+      await Promise.all([events?.stop(), nodes?.stop()])
+      pipeline.flush()
+      await chat.idle()
+      chat.close()
+      await Promise.all([notifier.stop(flushTimeoutMs), sls?.stop(flushTimeoutMs)])
+      store.close()
+    },
+  }
+}
