@@ -2,7 +2,7 @@
  * buildApp(deps): the Fastify instance with every route registered. It never listens; main.ts
  * does, and tests use `app.inject()`.
  */
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify'
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify'
 
 /** What the HTTP side needs to know about the rest of the service. */
 export interface AppDeps {
@@ -13,9 +13,18 @@ export interface AppDeps {
   plugins?: ReadonlyArray<(app: FastifyInstance) => void | Promise<void>>
 }
 
+const QUIET_PATHS = new Set(['/healthz', '/readyz', '/metrics'])
+
 /** Builds the app: health and readiness, plus whatever `deps.plugins` register. */
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
-  const app = Fastify({ loggerInstance: deps.logger, bodyLimit: 64 * 1024 })
+  const app = Fastify({
+    loggerInstance: deps.logger,
+    bodyLimit: 64 * 1024,
+    // Probes and scrapes come every few seconds: logging each would drown what matters.
+    logController: new LogController({
+      disableRequestLogging: (req) => QUIET_PATHS.has(req.url.split('?')[0] ?? ''),
+    }),
+  })
   app.get('/healthz', async () => ({ status: 'ok' }))
   app.get('/readyz', async (_req, reply) => {
     const { ready, reason } = deps.isReady()
