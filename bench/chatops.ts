@@ -203,7 +203,6 @@ export async function benchChatops(
           size: () => nodes.length,
         },
         status: statusSnapshot,
-        onMuteEnded: () => {},
       },
       admins: [],
       conversations: [],

@@ -29,7 +29,6 @@ export const unmute = defineCommand({
     const ended: MuteRecord[] = ALL.has(args.id)
       ? ctx.mutes.endAll(by, ctx.now)
       : [ctx.mutes.end(args.id, by, ctx.now) ?? notActive(args.id)]
-    for (const m of ended) ctx.onMuteEnded(m)
     if (ended.length === 0)
       return { title: 'No active mutes', lines: [md`There were no active mutes to end.`] }
     return {

@@ -98,7 +98,10 @@ export async function createService(o: ServiceOptions): Promise<Service> {
     now,
   })
 
-  /** Tells every robot's group that a mute ended, and what it held back. */
+  /**
+   * Tells every robot's group that a mute ran out, and what it held back. A mute ended with
+   * `unmute` is not announced here: the command's reply already says so in the chat.
+   */
   const announceMuteEnded = (mute: MuteRecord) => {
     store.tx(() => {
       for (const robot of config.dingtalk.robots)
@@ -127,7 +130,6 @@ export async function createService(o: ServiceOptions): Promise<Service> {
           notifier,
           store,
         }),
-      onMuteEnded: announceMuteEnded,
     },
     admins: config.dingtalk.outgoing.admins,
     conversations: config.dingtalk.outgoing.conversations,

@@ -5,7 +5,7 @@
  */
 import type { AuditLog } from '../store/audit.ts'
 import type { EventsQuery } from '../store/events-query.ts'
-import type { MuteRecord, MuteStore } from '../store/mutes.ts'
+import type { MuteStore } from '../store/mutes.ts'
 import type { Markdown } from './markdown.ts'
 import type { UserErrorCode } from './user-error.ts'
 
@@ -111,6 +111,4 @@ export interface CommandContext {
   status(): StatusSnapshot
   /** Every registered command, for `help`. */
   commands: readonly CommandInfo[]
-  /** Told about each mute a command ended, so the group can be told what it held back. */
-  onMuteEnded(mute: MuteRecord): void
 }

@@ -16,10 +16,7 @@ import { createSenderRateLimit } from './sender-rate-limit.ts'
 import { isUserError, UserError } from './user-error.ts'
 
 /** The stateful parts commands read and write; shared with the pipeline where it matters. */
-export type ChatServices = Pick<
-  CommandContext,
-  'events' | 'mutes' | 'audit' | 'nodes' | 'status' | 'onMuteEnded'
->
+export type ChatServices = Pick<CommandContext, 'events' | 'mutes' | 'audit' | 'nodes' | 'status'>
 
 export interface DispatcherDeps {
   registry: CommandRegistry

@@ -6,7 +6,7 @@
 import pino from 'pino'
 import { commands } from '../../../commands/index.ts'
 import { createChatOps } from '../../../src/chatops/chat-ops.ts'
-import type { MuteRecord, NodeInfo, Reply, StatusSnapshot } from '../../../src/chatops/context.ts'
+import type { NodeInfo, Reply, StatusSnapshot } from '../../../src/chatops/context.ts'
 import { parseInboundMessage } from '../../../src/chatops/inbound-message.ts'
 import { toDingTalkMessage } from '../../../src/chatops/to-dingtalk-message.ts'
 import { createAuditLog } from '../../../src/store/audit.ts'
@@ -50,7 +50,6 @@ export function createChatHarness(
   const audit = createAuditLog(store)
   const nodeState: { problems: NodeInfo[]; total: number } = { problems: [], total: 3 }
   let snapshot = aStatusSnapshot()
-  const ended: MuteRecord[] = []
   /** Every log line, parsed. */
   const logs: Array<Record<string, unknown>> = []
   const logger = pino({ level: 'debug' }, { write: (line: string) => logs.push(JSON.parse(line)) })
@@ -62,7 +61,6 @@ export function createChatHarness(
       audit,
       nodes: { problemNodes: () => nodeState.problems, size: () => nodeState.total },
       status: () => snapshot,
-      onMuteEnded: (m) => ended.push(m),
     },
     admins: options.admins ?? [],
     conversations: options.conversations ?? [],
@@ -95,7 +93,6 @@ export function createChatHarness(
     archive,
     audit,
     chat,
-    ended,
     logger,
     logs,
     nodes: nodeState,

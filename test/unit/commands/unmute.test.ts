@@ -1,7 +1,7 @@
 import t from 'tap'
 import { createChatHarness, START } from '../chatops/chat-harness.ts'
 
-t.test('unmute ID ends that mute, says what it held back, and tells the hook', async (t) => {
+t.test('unmute ID ends that mute, and says what it held back', async (t) => {
   const h = createChatHarness(t)
   await h.ask('mute ns=prod')
   await h.ask('mute ns=dev')
@@ -13,10 +13,8 @@ t.test('unmute ID ends that mute, says what it held back, and tells the hook', a
     out,
     /Mute \*\*m1\*\* \(ns=prod\) ended; it held back 12 alerts\. Matching events alert again from now\./,
   )
-  t.same(
-    h.ended.map((m) => [m.id, m.heldBack, m.endedBy, m.endedAt]),
-    [['m1', 12, 'Alice', START + 60_000]],
-  )
+  const m1 = h.mutes.get('m1')
+  t.same([m1?.heldBack, m1?.endedBy, m1?.endedAt], [12, 'Alice', START + 60_000])
   t.same(
     h.mutes.active(h.clock.now).map((m) => m.id),
     ['m2'],
@@ -28,10 +26,7 @@ t.test('unmute all ends every active mute; ids ignore case', async (t) => {
   await h.ask('mute ns=prod')
   await h.ask('mute ns=dev')
   t.equal((await h.ask('UNMUTE ALL')).title, 'Ended m1, m2')
-  t.same(
-    h.ended.map((m) => m.id),
-    ['m1', 'm2'],
-  )
+  t.same(h.mutes.active(h.clock.now), [])
   t.equal((await h.ask('unmute all')).title, 'No active mutes')
   await h.ask('mute ns=qa')
   t.equal((await h.ask('取消静默 M3')).title, 'Ended m3')
@@ -48,7 +43,6 @@ t.test('unknown, ended or malformed ids are refused and change nothing', async (
   t.equal((await h.ask('unmute')).code, 'missing_key')
   t.equal((await h.ask('unmute drop-table')).code, 'bad_value')
   t.equal((await h.ask('unmute m1 m2')).code, 'unexpected_argument')
-  t.same(h.ended, [])
   t.equal(h.mutes.active(START).length, 1)
   await h.ask('unmute m1')
   t.equal((await h.ask('unmute m1')).code, 'not_found', 'already ended')
