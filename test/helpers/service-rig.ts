@@ -35,6 +35,8 @@ export interface RigOptions {
   config?: Record<string, unknown>
   robot?: Partial<FakeRobot>
   ratePerMinute?: number
+  /** `dingtalk.outgoing`, for chat commands. */
+  outgoing?: Record<string, unknown>
 }
 
 /** Starts the fakes; the service starts with `rig.start()`. Everything closes at teardown. */
@@ -57,6 +59,7 @@ export async function createRig(t: Test, o: RigOptions = {}): Promise<Rig> {
           ...(o.robot?.keywords ? { keywords: o.robot.keywords } : {}),
         },
       ],
+      ...(o.outgoing ? { outgoing: o.outgoing } : {}),
     },
     ...o.config,
   })
