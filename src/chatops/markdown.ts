@@ -2,7 +2,7 @@
  * Markdown that is safe by construction: the `md` tag escapes every interpolated value unless it
  * is itself `Markdown`, so a command cannot forget to escape event text.
  */
-import { escapeLineStart, escapeMarkdown } from './escape-markdown.ts'
+import { escapeLineStart, escapeMarkdown } from '../dingtalk/escape-markdown.ts'
 
 const MARK = Symbol('markdown')
 

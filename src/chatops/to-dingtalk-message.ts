@@ -3,8 +3,9 @@
  * per line (a single newline often does not break a line in DingTalk), and always under
  * DingTalk's 20,000-byte limit.
  */
+
+import { escapeMarkdown, toPlainLine } from '../dingtalk/escape-markdown.ts'
 import type { Reply } from './context.ts'
-import { escapeMarkdown, toPlainLine } from './escape-markdown.ts'
 
 /** A DingTalk markdown message (`{"msgtype":"markdown",...}`). */
 export interface DingTalkMarkdown {

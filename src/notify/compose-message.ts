@@ -12,7 +12,7 @@ import {
   escapeText,
   escapeTextChar,
   fitEscaped,
-} from './escape-markdown.ts'
+} from '../dingtalk/escape-markdown.ts'
 import type { Mentions } from './outbox-message.ts'
 
 /** What every renderer needs to know about where the message goes. */

@@ -4,13 +4,13 @@
  */
 import type { DingTalkMessage } from '../dingtalk/dingtalk-message.ts'
 import { toWireBytes } from '../dingtalk/dingtalk-message.ts'
+import { clipChars } from '../dingtalk/escape-markdown.ts'
 import {
   composeMessage,
   DEFAULT_MAX_BYTES,
   type DraftLine,
   type RenderOptions,
 } from './compose-message.ts'
-import { clipChars } from './escape-markdown.ts'
 import { formatClock } from './format-time.ts'
 import type { AlertMessage, Mentions } from './outbox-message.ts'
 import { toObjectRef } from './render-alert.ts'

@@ -1,7 +1,7 @@
 /** A notice to the group (e.g. "mute m3 ended: 12 alerts were held back") as a DingTalk message. */
 import type { DingTalkMessage } from '../dingtalk/dingtalk-message.ts'
+import { clipChars } from '../dingtalk/escape-markdown.ts'
 import { composeMessage, NO_MENTIONS, type RenderOptions } from './compose-message.ts'
-import { clipChars } from './escape-markdown.ts'
 import type { NoticeMessage } from './outbox-message.ts'
 
 /** Lines shown; a notice is a few lines, and this keeps any notice under the size limit. */

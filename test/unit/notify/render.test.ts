@@ -94,11 +94,11 @@ t.test('event text cannot inject links, mentions, headings or lines', async (t) 
   const evil = '[x](http://evil) @all\n# fake ![i](http://evil/i.png)'
   const m = renderAlert(alert({}, { message: evil, reason: 'Bad\n## Reason' }), options())
   const text = md(m).text
-  t.notMatch(text, /(?<!\\)\[x/, 'no link')
+  t.notMatch(text, /\[x/, 'no link')
   t.notMatch(text, /@all/, 'no mention')
   t.notMatch(text, /\n#/, 'no heading line')
   t.equal(lines(text).length, 9, 'no extra lines')
-  t.match(text, /\*\*Message:\*\* \\\[x\\\]\(http:\/\/evil\) ＠all \\# fake \\!\\\[i\\\]/)
+  t.match(text, /\*\*Message:\*\* ［x］\(http:\/\/evil\) ＠all \\# fake \\!［i］/)
   t.notMatch(md(m).title, /\n/)
 })
 
@@ -192,7 +192,7 @@ t.test('a notice shows its title and escaped lines', async (t) => {
     '#### mute m3 ended',
     '**Cluster:** prod-hangzhou',
     '- 12 alerts were held back',
-    '- set by ＠all \\[x\\](y)',
+    '- set by ＠all ［x］(y)',
   ])
   const many = renderNotice(
     { kind: 'notice', title: 'n', lines: Array.from({ length: 100 }, () => 'z'.repeat(2000)) },

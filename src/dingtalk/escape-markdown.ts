@@ -1,10 +1,24 @@
 /**
  * Makes untrusted text (event messages, object names, chat arguments) safe inside a DingTalk
- * message: it cannot add links, images, headings, quotes, emphasis, mentions or lines of its own.
+ * message, for alerts and chat replies alike: it cannot add links, images, headings, quotes,
+ * emphasis, mentions or lines of its own.
  */
 
-/** Markdown punctuation, backslash-escaped: `[`/`]` (links, images), `<`/`>` (autolinks, HTML, quotes), `#` (headings), `*`, `_`, `~`, `` ` `` (emphasis, code), `|` (tables), `\` itself. */
-const MARKDOWN_CHARS = new Set(['\\', '`', '*', '_', '[', ']', '<', '>', '#', '~', '|', '!'])
+/**
+ * Rule 1: link, image, autolink, HTML and quote syntax becomes look-alike characters rather than
+ * backslash escapes, because whether DingTalk's renderer honours backslashes is undocumented: a
+ * look-alike is inert whatever the renderer does.
+ */
+const LOOK_ALIKE: ReadonlyMap<string, string> = new Map([
+  ['[', '［'],
+  [']', '］'],
+  ['<', '‹'],
+  ['>', '›'],
+])
+/** Rule 2: emphasis, code, heading and table marks are backslash-escaped (at worst a `\` shows). */
+const MARKDOWN_CHARS = new Set(['\\', '`', '*', '_', '#', '~', '|', '!'])
+/** Rule 3: list markers act only at the start of a line; `escapeLineStart` escapes them there. */
+const LEADING_MARKER = /^(\s*)([-+]|\d+\.)/
 /** Line breaks would let the text start a fake line: each becomes a space. */
 const LINE_BREAKS = new Set(['\r', '\n', '\u2028', '\u2029', '\u0085', '\t', '\v', '\f'])
 /** Other control and bidi-override characters are dropped: they can disguise what the text says. */
@@ -13,10 +27,10 @@ function isInvisible(ch: string): boolean {
   return (
     c < 0x20 ||
     (c >= 0x7f && c <= 0x9f) ||
-    c === 0x200e ||
-    c === 0x200f ||
+    (c >= 0x200b && c <= 0x200f) ||
     (c >= 0x202a && c <= 0x202e) ||
-    (c >= 0x2066 && c <= 0x2069)
+    (c >= 0x2060 && c <= 0x2069) ||
+    c === 0xfeff
   )
 }
 /** `@` would write a mention (`@all`, `@13800000000`): the full-width ＠ reads the same and mentions nobody. */
@@ -27,6 +41,8 @@ export function escapeMarkdownChar(ch: string): string {
   if (LINE_BREAKS.has(ch)) return ' '
   if (isInvisible(ch)) return ''
   if (ch === '@') return FULLWIDTH_AT
+  const lookAlike = LOOK_ALIKE.get(ch)
+  if (lookAlike) return lookAlike
   return MARKDOWN_CHARS.has(ch) ? `\\${ch}` : ch
 }
 
@@ -45,6 +61,21 @@ export function escapeMarkdown(text: string): string {
   let out = ''
   for (const ch of text) out += escapeMarkdownChar(ch)
   return out
+}
+
+/** As `escapeMarkdown`, for text that starts a line: a leading `-`, `+` or `1.` is escaped too. */
+export function escapeLineStart(text: string): string {
+  return escapeMarkdown(text).replace(
+    LEADING_MARKER,
+    (_m, space: string, marker: string) => `${space}\\${marker}`,
+  )
+}
+
+/** Untrusted text for a plain-text place such as a message title: one line, no markup. */
+export function toPlainLine(text: string): string {
+  let out = ''
+  for (const ch of text) out += LINE_BREAKS.has(ch) ? ' ' : isInvisible(ch) ? '' : ch
+  return out.replace(/\s+/g, ' ').trim()
 }
 
 /** Untrusted text as one line of a `text` message (no markdown there; mentions and lines still matter). */

@@ -1,10 +1,10 @@
 import t from 'tap'
+import { clip, isMarkdown, joinMarkdown, md } from '../../../src/chatops/markdown.ts'
 import {
   escapeLineStart,
   escapeMarkdown,
   toPlainLine,
-} from '../../../src/chatops/escape-markdown.ts'
-import { clip, isMarkdown, joinMarkdown, md } from '../../../src/chatops/markdown.ts'
+} from '../../../src/dingtalk/escape-markdown.ts'
 
 t.test('links and images cannot form', async (t) => {
   const out = escapeMarkdown(
@@ -13,7 +13,7 @@ t.test('links and images cannot form', async (t) => {
   t.notMatch(out, /\[|\]/)
   t.equal(
     out,
-    '［click］(dtmd://dingtalkclient/sendMessage?content=unmute%20all) !［x］(http://evil/x.png)',
+    '［click］(dtmd://dingtalkclient/sendMessage?content=unmute%20all) \\!［x］(http://evil/x.png)',
   )
 })
 
@@ -29,7 +29,8 @@ t.test('no fake lines: every line break becomes a space', async (t) => {
   for (const br of ['\n', '\r\n', '\r', '\u2028', '\u2029', '\u0085', '\v', '\f']) {
     const out = escapeMarkdown(`real${br}#### Mute m1 ended${br}> quote`)
     t.notMatch(out, /[\r\n\u2028\u2029\u0085\v\f]/, `U+${br.codePointAt(0)?.toString(16)}`)
-    t.equal(out, 'real \\#\\#\\#\\# Mute m1 ended › quote')
+    const gap = ' '.repeat([...br].length)
+    t.equal(out, `real${gap}\\#\\#\\#\\# Mute m1 ended${gap}› quote`)
   }
 })
 
