@@ -69,6 +69,7 @@ export interface SlsArchive {
 /** Creates the archive over an open store; nothing is sent before `start()`. */
 export function createSlsArchive(opts: SlsArchiveOptions): SlsArchive {
   const { config, cluster, store, logger } = opts
+  const labels = config.labels ?? {}
   const now = opts.now ?? Date.now
   const doFetch = opts.fetch ?? fetch
   const flushIntervalMs = opts.flushIntervalMs ?? 2000
@@ -192,7 +193,7 @@ export function createSlsArchive(opts: SlsArchiveOptions): SlsArchive {
       if (events.length === 0) return
       const at = now()
       store.tx(() => {
-        for (const event of events) pendingBytes += queue.add(at, toSlsLog(event, cluster))
+        for (const event of events) pendingBytes += queue.add(at, toSlsLog(event, cluster, labels))
       })
       // Early send only while healthy: during a backoff or a refusal, the size of the queue
       // must not turn into a retry storm.

@@ -44,27 +44,46 @@ export function toEventObject(event: ClusterEvent): Record<string, unknown> {
  * - `hostname`: `source.host`; `level`: the event type (`Normal` / `Warning`);
  * - `pod_name` for events about a Pod (kube-eventer also writes `pod_id`, the Pod's uid, which
  *   a ClusterEvent does not carry);
- * - `cluster`: the cluster label, as kube-eventer writes its `label=key,value` pairs;
+ * - `cluster`: the cluster label; then each of `archive.sls.labels` as its own key, as
+ *   kube-eventer writes its `label=key,value` pairs (they never replace the keys above);
  * - then flat copies for simple queries: `kind`, `namespace`, `name`, `reason`, `message`, `count`.
  * Log time is `lastSeen`, to the second as kube-eventer has it, plus the milliseconds in TimeNs.
  */
-export function toSlsLog(event: ClusterEvent, cluster: string): SlsLog {
+export function toSlsLog(
+  event: ClusterEvent,
+  cluster: string,
+  labels: Readonly<Record<string, string>> = {},
+): SlsLog {
   const ms = Math.min(Math.max(Math.floor(event.lastSeen), 0), MAX_UINT32 * 1000)
   return {
     time: Math.floor(ms / 1000),
     timeNs: (ms % 1000) * 1_000_000,
-    contents: {
-      eventId: JSON.stringify(toEventObject(event)),
-      hostname: event.host,
-      level: event.type,
-      ...(event.kind === 'Pod' ? { pod_name: event.name } : {}),
-      cluster,
-      kind: event.kind,
-      namespace: event.namespace,
-      name: event.name,
-      reason: event.reason,
-      message: event.message,
-      count: String(event.count),
-    },
+    contents: withLabels(
+      {
+        eventId: JSON.stringify(toEventObject(event)),
+        hostname: event.host,
+        level: event.type,
+        ...(event.kind === 'Pod' ? { pod_name: event.name } : {}),
+        cluster,
+        kind: event.kind,
+        namespace: event.namespace,
+        name: event.name,
+        reason: event.reason,
+        message: event.message,
+        count: String(event.count),
+      },
+      labels,
+    ),
   }
+}
+
+/** Adds the labels after the event's own keys; a label never replaces one of those. */
+function withLabels(
+  contents: Record<string, string>,
+  labels: Readonly<Record<string, string>>,
+): Record<string, string> {
+  for (const [key, value] of Object.entries(labels)) {
+    if (!(key in contents)) contents[key] = value
+  }
+  return contents
 }

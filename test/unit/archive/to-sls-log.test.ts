@@ -79,3 +79,13 @@ t.test('a time outside what Log Service can hold is clamped, never thrown', asyn
   t.equal(toSlsLog(aClusterEvent({ lastSeen: -5 }), 'c').time, 0)
   t.equal(toSlsLog(aClusterEvent({ lastSeen: 2 ** 32 * 1000 + 5 }), 'c').time, 2 ** 32 - 1)
 })
+
+t.test(
+  'archive.sls.labels become keys of their own after the event keys, never replacing one',
+  async (t) => {
+    const log = toSlsLog(aClusterEvent({ type: 'Warning' }), 'prod', { env: 'prod', level: 'x' })
+    t.equal(log.contents.env, 'prod')
+    t.equal(log.contents.level, 'Warning', 'a label named like an event key does not replace it')
+    t.equal(Object.keys(log.contents).at(-1), 'env')
+  },
+)
