@@ -2,7 +2,10 @@
  * The service's clockwork: closes grouping windows, ends mutes whose time ran out (and has the
  * group told), and purges what outlived `state.retention`.
  */
+import type { Outbox } from './notify/outbox.ts'
 import type { Pipeline } from './pipeline/pipeline.ts'
+import type { AlertLedger } from './store/alert-ledger.ts'
+import type { EventArchive } from './store/events.ts'
 import type { MuteRecord, MuteStore } from './store/mutes.ts'
 import type { Store } from './store/open-store.ts'
 
@@ -15,6 +18,9 @@ const PURGE_EVERY_MS = 3_600_000
 
 export interface HousekeepingOptions {
   store: Store
+  archive: Pick<EventArchive, 'purge'>
+  ledger: Pick<AlertLedger, 'purge'>
+  outbox: Pick<Outbox, 'purgeDeliveries'>
   pipeline: Pipeline
   mutes: Pick<MuteStore, 'expireDue'>
   retentionMs: number
@@ -26,17 +32,14 @@ export interface HousekeepingOptions {
 
 /** Starts the clockwork; a purge runs at once and then hourly. */
 export function startHousekeeping(o: HousekeepingOptions): { stop(): void } {
-  const purgeEvents = o.store.db.prepare('DELETE FROM events WHERE last_seen < ?')
-  const purgeLedger = o.store.db.prepare('DELETE FROM alerts WHERE at < ?')
-  const purgeDeliveries = o.store.db.prepare('DELETE FROM deliveries WHERE at < ?')
   let lastPurge = Number.NEGATIVE_INFINITY
 
   const purge = (now: number) => {
     const cutoff = now - Math.max(o.retentionMs, MIN_RETENTION_MS)
     const removed = o.store.tx(() => ({
-      events: Number(purgeEvents.run(cutoff).changes),
-      ledger: Number(purgeLedger.run(cutoff).changes),
-      deliveries: Number(purgeDeliveries.run(now - DELIVERIES_KEPT_MS).changes),
+      events: o.archive.purge(cutoff),
+      ledger: o.ledger.purge(cutoff),
+      deliveries: o.outbox.purgeDeliveries(now - DELIVERIES_KEPT_MS),
     }))
     if (removed.events > 0) o.logger.info(removed, 'purged events past state.retention')
   }

@@ -23,7 +23,9 @@ import { createOutbox } from './notify/outbox.ts'
 import { createPipeline, type Pipeline } from './pipeline/pipeline.ts'
 import { toMetricsSources } from './service-metrics.ts'
 import { toStatusSnapshot } from './service-status.ts'
+import { createAlertLedger } from './store/alert-ledger.ts'
 import { createAuditLog } from './store/audit.ts'
+import { createEventArchive } from './store/events.ts'
 import { createEventsQuery } from './store/events-query.ts'
 import { createMuteStore, type MuteRecord } from './store/mutes.ts'
 import { openStore, type Store } from './store/open-store.ts'
@@ -222,6 +224,9 @@ export async function createService(o: ServiceOptions): Promise<Service> {
       sls?.start()
       housekeeping = startHousekeeping({
         store,
+        archive: createEventArchive(store),
+        ledger: createAlertLedger(store),
+        outbox,
         pipeline,
         mutes,
         retentionMs: config.state.retention,

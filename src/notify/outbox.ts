@@ -55,6 +55,8 @@ export interface Outbox {
   heldUntil(robot: string): number | undefined
   /** When DingTalk answered this robot since `since`, oldest first: the rolling rate budget. */
   answeredSince(robot: string, since: number): number[]
+  /** Deletes delivery records older than `cutoff` (the budget reads only the last minute). */
+  purgeDeliveries(cutoff: number): number
 }
 
 interface RawRow {
@@ -108,6 +110,7 @@ export function createOutbox(store: Store): Outbox {
   )
   const defer = db.prepare('UPDATE outbox SET not_before = ? WHERE robot = ?')
   const held = db.prepare('SELECT max(not_before) AS until FROM outbox WHERE robot = ?')
+  const purgeDeliveries = db.prepare('DELETE FROM deliveries WHERE at < ?')
   const answered = db.prepare(
     'SELECT at FROM deliveries WHERE robot = ? AND at > ? AND errcode > ? ORDER BY at',
   )
@@ -165,5 +168,6 @@ export function createOutbox(store: Store): Outbox {
         (r) => r.at,
       )
     },
+    purgeDeliveries: (cutoff) => Number(purgeDeliveries.run(cutoff).changes),
   }
 }

@@ -16,8 +16,6 @@ export interface LedgerEntry {
 
 export interface AlertLedger {
   record(entry: LedgerEntry): void
-  /** Occurrences routed since `since`: sent on to the outbox, and held back by mutes. */
-  totals(since: number): { routed: number; muted: number }
   /** Ledger lines of one event, oldest first. */
   forEvent(uid: string): LedgerEntry[]
   purge(cutoff: number): number
@@ -29,10 +27,6 @@ export function createAlertLedger(store: Store): AlertLedger {
   const insert = db.prepare(
     'INSERT INTO alerts (uid, robot, count, occurrences, at, muted_by) VALUES (?, ?, ?, ?, ?, ?)',
   )
-  const totals = db.prepare(`
-    SELECT coalesce(sum(CASE WHEN muted_by IS NULL THEN occurrences END), 0) AS routed,
-           coalesce(sum(CASE WHEN muted_by IS NOT NULL THEN occurrences END), 0) AS muted
-    FROM alerts WHERE at >= ?`)
   const forEvent = db.prepare(
     'SELECT uid, robot, count, occurrences, at, muted_by FROM alerts WHERE uid = ? ORDER BY id',
   )
@@ -41,7 +35,6 @@ export function createAlertLedger(store: Store): AlertLedger {
     record(e) {
       insert.run(e.uid, e.robot, e.count, e.occurrences, e.at, e.mutedBy ?? null)
     },
-    totals: (since) => totals.get(since) as { routed: number; muted: number },
     forEvent: (uid) =>
       (
         forEvent.all(uid) as {

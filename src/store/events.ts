@@ -16,11 +16,9 @@ export interface KnownEvent {
 export interface EventArchive {
   /** The archived count and last-seen of `uid`, or undefined for an event never seen. */
   known(uid: string): KnownEvent | undefined
-  get(uid: string): ClusterEvent | undefined
   upsert(event: ClusterEvent): void
   /** Deletes events last seen before `cutoff`; returns how many. */
   purge(cutoff: number): number
-  count(): number
 }
 
 const COLUMNS = `uid, kind, namespace, name, reason, message, type, count, first_seen, last_seen,
@@ -30,7 +28,6 @@ const COLUMNS = `uid, kind, namespace, name, reason, message, type, count, first
 export function createEventArchive(store: Store): EventArchive {
   const { db } = store
   const knownStmt = db.prepare('SELECT count, last_seen FROM events WHERE uid = ?')
-  const getStmt = db.prepare(`SELECT ${COLUMNS} FROM events WHERE uid = ?`)
   const upsertStmt = db.prepare(`
     INSERT INTO events (${COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
     ON CONFLICT (uid) DO UPDATE SET
@@ -39,15 +36,10 @@ export function createEventArchive(store: Store): EventArchive {
       reason = excluded.reason, component = excluded.component, host = excluded.host,
       resource_version = excluded.resource_version`)
   const purgeStmt = db.prepare('DELETE FROM events WHERE last_seen < ?')
-  const countStmt = db.prepare('SELECT count(*) AS n FROM events')
   return {
     known(uid) {
       const row = knownStmt.get(uid) as { count: number; last_seen: number } | undefined
       return row && { count: row.count, lastSeen: row.last_seen }
-    },
-    get(uid) {
-      const row = getStmt.get(uid) as Row | undefined
-      return row && toEvent(row)
     },
     upsert(e) {
       upsertStmt.run(
@@ -69,45 +61,5 @@ export function createEventArchive(store: Store): EventArchive {
       )
     },
     purge: (cutoff) => Number(purgeStmt.run(cutoff).changes),
-    count: () => (countStmt.get() as { n: number }).n,
-  }
-}
-
-interface Row {
-  uid: string
-  kind: string
-  namespace: string
-  name: string
-  reason: string
-  message: string
-  type: string
-  count: number
-  first_seen: number
-  last_seen: number
-  component: string
-  host: string
-  event_namespace: string
-  event_name: string
-  resource_version: string
-}
-
-/** A row of `events` back as a ClusterEvent. */
-export function toEvent(row: Row): ClusterEvent {
-  return {
-    uid: row.uid,
-    kind: row.kind,
-    namespace: row.namespace,
-    name: row.name,
-    reason: row.reason,
-    message: row.message,
-    type: row.type === 'Normal' ? 'Normal' : 'Warning',
-    count: row.count,
-    firstSeen: row.first_seen,
-    lastSeen: row.last_seen,
-    component: row.component,
-    host: row.host,
-    eventNamespace: row.event_namespace,
-    eventName: row.event_name,
-    resourceVersion: row.resource_version,
   }
 }

@@ -1,0 +1,107 @@
+import t, { type Test } from 'tap'
+import { startHousekeeping } from '../../src/housekeeping.ts'
+import { createOutbox } from '../../src/notify/outbox.ts'
+import { createPipeline } from '../../src/pipeline/pipeline.ts'
+import { createAlertLedger } from '../../src/store/alert-ledger.ts'
+import { createEventArchive } from '../../src/store/events.ts'
+import { createMuteStore, type MuteRecord } from '../../src/store/mutes.ts'
+import { openStore } from '../../src/store/open-store.ts'
+import { aClusterEvent } from '../helpers/cluster-events.ts'
+
+const HOUR = 3_600_000
+const NOW = Date.UTC(2026, 10, 24, 12, 0, 0)
+
+function setup(t: Test, retentionMs: number) {
+  const store = openStore(':memory:')
+  t.teardown(() => store.close())
+  const archive = createEventArchive(store)
+  const ledger = createAlertLedger(store)
+  const outbox = createOutbox(store)
+  const mutes = createMuteStore(store)
+  const ended: MuteRecord[] = []
+  const errors: unknown[] = []
+  const pipeline = createPipeline({
+    store,
+    routes: [],
+    groupWindowMs: 60_000,
+    enqueue: () => {},
+    now: () => NOW,
+  })
+  const start = () => {
+    const h = startHousekeeping({
+      store,
+      archive,
+      ledger,
+      outbox,
+      pipeline,
+      mutes,
+      retentionMs,
+      onMuteEnded: (m) => ended.push(m),
+      now: () => NOW,
+      logger: { info: () => {}, error: (obj) => errors.push(obj) },
+      tickMs: 60_000,
+    })
+    t.teardown(() => h.stop())
+  }
+  return { store, archive, ledger, mutes, ended, errors, start }
+}
+
+const rows = (s: ReturnType<typeof setup>, table: string) =>
+  (s.store.db.prepare(`SELECT count(*) AS n FROM ${table}`).get() as { n: number }).n
+
+t.test('events and ledger lines past state.retention are purged; newer ones stay', async (t) => {
+  const s = setup(t, 24 * HOUR)
+  s.archive.upsert(aClusterEvent({ uid: 'old', lastSeen: NOW - 25 * HOUR }))
+  s.archive.upsert(aClusterEvent({ uid: 'new', lastSeen: NOW - 23 * HOUR }))
+  s.ledger.record({ uid: 'old', robot: 'ops', count: 1, occurrences: 1, at: NOW - 25 * HOUR })
+  s.ledger.record({ uid: 'new', robot: 'ops', count: 1, occurrences: 1, at: NOW - HOUR })
+  s.store.db
+    .prepare(
+      "INSERT INTO deliveries (robot, at, kind, occurrences, errcode, errmsg) VALUES ('ops', ?, 'alert', 1, 0, 'ok')",
+    )
+    .run(NOW - 25 * HOUR)
+  s.start()
+  t.same(s.archive.known('old'), undefined)
+  t.ok(s.archive.known('new'))
+  t.equal(rows(s, 'alerts'), 1)
+  t.equal(rows(s, 'deliveries'), 0, 'deliveries are kept a day')
+})
+
+t.test(
+  'a retention shorter than two hours still keeps what the API server may list again',
+  async (t) => {
+    const s = setup(t, 60_000)
+    s.archive.upsert(aClusterEvent({ uid: 'recent', lastSeen: NOW - 90 * 60_000 }))
+    s.start()
+    t.ok(s.archive.known('recent'), 'a purged event listed again would alert again')
+  },
+)
+
+t.test('mutes that ran out are ended and announced', async (t) => {
+  const s = setup(t, 24 * HOUR)
+  const selector = { kind: 'Pod' }
+  const base = {
+    createdBy: 'a',
+    createdByName: 'A',
+    conversationId: 'c',
+    createdAt: NOW - 2 * HOUR,
+  }
+  s.mutes.add({ ...base, selector, endsAt: NOW - 1 })
+  s.mutes.add({ ...base, selector, endsAt: NOW + HOUR })
+  s.start()
+  t.same(
+    s.ended.map((m) => m.id),
+    ['m1'],
+  )
+  t.same(
+    s.mutes.active(NOW).map((m) => m.id),
+    ['m2'],
+  )
+})
+
+t.test('a failing tick is logged and does not stop the clockwork', async (t) => {
+  const s = setup(t, 24 * HOUR)
+  s.store.close()
+  s.start()
+  t.equal(s.errors.length, 1)
+})
