@@ -3,12 +3,14 @@
  * other modules provide (node cache, status figures), kept narrow so commands depend on nothing
  * else. Commands return a `Reply`; they never send anything.
  */
+import type { NodeInfo } from '../kube/node-cache.ts'
 import type { AuditLog } from '../store/audit.ts'
 import type { EventsQuery } from '../store/events-query.ts'
 import type { MuteStore } from '../store/mutes.ts'
 import type { Markdown } from './markdown.ts'
 import type { UserErrorCode } from './user-error.ts'
 
+export type { NodeInfo, NodeProblem } from '../kube/node-cache.ts'
 export type { AuditEntry, AuditLog } from '../store/audit.ts'
 export type { EventFilter, EventSummary, EventsQuery } from '../store/events-query.ts'
 export type { MuteRecord, MuteSelector, MuteStore } from '../store/mutes.ts'
@@ -21,23 +23,6 @@ export interface Reply {
   lines: Markdown[]
   /** Set when the command was refused or failed, so tests and logs can tell why. */
   code?: UserErrorCode | 'internal_error'
-}
-
-/** A node condition that signals trouble (NotReady, or node-problem-detector's KernelDeadlock, ...). */
-export interface NodeProblem {
-  type: string
-  status: string
-  reason: string
-  message: string
-  /** `lastTransitionTime`, epoch ms. */
-  since: number
-}
-
-/** One node from the watched Node cache. */
-export interface NodeInfo {
-  name: string
-  ready: 'True' | 'False' | 'Unknown'
-  problems: NodeProblem[]
 }
 
 /** The watched Node cache, as `nodes` reads it. */

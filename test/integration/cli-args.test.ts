@@ -1,22 +1,9 @@
 /** The command line itself: help, version, commands, and usage errors. */
 import { readFileSync } from 'node:fs'
 import t from 'tap'
-import { runCli } from '../../src/cli.ts'
+import { runCliCaptured } from '../helpers/run-cli.ts'
 
-async function run(argv: string[], cwd: string, env: NodeJS.ProcessEnv = {}) {
-  let stdout = ''
-  let stderr = ''
-  const result = await runCli(argv, env, {
-    cwd,
-    stdout: (text) => {
-      stdout += text
-    },
-    stderr: (text) => {
-      stderr += text
-    },
-  })
-  return { result, stdout, stderr }
-}
+const run = runCliCaptured
 
 const VERSION = (
   JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {

@@ -4,21 +4,11 @@
  * `config: <path.to.key>: <what is wrong>` naming the right key.
  */
 import t from 'tap'
-import { runCli } from '../../src/cli.ts'
+import { runCliCaptured } from '../helpers/run-cli.ts'
 
 async function run(argv: string[], cwd: string, env: NodeJS.ProcessEnv = {}) {
-  let stdout = ''
-  let stderr = ''
-  const result = await runCli(argv, env, {
-    cwd,
-    stdout: (text) => {
-      stdout += text
-    },
-    stderr: (text) => {
-      stderr += text
-    },
-  })
-  return { result, stdout, stderr, lines: stderr.split('\n').filter((l) => l !== '') }
+  const out = await runCliCaptured(argv, cwd, env)
+  return { ...out, lines: out.stderr.split('\n').filter((l) => l !== '') }
 }
 
 const ROBOT = `dingtalk:

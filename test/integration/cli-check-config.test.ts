@@ -3,24 +3,11 @@
 import { join } from 'node:path'
 import t from 'tap'
 import { parse } from 'yaml'
-import { runCli } from '../../src/cli.ts'
+import { runCliCaptured } from '../helpers/run-cli.ts'
 
 const FIXTURES = join(import.meta.dirname, '../fixtures/config')
 
-async function run(argv: string[], cwd: string, env: NodeJS.ProcessEnv = {}) {
-  let stdout = ''
-  let stderr = ''
-  const result = await runCli(argv, env, {
-    cwd,
-    stdout: (text) => {
-      stdout += text
-    },
-    stderr: (text) => {
-      stderr += text
-    },
-  })
-  return { result, stdout, stderr }
-}
+const run = runCliCaptured
 
 const SECRETS = {
   DINGTALK_TOKEN: 'tok-1f2e3d4c',

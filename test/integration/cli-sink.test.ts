@@ -1,22 +1,9 @@
 /** kube-eventer `--sink` URIs merged into the config, through `runCli`. */
 import t from 'tap'
 import { parse } from 'yaml'
-import { runCli } from '../../src/cli.ts'
+import { runCliCaptured } from '../helpers/run-cli.ts'
 
-async function run(argv: string[], cwd: string, env: NodeJS.ProcessEnv = {}) {
-  let stdout = ''
-  let stderr = ''
-  const result = await runCli(argv, env, {
-    cwd,
-    stdout: (text) => {
-      stdout += text
-    },
-    stderr: (text) => {
-      stderr += text
-    },
-  })
-  return { result, stdout, stderr }
-}
+const run = runCliCaptured
 
 const EXAMPLE =
   'dingtalk:https://oapi.dingtalk.com/robot/send?access_token=T&level=Warning&label=prod&kinds=Pod,Node&namespaces=default,kube-system&sign=S&msg_type=markdown'

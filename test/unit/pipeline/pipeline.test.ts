@@ -2,24 +2,13 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import t, { type Test } from 'tap'
-import type { RouteConfig } from '../../../src/config/schema.ts'
 import type { ClusterEvent } from '../../../src/kube/cluster-event.ts'
 import type { OutboxMessage } from '../../../src/notify/outbox-message.ts'
 import { createPipeline, type PipelineDeps } from '../../../src/pipeline/pipeline.ts'
 import { createAlertLedger } from '../../../src/store/alert-ledger.ts'
 import { openStore, type Store } from '../../../src/store/open-store.ts'
 import { aClusterEvent } from '../../helpers/cluster-events.ts'
-
-const route = (robot: string, over: Partial<RouteConfig> = {}): RouteConfig => ({
-  robot,
-  level: 'Warning',
-  kinds: [],
-  namespaces: [],
-  reasons: [],
-  excludeReasons: [],
-  at: { mobiles: [], userIds: [], all: false },
-  ...over,
-})
+import { aRoute } from '../../helpers/routes.ts'
 
 interface Sent {
   robot: string
@@ -34,7 +23,7 @@ function setup(t: Test, over: Partial<PipelineDeps> & { store?: Store } = {}) {
   let kicks = 0
   const pipeline = createPipeline({
     store,
-    routes: [route('ops')],
+    routes: [aRoute('ops')],
     groupWindowMs: 60_000,
     enqueue: (robot, message) => sent.push({ robot, message }),
     onQueued: () => kicks++,
@@ -114,10 +103,10 @@ t.test('different objects or reasons are different groups', async (t) => {
 t.test('routes: per robot, filters apply and mentions merge', async (t) => {
   const { pipeline, sent } = setup(t, {
     routes: [
-      route('ops', { at: { mobiles: ['138'], userIds: [], all: false } }),
-      route('ops', { kinds: ['Node'], at: { mobiles: ['139'], userIds: [], all: false } }),
-      route('nodes', { kinds: ['Node'] }),
-      route('all', { level: 'Normal' }),
+      aRoute('ops', { at: { mobiles: ['138'], userIds: [], all: false } }),
+      aRoute('ops', { kinds: ['Node'], at: { mobiles: ['139'], userIds: [], all: false } }),
+      aRoute('nodes', { kinds: ['Node'] }),
+      aRoute('all', { level: 'Normal' }),
     ],
   })
   pipeline.finishBootstrap()
