@@ -16,8 +16,8 @@ import type { Config } from './config/schema.ts'
 import { startHousekeeping } from './housekeeping.ts'
 import { createMetricsRegistry, registerMetrics } from './http/metrics.ts'
 import { registerOutgoing } from './http/outgoing-route.ts'
-import { createNodeCache, type NodeCache } from './kube/node-cache.ts'
-import { type Backoff, createEventSource, type EventSource } from './kube/watch-events.ts'
+import { startWatching, type Watching } from './kube/start-watching.ts'
+import type { Backoff } from './kube/watch-events.ts'
 import { createNotifier, type LaneTuning, type Notifier } from './notify/notifier.ts'
 import { createOutbox } from './notify/outbox.ts'
 import { createPipeline, type Pipeline } from './pipeline/pipeline.ts'
@@ -112,22 +112,24 @@ export async function createService(o: ServiceOptions): Promise<Service> {
     notifier.kick()
   }
 
-  let events: EventSource | undefined
-  let nodes: NodeCache | undefined
+  let watching: Watching | undefined
   const chat = createChatOps({
     commands,
     services: {
       events: createEventsQuery(store),
       mutes,
       audit: createAuditLog(store),
-      nodes: { problemNodes: () => nodes?.problemNodes() ?? [], size: () => nodes?.size() ?? 0 },
+      nodes: {
+        problemNodes: () => watching?.nodes()?.problemNodes() ?? [],
+        size: () => watching?.nodes()?.size() ?? 0,
+      },
       status: () =>
         toStatusSnapshot({
           config,
           version: o.version,
           startedAt,
           now: now(),
-          watch: events?.state(),
+          watch: watching?.events(),
           pipeline,
           notifier,
           store,
@@ -141,7 +143,7 @@ export async function createService(o: ServiceOptions): Promise<Service> {
   })
 
   const isReady = () => {
-    const state = events?.state()
+    const state = watching?.events()
     if (!state) return { ready: false, reason: 'no Kubernetes connection configured yet' }
     if (!state.listed) return { ready: false, reason: 'the first list of events is not in yet' }
     if (state.downSince !== undefined && now() - state.downSince > WATCH_DOWN_NOT_READY_MS) {
@@ -158,7 +160,7 @@ export async function createService(o: ServiceOptions): Promise<Service> {
       pipeline,
       notifier,
       sls,
-      watch: () => events?.state(),
+      watch: () => watching?.events(),
       chat,
       store,
       now,
@@ -175,45 +177,6 @@ export async function createService(o: ServiceOptions): Promise<Service> {
 
   let stream: StreamReceiver | undefined
   let housekeeping: { stop(): void } | undefined
-  let kubeRetry: NodeJS.Timeout | undefined
-  const backoff = o.kubeBackoff ?? { initialMs: 1_000, maxMs: 30_000 }
-
-  const connectKube = (attempt: number) => {
-    let kc: KubeConfig
-    try {
-      kc = o.loadKubeConfig()
-    } catch (err) {
-      const delay = Math.min(backoff.initialMs * 2 ** attempt, backoff.maxMs)
-      logger.error(
-        { err: err instanceof Error ? err.message : String(err), retryInMs: delay },
-        'no Kubernetes cluster to watch: set kubernetes.kubeconfig in the config file, or KUBECONFIG, or run in a pod with a service account; retrying',
-      )
-      kubeRetry = setTimeout(() => connectKube(attempt + 1), delay)
-      return
-    }
-    const kubeLogger = logger.child({ component: 'kube' })
-    events = createEventSource({
-      kc,
-      namespaces: config.kubernetes.namespaces,
-      logger: kubeLogger,
-      now,
-      backoff,
-      handlers: {
-        onList: (list) => {
-          pipeline.ingestList(list)
-          // With several namespaces the first list ever is complete once every one is in.
-          setImmediate(() => {
-            if (events?.state().listed) pipeline.finishBootstrap()
-          })
-        },
-        onEvent: (event) => pipeline.ingest(event),
-      },
-    })
-    nodes = createNodeCache({ kc, logger: kubeLogger, now, backoff })
-    events.start()
-    nodes.start()
-  }
-
   return {
     app,
     store,
@@ -253,14 +216,24 @@ export async function createService(o: ServiceOptions): Promise<Service> {
           'no DingTalk robot configured: events are archived and chat commands answered, but no alert is sent. Set DINGTALK_WEBHOOK, or dingtalk.robots in the config file',
         )
       }
-      connectKube(0)
+      watching = startWatching({
+        loadKubeConfig: o.loadKubeConfig,
+        namespaces: config.kubernetes.namespaces,
+        logger,
+        now,
+        backoff: o.kubeBackoff ?? { initialMs: 1_000, maxMs: 30_000 },
+        handlers: {
+          onList: (list) => pipeline.ingestList(list),
+          onEvent: (event) => pipeline.ingest(event),
+          onAllListed: () => pipeline.finishBootstrap(),
+        },
+      })
     },
     async stop(flushTimeoutMs) {
-      clearTimeout(kubeRetry)
       await app.close()
       stream?.stop()
       housekeeping?.stop()
-      await Promise.all([events?.stop(), nodes?.stop()])
+      await watching?.stop()
       pipeline.flush()
       await chat.idle()
       chat.close()
