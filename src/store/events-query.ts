@@ -48,6 +48,14 @@ interface Row {
   last_seen: number
 }
 
+/** The filters written as one comparison each. */
+const EXACT = [
+  ['type', 'type = ?'],
+  ['namespace', 'namespace = ?'],
+  ['kind', 'kind = ? COLLATE NOCASE'],
+  ['reason', 'reason = ? COLLATE NOCASE'],
+] as const
+
 /**
  * Prepares the query on an open store. Kind and reason compare without case (`kind=pod`),
  * namespace and name exactly; statements are prepared once per combination of filters.
@@ -66,21 +74,12 @@ export function createEventsQuery(store: Store): EventsQuery {
     find(filter) {
       const where = ['last_seen >= ?']
       const params: Array<string | number> = [filter.since]
-      if (filter.type !== undefined) {
-        where.push('type = ?')
-        params.push(filter.type)
-      }
-      if (filter.namespace !== undefined) {
-        where.push('namespace = ?')
-        params.push(filter.namespace)
-      }
-      if (filter.kind !== undefined) {
-        where.push('kind = ? COLLATE NOCASE')
-        params.push(filter.kind)
-      }
-      if (filter.reason !== undefined) {
-        where.push('reason = ? COLLATE NOCASE')
-        params.push(filter.reason)
+      for (const [key, clause] of EXACT) {
+        const value = filter[key]
+        if (value !== undefined) {
+          where.push(clause)
+          params.push(value)
+        }
       }
       if (filter.name !== undefined) {
         const wildcard = filter.name.includes('*')
