@@ -63,12 +63,12 @@ function formatSls(f: SlsBenchFigures): string[] {
 
 const benches = {
   push: {
-    about: 'push path: ingest, alert latency, memory, storm (about 3 minutes)',
+    about: 'push path: ingest, alert latency, memory, storm (about 2.5 minutes)',
     run: async () => (await import('./push.ts')).benchPush(),
     format: async (f) => (await import('./push.ts')).formatPush(f),
   } satisfies Bench<PushBenchFigures>,
   chatops: {
-    about: 'ChatOps replies with 1,000,000 events and 5,000 nodes (about 2 minutes)',
+    about: 'ChatOps replies with 1,000,000 events and 5,000 nodes (about a minute)',
     run: async () => (await import('./chatops.ts')).benchChatops(),
     format: formatChatops,
   } satisfies Bench<ChatopsBenchFigures>,
