@@ -18,13 +18,15 @@ export type WorkerCommand =
   | { cmd: 'memory' }
   | { cmd: 'stop' }
 
-/** Memory of this process, in bytes; `maxRss` is the peak since it started. */
+/** Memory of this process, in bytes (`maxRss`: the peak since it started), and its CPU time. */
 export interface WorkerMemory {
   rss: number
   maxRss: number
   heapUsed: number
   /** Resident once every module was loaded, before the service was built. */
   loadedRss: number
+  /** CPU time since it started, in microseconds. */
+  cpu: { user: number; system: number }
 }
 
 /** What the child answers. */
@@ -88,6 +90,7 @@ async function handle(command: WorkerCommand): Promise<void> {
       heapUsed,
       maxRss: process.resourceUsage().maxRSS * 1024,
       loadedRss,
+      cpu: process.cpuUsage(),
     })
   } else {
     await stopOnce(2_000)
