@@ -18,6 +18,9 @@ RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund
 
 FROM node:24-slim AS runtime
 ENV NODE_ENV=production
+# V8's default young generation grows to tens of MiB that an event bot never needs; 2 MiB
+# semi-spaces took ~30 MiB off the service's RSS with no measurable cost to ingest (npm run bench).
+ENV NODE_OPTIONS=--max-semi-space-size=2
 WORKDIR /app
 # The state directory is a mount point for a volume (emptyDir or PVC in Kubernetes); created here
 # and owned by the runtime user so a `docker run` with a named volume works as well.

@@ -33,6 +33,10 @@ export function openStore(dir: string): Store {
   if (path !== ':memory:') mkdirSync(dir, { recursive: true })
   const db = new DatabaseSync(path)
   db.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 5000;')
+  // The default checkpoint (every 1,000 pages) fsyncs on nearly every commit of a busy ingest;
+  // measured on 100,000 Warnings it was most of the time spent. A checkpoint every 10,000 pages
+  // (a WAL of up to about 40 MB) keeps that cost off the event path.
+  db.exec('PRAGMA wal_autocheckpoint = 10000;')
   migrate(db)
   const getMeta = db.prepare('SELECT value FROM meta WHERE key = ?')
   const setMeta = db.prepare(

@@ -9,7 +9,9 @@ export const MIGRATIONS: readonly string[] = [
   `
   CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) STRICT;
 
-  -- One row per Event uid, updated on each change. Queried by chat's "events" command.
+  -- One row per Event uid, updated on each change. Queried by chat's "events" command by
+  -- namespace, kind, name, reason, level and time; kind= and reason= compare without case, so
+  -- their indexes are NOCASE too (an index of another collation would never be used).
   CREATE TABLE events (
     uid TEXT PRIMARY KEY,
     kind TEXT NOT NULL,
@@ -29,8 +31,8 @@ export const MIGRATIONS: readonly string[] = [
   ) STRICT;
   CREATE INDEX events_by_time ON events (type, last_seen);
   CREATE INDEX events_by_namespace ON events (namespace, type, last_seen);
-  CREATE INDEX events_by_kind ON events (kind, type, last_seen);
-  CREATE INDEX events_by_reason ON events (reason, type, last_seen);
+  CREATE INDEX events_by_kind ON events (kind COLLATE NOCASE, last_seen);
+  CREATE INDEX events_by_reason ON events (reason COLLATE NOCASE, last_seen);
   CREATE INDEX events_by_name ON events (name, last_seen);
   CREATE INDEX events_by_last_seen ON events (last_seen);
 
@@ -44,7 +46,6 @@ export const MIGRATIONS: readonly string[] = [
     at INTEGER NOT NULL,
     muted_by TEXT
   ) STRICT;
-  CREATE INDEX alerts_by_uid ON alerts (uid, robot);
   CREATE INDEX alerts_by_at ON alerts (at);
 
   -- Grouping windows: repeats of one object+reason per robot inside alerting.groupWindow.
