@@ -70,9 +70,12 @@ export interface Pipeline {
 /**
  * A batch is taken in when it holds BATCH events or BATCH_WAIT_MS after its first one. One
  * transaction per socket read (what setImmediate gave) averaged ~115 events during a backlog and
- * made commits the bottleneck; a few milliseconds of waiting is nothing next to DingTalk.
+ * made commits the bottleneck; a few milliseconds of waiting is nothing next to DingTalk. Large
+ * batches matter because each routed event touches index pages at random (event uid, object
+ * name, group key): the more events a commit carries, the more of them share a page it writes.
+ * Measured on 100,000 routed Warnings: ~18,000/s at 2,048, ~21,000–22,000/s at 8,192.
  */
-const BATCH = 2048
+const BATCH = 8192
 const BATCH_WAIT_MS = 5
 const BOOTSTRAPPED = 'bootstrapped_at'
 
