@@ -3,6 +3,7 @@
  * back as `7d`/`1m`, and every secret masked so the output can be pasted into an issue.
  */
 import { stringify } from 'yaml'
+import { maskUrl } from '../dingtalk/mask-webhook.ts'
 import { toDurationText } from './duration.ts'
 import type { Config, RobotConfig, SlsConfig } from './schema.ts'
 
@@ -14,16 +15,7 @@ const SECRET_PARAM = /token|secret|sign|key/i
 
 /** `access_token=abc` → `access_token=****`; the rest of the URL stays readable. */
 export function toMaskedUrl(text: string): string {
-  let url: URL
-  try {
-    url = new URL(text)
-  } catch {
-    return MASK
-  }
-  for (const name of [...url.searchParams.keys()]) {
-    if (SECRET_PARAM.test(name)) url.searchParams.set(name, MASK)
-  }
-  return url.toString()
+  return maskUrl(text, MASK, (name) => SECRET_PARAM.test(name))
 }
 
 /** Keeps the first 4 characters (`LTAI`, the AccessKey ID prefix) when the rest stays hidden. */

@@ -7,27 +7,34 @@ const MASK = '***'
 const SENSITIVE_PARAMS = ['access_token', 'sign', 'timestamp']
 
 /**
- * The webhook with its credentials masked, for logs:
- * `https://oapi.dingtalk.com/robot/send?access_token=***`. Text that is not a URL is masked whole.
+ * A URL fit to print: user and password dropped, and the value of every query parameter that
+ * `isSecret` names replaced by `mask`; the rest keeps its order and encoding. Text that is not a
+ * URL is masked whole.
  */
-export function maskWebhook(webhook: string): string {
+export function maskUrl(text: string, mask: string, isSecret: (param: string) => boolean): string {
   let url: URL
   try {
-    url = new URL(webhook)
+    url = new URL(text)
   } catch {
-    return MASK
+    return mask
   }
-  url.username = ''
-  url.password = ''
   const query = url.search
     .slice(1)
     .split('&')
     .filter((pair) => pair !== '')
     .map((pair) => {
       const name = pair.split('=')[0] ?? ''
-      return SENSITIVE_PARAMS.includes(name) ? `${name}=${MASK}` : pair
+      return isSecret(name) ? `${name}=${mask}` : pair
     })
   return `${url.origin}${url.pathname}${query.length > 0 ? `?${query.join('&')}` : ''}`
+}
+
+/**
+ * The webhook with its credentials masked, for logs:
+ * `https://oapi.dingtalk.com/robot/send?access_token=***`. Text that is not a URL is masked whole.
+ */
+export function maskWebhook(webhook: string): string {
+  return maskUrl(webhook, MASK, (name) => SENSITIVE_PARAMS.includes(name))
 }
 
 /** The secrets of a robot that must never be written anywhere: its token and its secret. */

@@ -73,4 +73,9 @@ t.test('toMaskedUrl masks token-like parameters only', async (t) => {
     `https://x.example/send?access_token=${MASK}&timestamp=1&sign=${MASK}&keep=1`,
   )
   t.equal(toMaskedUrl('not a url with s3cret'), MASK)
+  t.equal(
+    toMaskedUrl('https://user:pa55@x.example/send?access_token=abc'),
+    `https://x.example/send?access_token=${MASK}`,
+    'a password in the URL is dropped too',
+  )
 })
