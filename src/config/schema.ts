@@ -194,17 +194,7 @@ export const ConfigSchema = z
     ...config,
     routes:
       config.routes ??
-      config.dingtalk.robots.map(
-        (r): RouteConfig => ({
-          robot: r.name,
-          level: 'Warning',
-          kinds: [],
-          namespaces: [],
-          reasons: [],
-          excludeReasons: [],
-          at: { mobiles: [], userIds: [], all: false },
-        }),
-      ),
+      config.dingtalk.robots.map((r): RouteConfig => route.parse({ robot: r.name })),
   }))
 
 /** The validated, defaulted config every module receives. Durations are milliseconds. */

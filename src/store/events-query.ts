@@ -37,17 +37,6 @@ export interface EventsQuery {
 /** Longest message read from the store; the chat shows less. */
 export const MESSAGE_CHARS = 400
 
-interface Row {
-  namespace: string
-  kind: string
-  name: string
-  reason: string
-  message: string
-  type: string
-  count: number
-  last_seen: number
-}
-
 /** The filters written as one comparison each. */
 const EXACT = [
   ['type', 'type = ?'],
@@ -87,20 +76,10 @@ export function createEventsQuery(store: Store): EventsQuery {
         params.push(wildcard ? toGlob(filter.name) : filter.name)
       }
       const sql = `SELECT namespace, kind, name, reason, substr(message, 1, ${MESSAGE_CHARS}) AS message,
-        type, count, last_seen FROM events WHERE ${where.join(' AND ')}
+        type, count, last_seen AS lastSeen FROM events WHERE ${where.join(' AND ')}
         ORDER BY last_seen DESC LIMIT ?`
       params.push(filter.limit)
-      const rows = prepare(sql).all(...params) as unknown as Row[]
-      return rows.map((r) => ({
-        namespace: r.namespace,
-        kind: r.kind,
-        name: r.name,
-        reason: r.reason,
-        message: r.message,
-        type: r.type,
-        count: r.count,
-        lastSeen: r.last_seen,
-      }))
+      return prepare(sql).all(...params) as unknown as EventSummary[]
     },
   }
 }
