@@ -6,6 +6,7 @@
 import { createHmac } from 'node:crypto'
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
+import { testNow } from './test-clock.ts'
 
 /** `sign = base64(HmacSHA256(key = appSecret, timestamp + "\n" + appSecret))`, not URL-encoded. */
 export function signAppCallback(appSecret: string, timestamp: number | string): string {
@@ -30,7 +31,7 @@ export function aTextMessage(
   overrides: Record<string, unknown> = {},
 ): Record<string, unknown> {
   seq++
-  const createAt = Date.now()
+  const createAt = testNow()
   return {
     msgtype: 'text',
     text: { content: ` ${content}` },

@@ -1,3 +1,5 @@
+import { isoAgo } from './test-clock.ts'
+
 /**
  * Builders for raw Kubernetes objects as the API server sends them (core/v1 Event, Node), for
  * the fake API server and for tests of the normalisation. Resource versions are left to the
@@ -44,7 +46,10 @@ export interface EventSpec {
 }
 
 let seq = 0
-const BASE_TIME = '2026-11-24T03:00:00Z'
+/** Ten minutes before the tests' clock when the file loaded: recent, as a live cluster's events are. */
+export const BASE_TIME = isoAgo(10 * 60_000)
+/** An hour before that: when the default node conditions last changed. */
+export const TRANSITION_TIME = isoAgo(70 * 60_000)
 const CLUSTER_SCOPED = new Set(['Node', 'Namespace', 'PersistentVolume'])
 
 const hex = (n: number) => (0x17a8f3c2_0000 + n).toString(16)
@@ -116,7 +121,7 @@ export function buildEvent(spec: EventSpec = {}): KubeObject {
   }
 }
 
-/** One node condition; the times default to a fixed moment. */
+/** One node condition; the times default to moments just before the tests' clock. */
 export interface ConditionSpec {
   type: string
   status: 'True' | 'False' | 'Unknown'
@@ -147,7 +152,7 @@ export function buildCondition(c: ConditionSpec): Record<string, string> {
     reason: c.reason ?? `${c.type}${c.status === 'True' ? '' : 'Not'}Present`,
     message: c.message ?? `${c.type} is ${c.status}`,
     lastHeartbeatTime: c.lastHeartbeatTime ?? BASE_TIME,
-    lastTransitionTime: c.lastTransitionTime ?? '2026-11-24T02:00:00Z',
+    lastTransitionTime: c.lastTransitionTime ?? TRANSITION_TIME,
   }
 }
 
@@ -161,7 +166,7 @@ export function buildNode(name: string, conditions: ConditionSpec[] = []): KubeO
     metadata: {
       name,
       uid: `22222222-0000-4000-8000-${String(++seq).padStart(12, '0')}`,
-      creationTimestamp: '2026-01-01T00:00:00Z',
+      creationTimestamp: isoAgo(30 * 86_400_000),
       labels: { 'kubernetes.io/hostname': name },
     },
     spec: { podCIDR: '10.0.0.0/24' },

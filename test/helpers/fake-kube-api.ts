@@ -12,6 +12,7 @@ import type { AddressInfo } from 'node:net'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { KubeConfig } from '@kubernetes/client-node'
 import { buildCondition, type ConditionSpec, type KubeObject } from './event-builders.ts'
+import { testNow } from './test-clock.ts'
 
 type Resource = 'events' | 'nodes'
 type Verb = 'list' | 'watch'
@@ -367,7 +368,7 @@ export class FakeKubeApi {
     if (type === 'ADDED' && this.#objects.has(key))
       throw new Error(`fake kube api: ${key} already exists`)
     object.metadata.uid ??= randomUUID()
-    object.metadata.creationTimestamp ??= new Date().toISOString()
+    object.metadata.creationTimestamp ??= new Date(testNow()).toISOString()
     object.metadata.resourceVersion = String(++this.#rv)
     this.#objects.set(key, { resource, object })
     this.#record(type, resource, object)

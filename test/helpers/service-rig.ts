@@ -11,6 +11,7 @@ import { type Config, ConfigSchema } from '../../src/config/schema.ts'
 import { createService, type Service, type ServiceOptions } from '../../src/service.ts'
 import { createFakeDingTalk, type FakeDingTalk, type FakeRobot } from './fake-dingtalk.ts'
 import { createFakeKubeApi, type FakeKubeApi } from './fake-kube-api.ts'
+import { testNow } from './test-clock.ts'
 
 export const TOKEN = 'robot-token-ops'
 export const SECRET = 'SECdeadbeefcafe0123456789'
@@ -81,6 +82,7 @@ export async function createRig(t: Test, o: RigOptions = {}): Promise<Rig> {
         loadKubeConfig: () => kube.kubeConfig(),
         kubeBackoff: { initialMs: 20, maxMs: 200 },
         tickMs: 50,
+        now: testNow,
         ...over,
       })
       running.start()

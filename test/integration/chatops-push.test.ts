@@ -8,6 +8,7 @@ import { aTextMessage, outgoingHeaders } from '../helpers/dingtalk-callback.ts'
 import { buildEvent } from '../helpers/event-builders.ts'
 import { eventually } from '../helpers/fake-kube-api.ts'
 import { createRig, untilReady } from '../helpers/service-rig.ts'
+import { testNow } from '../helpers/test-clock.ts'
 
 const OUTGOING_TOKEN = 'outgoing-token-for-tests'
 
@@ -53,7 +54,7 @@ t.test(
   async (t) => {
     const rig = await createRig(t, { outgoing: { token: OUTGOING_TOKEN } })
     let skew = 0
-    const now = () => Date.now() + skew
+    const now = () => testNow() + skew
     const first = await rig.start({ now })
     await untilReady(first)
     await say(first, 'mute ns=default reason=BackOff for=1h')

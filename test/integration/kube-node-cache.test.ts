@@ -1,7 +1,7 @@
 /** The node cache against the fake API server, through the real client library. */
 import t, { type Test } from 'tap'
 import { createNodeCache } from '../../src/kube/node-cache.ts'
-import { buildNode } from '../helpers/event-builders.ts'
+import { buildNode, TRANSITION_TIME } from '../helpers/event-builders.ts'
 import {
   createFakeKubeApi,
   eventually,
@@ -58,7 +58,7 @@ t.test(
     ])
     t.match(cache.problemNodes()[3]?.problems[0], {
       reason: 'DockerHung',
-      since: Date.parse('2026-11-24T02:00:00Z'),
+      since: Date.parse(TRANSITION_TIME),
     })
     t.match(cache.state(), { listed: true, connected: true })
   },

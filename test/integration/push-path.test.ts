@@ -7,6 +7,7 @@ import type { Service } from '../../src/service.ts'
 import { buildEvent, buildNode } from '../helpers/event-builders.ts'
 import { eventually } from '../helpers/fake-kube-api.ts'
 import { createRig, SECRET, TOKEN, untilReady } from '../helpers/service-rig.ts'
+import { testNow } from '../helpers/test-clock.ts'
 
 /** Occurrences DingTalk accepted, by the service's own delivery log. */
 const delivered = (s: Service) =>
@@ -185,7 +186,7 @@ t.test(
 t.test('the watch down for over a minute makes /readyz 503', async (t) => {
   const rig = await createRig(t)
   let skew = 0
-  const service = await rig.start({ now: () => Date.now() + skew })
+  const service = await rig.start({ now: () => testNow() + skew })
   await untilReady(service)
   await rig.kube.stop()
   for (let i = 0; ; i++) {
