@@ -1,6 +1,6 @@
 import t from 'tap'
 import { toNodeInfo } from '../../../src/kube/node-cache.ts'
-import { buildNode } from '../../helpers/event-builders.ts'
+import { buildNode, TRANSITION_TIME } from '../../helpers/event-builders.ts'
 
 const NOW = Date.parse('2026-12-01T00:00:00Z')
 
@@ -47,7 +47,7 @@ t.test('no Ready condition at all: Unknown, since creation', async (t) => {
       status: 'Unknown',
       reason: 'NoReadyCondition',
       message: 'the node reports no Ready condition',
-      since: Date.parse('2026-01-01T00:00:00Z'),
+      since: Date.parse(node.metadata.creationTimestamp as string),
     },
   ])
   delete node.status
@@ -85,7 +85,7 @@ t.test(
         ['FDPressure', 'NodeHasFDPressure'],
       ],
     )
-    t.equal(info?.problems[1]?.since, Date.parse('2026-11-24T02:00:00Z'))
+    t.equal(info?.problems[1]?.since, Date.parse(TRANSITION_TIME))
   },
 )
 
