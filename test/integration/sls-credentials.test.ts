@@ -216,7 +216,7 @@ t.test(
   async (t) => {
     // Tokens live 1.2 s while the backlog takes longer to drain: the package refreshes them (it
     // refreshes whatever expires within 15 minutes) and the fake SLS refuses any expired one.
-    const { book, sls, lines, start } = await rig(t)
+    const { book, sls, start } = await rig(t)
     const tokenFile = join(t.testdir({ token: 'eyJhbGciOiJSUzI1NiJ9.rrsa.sig' }), 'token')
     const sts = await startFakeSts({
       book,
