@@ -56,6 +56,28 @@ export function createCredentialBook(now: () => number = Date.now): CredentialBo
   }
 }
 
+/**
+ * Keeps the developer's own Alibaba Cloud setup out of a test of the chain: every
+ * `ALIBABA_CLOUD_*` variable unset and HOME an empty directory (no CLI profile, no credentials
+ * file), all restored at teardown.
+ */
+export function isolateAlibabaCloudEnv(t: {
+  testdir(): string
+  teardown(fn: () => void): void
+}): void {
+  const saved = Object.entries(process.env).filter(
+    ([name]) => name.startsWith('ALIBABA_CLOUD_') || name === 'HOME',
+  )
+  for (const [name] of saved) delete process.env[name]
+  process.env.HOME = t.testdir()
+  t.teardown(() => {
+    for (const name of Object.keys(process.env)) {
+      if (name.startsWith('ALIBABA_CLOUD_') || name === 'HOME') delete process.env[name]
+    }
+    for (const [name, value] of saved) process.env[name] = value
+  })
+}
+
 /** Lets this process's TLS clients (the package's STS requests) trust the fake STS. */
 export function trustFakeSts(): void {
   setDefaultCACertificates([...getCACertificates('default'), CERT])

@@ -16,6 +16,7 @@ import {
   type CredentialBook,
   createCredentialBook,
   type FakeMetadata,
+  isolateAlibabaCloudEnv,
   startFakeMetadata,
   startFakeSts,
   trustFakeSts,
@@ -25,11 +26,6 @@ import { type FakeSls, startFakeSls } from '../helpers/fake-sls.ts'
 const ROLE = 'KubernetesWorkerRole-0f1e'
 const ROLE_ARN = 'acs:ram::1234567890123456:role/kubeding-sls'
 const PROVIDER_ARN = 'acs:ram::1234567890123456:oidc-provider/ack-rrsa-c0123'
-const RRSA_ENV = [
-  'ALIBABA_CLOUD_ROLE_ARN',
-  'ALIBABA_CLOUD_OIDC_PROVIDER_ARN',
-  'ALIBABA_CLOUD_OIDC_TOKEN_FILE',
-] as const
 
 async function until(what: string, ok: () => boolean, timeoutMs = 20_000): Promise<void> {
   const end = Date.now() + timeoutMs
@@ -80,6 +76,7 @@ interface Rig {
 }
 
 async function rig(t: Test, ttlMs = 3_600_000): Promise<Rig> {
+  isolateAlibabaCloudEnv(t)
   const book = createCredentialBook()
   // The endpoint the archive must derive: the metadata region's internal one.
   const sls = await startFakeSls({ book, endpoint: 'cn-shanghai-intranet.log.aliyuncs.com' })
@@ -122,18 +119,11 @@ async function rig(t: Test, ttlMs = 3_600_000): Promise<Rig> {
   }
 }
 
-/** RRSA's environment, as ACK's webhook injects it, for this test only. */
-function setRrsaEnv(t: Test, tokenFile: string): void {
-  const saved = RRSA_ENV.map((name) => [name, process.env[name]] as const)
+/** RRSA's environment, as ACK's webhook injects it (the rig restores the environment). */
+function setRrsaEnv(tokenFile: string): void {
   process.env.ALIBABA_CLOUD_ROLE_ARN = ROLE_ARN
   process.env.ALIBABA_CLOUD_OIDC_PROVIDER_ARN = PROVIDER_ARN
   process.env.ALIBABA_CLOUD_OIDC_TOKEN_FILE = tokenFile
-  t.teardown(() => {
-    for (const [name, value] of saved) {
-      if (value === undefined) delete process.env[name]
-      else process.env[name] = value
-    }
-  })
 }
 
 trustFakeSts()
@@ -226,7 +216,7 @@ t.test(
       ttlMs: 1200,
     })
     t.teardown(() => sts.close())
-    setRrsaEnv(t, tokenFile)
+    setRrsaEnv(tokenFile)
     sls.delayAnswers(300)
     const sent = events(80)
     const archive = start({
@@ -268,7 +258,7 @@ t.test('RRSA: a refused refresh is logged once, retried, and loses nothing', asy
     ttlMs: 300,
   })
   t.teardown(() => sts.close())
-  setRrsaEnv(t, tokenFile)
+  setRrsaEnv(tokenFile)
   const archive = start({
     config: {
       project: sls.config.project,
