@@ -9,6 +9,7 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import pino from 'pino'
 import t, { type Test } from 'tap'
 import { createSlsArchive, type SlsArchiveOptions } from '../../src/archive/create-sls-archive.ts'
+import type { SlsConfig } from '../../src/config/schema.ts'
 import type { ClusterEvent } from '../../src/kube/cluster-event.ts'
 import { openStore } from '../../src/store/open-store.ts'
 import { aClusterEvent } from '../helpers/cluster-events.ts'
@@ -16,24 +17,18 @@ import {
   type CredentialBook,
   createCredentialBook,
   type FakeMetadata,
+  type FakeSts,
   isolateAlibabaCloudEnv,
   startFakeMetadata,
   startFakeSts,
   trustFakeSts,
 } from '../helpers/fake-alibaba-cloud.ts'
 import { type FakeSls, startFakeSls } from '../helpers/fake-sls.ts'
+import { assertExactlyOnce, until } from '../helpers/sls-checks.ts'
 
 const ROLE = 'KubernetesWorkerRole-0f1e'
 const ROLE_ARN = 'acs:ram::1234567890123456:role/kubeding-sls'
 const PROVIDER_ARN = 'acs:ram::1234567890123456:oidc-provider/ack-rrsa-c0123'
-
-async function until(what: string, ok: () => boolean, timeoutMs = 20_000): Promise<void> {
-  const end = Date.now() + timeoutMs
-  while (!ok()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`)
-    await sleep(10)
-  }
-}
 
 /** A pino logger whose lines the test can read. */
 function captured() {
@@ -43,15 +38,6 @@ function captured() {
 }
 
 const events = (n: number): ClusterEvent[] => Array.from({ length: n }, () => aClusterEvent())
-
-function assertExactlyOnce(t: Test, sls: FakeSls, sent: readonly ClusterEvent[]): void {
-  const uids = sls.logs.map((l) => JSON.parse(l.contents.eventId ?? '{}').metadata.uid)
-  t.same(
-    uids,
-    sent.map((e) => e.uid),
-    `${sent.length} events, each once, in order`,
-  )
-}
 
 /** Every accepted request was signed with STS credentials the fakes issued, token included. */
 function assertSignedWithIssued(t: Test, sls: FakeSls, book: CredentialBook): void {
@@ -68,6 +54,10 @@ function assertSignedWithIssued(t: Test, sls: FakeSls, book: CredentialBook): vo
 }
 
 interface Rig {
+  /** archive.sls for the fake's project and logstore, no endpoint and no key, plus `extra`. */
+  slsConfig(extra?: Partial<SlsConfig>): SlsConfig
+  /** A fake STS and the pod's RRSA environment, as ACK's webhook injects it. */
+  startRrsa(ttlMs: number): Promise<FakeSts>
   book: CredentialBook
   sls: FakeSls
   metadata: FakeMetadata
@@ -75,12 +65,12 @@ interface Rig {
   start(over: Partial<SlsArchiveOptions>): ReturnType<typeof createSlsArchive>
 }
 
-async function rig(t: Test, ttlMs = 3_600_000): Promise<Rig> {
+async function rig(t: Test): Promise<Rig> {
   isolateAlibabaCloudEnv(t)
   const book = createCredentialBook()
   // The endpoint the archive must derive: the metadata region's internal one.
   const sls = await startFakeSls({ book, endpoint: 'cn-shanghai-intranet.log.aliyuncs.com' })
-  const metadata = await startFakeMetadata({ book, region: 'cn-shanghai', role: ROLE, ttlMs })
+  const metadata = await startFakeMetadata({ book, region: 'cn-shanghai', role: ROLE })
   const store = openStore(':memory:')
   const { lines, logger } = captured()
   // Metadata reads go to the fake metadata service as they are; PutLogs goes to the fake SLS.
@@ -94,6 +84,27 @@ async function rig(t: Test, ttlMs = 3_600_000): Promise<Rig> {
     await metadata.close()
   })
   return {
+    slsConfig: (extra = {}) => ({
+      project: sls.config.project,
+      logstore: sls.config.logstore,
+      topic: '',
+      ...extra,
+    }),
+    async startRrsa(ttlMs) {
+      const oidcToken = 'eyJhbGciOiJSUzI1NiJ9.rrsa.sig'
+      const sts = await startFakeSts({
+        book,
+        roleArn: ROLE_ARN,
+        oidcProviderArn: PROVIDER_ARN,
+        oidcToken,
+        ttlMs,
+      })
+      t.teardown(() => sts.close())
+      process.env.ALIBABA_CLOUD_ROLE_ARN = ROLE_ARN
+      process.env.ALIBABA_CLOUD_OIDC_PROVIDER_ARN = PROVIDER_ARN
+      process.env.ALIBABA_CLOUD_OIDC_TOKEN_FILE = join(t.testdir({ token: oidcToken }), 'token')
+      return sts
+    },
     book,
     sls,
     metadata,
@@ -119,27 +130,15 @@ async function rig(t: Test, ttlMs = 3_600_000): Promise<Rig> {
   }
 }
 
-/** RRSA's environment, as ACK's webhook injects it (the rig restores the environment). */
-function setRrsaEnv(tokenFile: string): void {
-  process.env.ALIBABA_CLOUD_ROLE_ARN = ROLE_ARN
-  process.env.ALIBABA_CLOUD_OIDC_PROVIDER_ARN = PROVIDER_ARN
-  process.env.ALIBABA_CLOUD_OIDC_TOKEN_FILE = tokenFile
-}
-
 trustFakeSts()
 
 t.test(
   'archive.sls.ramRole: credentials and region from the metadata service, intranet endpoint',
   async (t) => {
-    const { book, sls, metadata, start } = await rig(t)
+    const { book, sls, slsConfig, metadata, start } = await rig(t)
     const sent = events(30)
     const archive = start({
-      config: {
-        project: sls.config.project,
-        logstore: sls.config.logstore,
-        topic: '',
-        ramRole: ROLE,
-      },
+      config: slsConfig({ ramRole: ROLE }),
     })
     archive.enqueue(sent)
     await until('delivery', () => archive.stats().sentLogs === 30)
@@ -158,14 +157,9 @@ t.test(
 )
 
 t.test('a role the instance does not have is retried, not fatal, and says why', async (t) => {
-  const { sls, lines, start } = await rig(t)
+  const { sls, slsConfig, lines, start } = await rig(t)
   const archive = start({
-    config: {
-      project: sls.config.project,
-      logstore: sls.config.logstore,
-      topic: '',
-      ramRole: 'NoSuchRole',
-    },
+    config: slsConfig({ ramRole: 'NoSuchRole' }),
   })
   archive.enqueue(events(3))
   await until('a few attempts', () => archive.stats().failedBatches >= 3)
@@ -178,16 +172,11 @@ t.test('a role the instance does not have is retried, not fatal, and says why', 
 t.test(
   'the metadata service refusing the first reads: logged once, retried, nothing lost',
   async (t) => {
-    const { book, sls, metadata, lines, start } = await rig(t)
+    const { book, sls, slsConfig, metadata, lines, start } = await rig(t)
     metadata.refuse(3)
     const sent = events(12)
     const archive = start({
-      config: {
-        project: sls.config.project,
-        logstore: sls.config.logstore,
-        topic: '',
-        ramRole: ROLE,
-      },
+      config: slsConfig({ ramRole: ROLE }),
     })
     archive.enqueue(sent)
     await until('delivery', () => archive.stats().sentLogs === 12)
@@ -206,31 +195,17 @@ t.test(
   async (t) => {
     // Tokens live 1.2 s while the backlog takes longer to drain: the package refreshes them (it
     // refreshes whatever expires within 15 minutes) and the fake SLS refuses any expired one.
-    const { book, sls, start } = await rig(t)
-    const tokenFile = join(t.testdir({ token: 'eyJhbGciOiJSUzI1NiJ9.rrsa.sig' }), 'token')
-    const sts = await startFakeSts({
-      book,
-      roleArn: ROLE_ARN,
-      oidcProviderArn: PROVIDER_ARN,
-      oidcToken: 'eyJhbGciOiJSUzI1NiJ9.rrsa.sig',
-      ttlMs: 1200,
-    })
-    t.teardown(() => sts.close())
-    setRrsaEnv(tokenFile)
+    const { book, sls, slsConfig, startRrsa, start } = await rig(t)
+    const sts = await startRrsa(1200)
     sls.delayAnswers(300)
     const sent = events(80)
     const archive = start({
-      config: {
-        project: sls.config.project,
-        logstore: sls.config.logstore,
-        topic: '',
-        endpoint: sls.config.endpoint,
-      },
+      config: slsConfig({ endpoint: sls.config.endpoint }),
       stsEndpoint: sts.endpoint,
       maxBatchLogs: 10,
     })
     archive.enqueue(sent)
-    await until('the backlog to drain', () => archive.stats().sentLogs === 80)
+    await until('the backlog to drain', () => archive.stats().sentLogs === 80, 30_000)
     assertExactlyOnce(t, sls, sent)
     assertSignedWithIssued(t, sls, book)
     t.same(
@@ -248,24 +223,11 @@ t.test(
 )
 
 t.test('RRSA: a refused refresh is logged once, retried, and loses nothing', async (t) => {
-  const { book, sls, lines, start } = await rig(t)
-  const tokenFile = join(t.testdir({ token: 'oidc-token' }), 'token')
-  const sts = await startFakeSts({
-    book,
-    roleArn: ROLE_ARN,
-    oidcProviderArn: PROVIDER_ARN,
-    oidcToken: 'oidc-token',
-    ttlMs: 300,
-  })
-  t.teardown(() => sts.close())
-  setRrsaEnv(tokenFile)
+  const { book, sls, slsConfig, startRrsa, lines, start } = await rig(t)
+  const sts = await startRrsa(300)
+  // The endpoint given: only credentials come from outside in this test.
   const archive = start({
-    config: {
-      project: sls.config.project,
-      logstore: sls.config.logstore,
-      topic: '',
-      endpoint: sls.config.endpoint,
-    },
+    config: slsConfig({ endpoint: sls.config.endpoint }),
     stsEndpoint: sts.endpoint,
   })
   const first = events(5)
@@ -276,8 +238,9 @@ t.test('RRSA: a refused refresh is logged once, retried, and loses nothing', asy
   await sleep(400)
   const second = events(5)
   archive.enqueue(second)
-  await until('the refused refresh', () => sts.calls.some((c) => c.status === 403))
-  await until('the second batch', () => archive.stats().sentLogs === 10)
+  await until('the refused refresh', () => sts.calls.some((c) => c.status === 403), 30_000)
+  // The package waits 1 to 10 s before it tries a refused refresh again.
+  await until('the second batch', () => archive.stats().sentLogs === 10, 30_000)
   assertExactlyOnce(t, sls, [...first, ...second])
   t.ok(sts.calls.at(-1)?.status === 200, 'refreshed after the refusal')
   const refusals = lines.filter((l) =>

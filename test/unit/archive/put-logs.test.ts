@@ -203,14 +203,16 @@ t.test('error bodies are logged without the key id, secret, token or signature',
     const quoted = `key ${credentials.accessKeyId} secret ${credentials.accessKeySecret} token ${credentials.securityToken} signature ${signature}`
     return Response.json({ errorCode: 'SignatureNotMatch', errorMessage: quoted }, { status: 401 })
   }
-  const outcome = await putLogs({
-    config: { project: 'p', logstore: 'l' },
-    endpoint: 'e',
-    credentials,
-    logGroup: group,
-    fetch: echo,
-    now,
-  })
+  const sendWith = (answer: typeof fetch) =>
+    putLogs({
+      config: { project: 'p', logstore: 'l' },
+      endpoint: 'e',
+      credentials,
+      logGroup: group,
+      fetch: answer,
+      now,
+    })
+  const outcome = await sendWith(echo)
   t.match(outcome, {
     ok: false,
     errorMessage: /^key \*\*\* secret \*\*\* token \*\*\* signature \*\*\*$/,
@@ -219,13 +221,6 @@ t.test('error bodies are logged without the key id, secret, token or signature',
   for (const secret of [...Object.values(credentials), signature]) t.notMatch(text, secret)
   const page: typeof fetch = async () =>
     new Response(`<p>denied ${credentials.accessKeySecret}</p>`, { status: 403 })
-  const html = await putLogs({
-    config: { project: 'p', logstore: 'l' },
-    endpoint: 'e',
-    credentials,
-    logGroup: group,
-    fetch: page,
-    now,
-  })
+  const html = await sendWith(page)
   t.match(html, { ok: false, errorCode: 'HTTP403', errorMessage: '<p>denied ***</p>' })
 })
