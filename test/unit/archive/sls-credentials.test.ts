@@ -59,3 +59,34 @@ t.test('no credentials anywhere: one error naming the ways to give them', async 
   )
   t.equal(book.issued.length, 0)
 })
+
+t.test(
+  'a refresh the metadata service cannot answer is logged once; the last credentials serve meanwhile',
+  async (t) => {
+    isolateAlibabaCloudEnv(t)
+    const lines: Record<string, unknown>[] = []
+    const capture = pino(
+      { level: 'debug' },
+      { write: (line: string) => lines.push(JSON.parse(line)) },
+    )
+    const book = createCredentialBook()
+    // Credentials that expire within 15 minutes are refreshed on every use.
+    const metadata = await startFakeMetadata({ book, role: 'WorkerRole', ttlMs: 60_000 })
+    const source = createCredentialSource({
+      config: { ramRole: 'WorkerRole' },
+      logger: capture,
+      metadataUrl: metadata.url,
+    })
+    const first = await source.get()
+    await metadata.close()
+    t.same(await source.get(), first, 'the package keeps the last credentials while they last')
+    await source.get()
+    const errors = lines.filter((l) => l.level === 50)
+    t.equal(errors.length, 1, 'logged once')
+    t.match(errors[0], {
+      source: 'ecs_ram_role',
+      msg: /could not get Alibaba Cloud credentials from ecs_ram_role/,
+    })
+    t.notMatch(JSON.stringify(lines), first.accessKeySecret, 'no secret logged')
+  },
+)
