@@ -255,6 +255,11 @@ t.test('Log Service through RRSA: the ServiceAccount names the role', async (t) 
   t.notMatch(notes, 'metadata service', 'the region was given')
 })
 
+t.test('with an existingSecret the notes say where the key pair may come from', async (t) => {
+  const { notes } = helmNotes(chart, [seedStyle], ['existingSecret=kubeding-own'])
+  t.match(notes, 'signed with the AccessKey in the Secret kubeding-own if it holds')
+})
+
 t.test('a named RAM role and a key pair reach the config', async (t) => {
   const base = [
     'eventer.sinks.sls.enabled=true',
