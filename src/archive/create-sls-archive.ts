@@ -12,7 +12,12 @@ import { createDeliveryHealth, type SlsArchiveState } from './delivery-health.ts
 import { encodeLogGroup } from './log-group.ts'
 import { readRegionEndpoint } from './metadata-region.ts'
 import { type PutLogsOutcome, putLogs, toProjectOrigin } from './put-logs.ts'
-import { type CredentialSource, createCredentialSource, METADATA_URL } from './sls-credentials.ts'
+import {
+  type CredentialSource,
+  createCredentialSource,
+  METADATA_URL,
+  type SlsCredentials,
+} from './sls-credentials.ts'
 import { createSlsQueue, type QueuedBatch } from './sls-queue.ts'
 import { toSlsLog } from './to-sls-log.ts'
 
@@ -177,7 +182,7 @@ export function createSlsArchive(opts: SlsArchiveOptions): SlsArchive {
    * each batch with a valid token. Not having either is a retryable failure: the batch stays.
    */
   async function sendBatch(logGroup: Uint8Array, signal: AbortSignal): Promise<PutLogsOutcome> {
-    let signing: { endpoint: string; credentials: Awaited<ReturnType<CredentialSource['get']>> }
+    let signing: { endpoint: string; credentials: SlsCredentials }
     try {
       if (endpoint === undefined) {
         endpoint = await readRegionEndpoint(metadataUrl, doFetch)
