@@ -30,14 +30,24 @@ const REFUSALS: Readonly<Record<string, string>> = {
     "check this machine's clock: Log Service refuses requests dated 15 minutes off",
 }
 
+/** What Log Service answers an STS key pair it no longer takes (expired, or the role changed). */
+const STS_REFUSED = new Set([
+  'Unauthorized',
+  'InvalidAccessKeyId',
+  'SecurityTokenExpired',
+  'InvalidSecurityToken',
+])
+
 /**
  * Classifies an answer other than 200. Rules:
  * 1. 5xx, 408 and 429 are the service's trouble: retry.
  * 2. `WriteQuotaExceed` / `ShardWriteQuotaExceed` (403) are throttling: retry.
- * 3. Known configuration errors name their config key; any other 4xx is refused too, because
+ * 3. With STS credentials (`sts`), an authorization refusal is a token that expired or was
+ *    replaced: retry, since the next try signs with freshly fetched credentials.
+ * 4. Known configuration errors name their config key; any other 4xx is refused too, because
  *    repeating the same request cannot change the answer.
  */
-export function classifySlsError(status: number, errorCode: string): SlsErrorClass {
+export function classifySlsError(status: number, errorCode: string, sts = false): SlsErrorClass {
   if (status >= 500 || status === 408 || status === 429) {
     return { action: 'retry', hint: 'Log Service is failing; retrying with backoff' }
   }
@@ -45,6 +55,12 @@ export function classifySlsError(status: number, errorCode: string): SlsErrorCla
     return {
       action: 'retry',
       hint: 'the project or shard is over its write quota; retrying with backoff (add shards if it lasts)',
+    }
+  }
+  if (sts && STS_REFUSED.has(errorCode)) {
+    return {
+      action: 'retry',
+      hint: 'the STS credentials were refused (expired, or the RAM role may not call log:PostLogStoreLogs); retrying with fresh ones',
     }
   }
   return {

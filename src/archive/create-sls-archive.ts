@@ -10,7 +10,14 @@ import type { Store } from '../store/open-store.ts'
 import type { ArchiveLogger } from './archive-logger.ts'
 import { createDeliveryHealth, type SlsArchiveState } from './delivery-health.ts'
 import { encodeLogGroup } from './log-group.ts'
-import { putLogs, toProjectOrigin } from './put-logs.ts'
+import { readRegionEndpoint } from './metadata-region.ts'
+import { type PutLogsOutcome, putLogs, toProjectOrigin } from './put-logs.ts'
+import {
+  type CredentialSource,
+  createCredentialSource,
+  METADATA_URL,
+  type SlsCredentials,
+} from './sls-credentials.ts'
 import { createSlsQueue, type QueuedBatch } from './sls-queue.ts'
 import { toSlsLog } from './to-sls-log.ts'
 
@@ -24,8 +31,12 @@ export interface SlsArchiveOptions {
   store: Store
   logger: ArchiveLogger
   now?: () => number
-  /** Tests and the bench route requests to a fake Log Service through this. */
+  /** Tests and the bench route requests to a fake Log Service (and metadata service) through this. */
   fetch?: typeof fetch
+  /** The ECS metadata service (region, RAM role); tests point it at a fake. Default 100.100.100.200. */
+  metadataUrl?: string
+  /** The STS endpoint for RRSA (`host[:port]`, https); tests point it at a fake. */
+  stsEndpoint?: string
   /** A batch leaves at least this often while logs wait. Default 2 s. */
   flushIntervalMs?: number
   /** A batch leaves as soon as this much is queued; also the most one request carries. Default 512 KiB. */
@@ -77,7 +88,17 @@ export function createSlsArchive(opts: SlsArchiveOptions): SlsArchive {
   const maxBatchLogs = opts.maxBatchLogs ?? 4096
   const requestTimeoutMs = opts.requestTimeoutMs ?? 30_000
   const queue = createSlsQueue(store)
-  const target = `${toProjectOrigin(config.endpoint, config.project)}/logstores/${config.logstore}`
+  const metadataUrl = opts.metadataUrl ?? METADATA_URL
+  const credentials: CredentialSource = createCredentialSource({
+    config,
+    logger,
+    metadataUrl,
+    ...(opts.stsEndpoint ? { stsEndpoint: opts.stsEndpoint } : {}),
+  })
+  // Without archive.sls.endpoint, learnt from the metadata service before the first request.
+  let endpoint = config.endpoint
+  const target = () =>
+    `${toProjectOrigin(endpoint ?? '<region from the metadata service>', config.project)}/logstores/${config.logstore}`
   const health = createDeliveryHealth({
     logger,
     target,
@@ -139,13 +160,7 @@ export function createSlsArchive(opts: SlsArchiveOptions): SlsArchive {
       ...(config.topic ? { topic: config.topic } : {}),
     })
     inFlight = new AbortController()
-    const outcome = await putLogs({
-      config,
-      logGroup,
-      fetch: doFetch,
-      now,
-      signal: AbortSignal.any([inFlight.signal, AbortSignal.timeout(requestTimeoutMs)]),
-    }).finally(() => {
+    const outcome = await sendBatch(logGroup, inFlight.signal).finally(() => {
       inFlight = undefined
     })
     if (!outcome.ok) {
@@ -159,6 +174,40 @@ export function createSlsArchive(opts: SlsArchiveOptions): SlsArchive {
     counters.bytesSent += outcome.bytesSent
     health.succeeded()
     return batch
+  }
+
+  /**
+   * One PutLogs with the endpoint and credentials of the moment: STS credentials are fetched
+   * (and refreshed when near expiry) per request, so a backlog drained across an expiry signs
+   * each batch with a valid token. Not having either is a retryable failure: the batch stays.
+   */
+  async function sendBatch(logGroup: Uint8Array, signal: AbortSignal): Promise<PutLogsOutcome> {
+    let signing: { endpoint: string; credentials: SlsCredentials }
+    try {
+      if (endpoint === undefined) {
+        endpoint = await readRegionEndpoint(metadataUrl, doFetch)
+        logger.info({ target: target() }, 'SLS endpoint taken from the metadata service region')
+      }
+      signing = { endpoint, credentials: await credentials.get() }
+    } catch (err) {
+      const message = err instanceof Error ? err.message : String(err)
+      return {
+        ok: false,
+        action: 'retry',
+        errorCode: endpoint === undefined ? 'EndpointUnknown' : 'CredentialsUnavailable',
+        errorMessage: message.slice(0, 600),
+        hint: 'the events stay queued; retrying with backoff',
+        bytesSent: 0,
+      }
+    }
+    return putLogs({
+      config,
+      ...signing,
+      logGroup,
+      fetch: doFetch,
+      now,
+      signal: AbortSignal.any([signal, AbortSignal.timeout(requestTimeoutMs)]),
+    })
   }
 
   /** Waits for the sender, then sends what is queued while Log Service takes it and time is left. */
@@ -180,7 +229,7 @@ export function createSlsArchive(opts: SlsArchiveOptions): SlsArchive {
     }
     const queued = queue.count()
     logger.info(
-      { target, queued, timedOut: stopTimedOut },
+      { target: target(), queued, timedOut: stopTimedOut },
       queued === 0
         ? 'SLS archive stopped, queue empty'
         : 'SLS archive stopped; the rest stays queued for the next start',
@@ -202,7 +251,10 @@ export function createSlsArchive(opts: SlsArchiveOptions): SlsArchive {
     start() {
       if (started) return
       started = true
-      logger.info({ target, queued: queue.count() }, 'SLS archive started')
+      logger.info(
+        { target: target(), credentials: credentials.describe(), queued: queue.count() },
+        'SLS archive started',
+      )
       schedule(0)
     },
     stop(timeoutMs) {

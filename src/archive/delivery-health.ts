@@ -10,8 +10,11 @@ export type SlsArchiveState = 'ok' | 'retrying' | 'refused'
 
 export interface DeliveryHealthOptions {
   logger: ArchiveLogger
-  /** Where the logs go, for log lines: `https://{project}.{endpoint}/logstores/{logstore}`. */
-  target: string
+  /**
+   * Where the logs go, for log lines: `https://{project}.{endpoint}/logstores/{logstore}`. A
+   * function, since the endpoint may only be known once the metadata service answered.
+   */
+  target: () => string
   retryBaseMs: number
   maxRetryMs: number
   probeIntervalMs: number
@@ -31,12 +34,15 @@ export interface DeliveryHealth {
 /**
  * Rules: 1. a retryable failure waits `retryBaseMs`, doubling per consecutive failure, capped
  * at `maxRetryMs`; 2. a refusal (a setting is wrong) waits `probeIntervalMs`, so a bad key costs
- * one request per probe, not a storm; 3. the first success after failures says so in the log.
+ * one request per probe, not a storm; 3. a retryable failure that repeats the one before it
+ * (same errorCode) is logged at debug only, so a long outage or a refused credential refresh
+ * is one warning, not one per try; 4. the first success after failures says so in the log.
  */
 export function createDeliveryHealth(opts: DeliveryHealthOptions): DeliveryHealth {
-  const { logger, target } = opts
+  const { logger } = opts
   let state: SlsArchiveState = 'ok'
   let lastError: string | undefined
+  let lastCode: string | undefined
   let failures = 0
 
   return {
@@ -50,6 +56,9 @@ export function createDeliveryHealth(opts: DeliveryHealthOptions): DeliveryHealt
       failures++
       const { errorCode, errorMessage, hint, status, requestId } = outcome
       lastError = `${errorCode}: ${errorMessage} (${hint})`
+      const repeated = lastCode === errorCode
+      lastCode = errorCode
+      const target = opts.target()
       const fields = { target, errorCode, errorMessage, status, requestId, ...context }
       if (outcome.action === 'refused') {
         state = 'refused'
@@ -61,7 +70,8 @@ export function createDeliveryHealth(opts: DeliveryHealthOptions): DeliveryHealt
       }
       state = 'retrying'
       const delay = Math.min(opts.retryBaseMs * 2 ** Math.min(failures - 1, 30), opts.maxRetryMs)
-      logger.warn(
+      const log = repeated ? logger.debug.bind(logger) : logger.warn.bind(logger)
+      log(
         { ...fields, attempt: failures, retryInMs: delay },
         `Log Service failed the archive batch (${errorCode}): ${hint}`,
       )
@@ -69,10 +79,11 @@ export function createDeliveryHealth(opts: DeliveryHealthOptions): DeliveryHealt
     },
     succeeded() {
       if (state !== 'ok') {
-        logger.info({ target, failures }, 'Log Service accepts the archive again')
+        logger.info({ target: opts.target(), failures }, 'Log Service accepts the archive again')
         state = 'ok'
       }
       failures = 0
+      lastCode = undefined
     },
   }
 }

@@ -6,12 +6,14 @@ import { createHash } from 'node:crypto'
 import { promisify } from 'node:util'
 import { deflate } from 'node:zlib'
 import type { SlsConfig } from '../config/schema.ts'
+import { redact } from '../dingtalk/mask-webhook.ts'
 import {
   classifyNetworkError,
   classifySlsError,
   type SlsErrorAction,
 } from './classify-sls-error.ts'
 import { signRequest } from './sign-request.ts'
+import type { SlsCredentials } from './sls-credentials.ts'
 
 export type PutLogsOutcome =
   | { ok: true; bytesSent: number }
@@ -28,7 +30,10 @@ export type PutLogsOutcome =
     }
 
 export interface PutLogsRequest {
-  config: Pick<SlsConfig, 'endpoint' | 'project' | 'logstore' | 'accessKeyId' | 'accessKeySecret'>
+  config: Pick<SlsConfig, 'project' | 'logstore'>
+  /** `archive.sls.endpoint`, or the one the metadata service's region gave. */
+  endpoint: string
+  credentials: SlsCredentials
   /** The encoded LogGroup, before compression. */
   logGroup: Uint8Array
   fetch: typeof fetch
@@ -54,7 +59,7 @@ export function toProjectOrigin(endpoint: string, project: string): string {
 
 /** Sends one LogGroup, deflate-compressed (zlib format, as the official SDKs send it). */
 export async function putLogs(request: PutLogsRequest): Promise<PutLogsOutcome> {
-  const { config } = request
+  const { config, credentials } = request
   // Compressed on libuv's pool, so a 512 KiB batch does not stall the watch or the HTTP side.
   const body = await deflateAsync(request.logGroup)
   const path = `/logstores/${encodeURIComponent(config.logstore)}/shards/lb`
@@ -67,8 +72,18 @@ export async function putLogs(request: PutLogsRequest): Promise<PutLogsOutcome> 
     'x-log-compresstype': 'deflate',
     'x-log-signaturemethod': 'hmac-sha1',
   }
-  headers.authorization = `LOG ${config.accessKeyId}:${signRequest({ method: 'POST', path, headers }, config.accessKeySecret)}`
-  const origin = toProjectOrigin(config.endpoint, config.project)
+  // STS credentials: the token is an x-acs-* header, so the signature covers it.
+  if (credentials.securityToken) headers['x-acs-security-token'] = credentials.securityToken
+  const signature = signRequest({ method: 'POST', path, headers }, credentials.accessKeySecret)
+  headers.authorization = `LOG ${credentials.accessKeyId}:${signature}`
+  // An answer may quote what it was sent (the key id, the signature): none of it reaches a log.
+  const secrets = [
+    credentials.accessKeyId,
+    credentials.accessKeySecret,
+    credentials.securityToken ?? '',
+    signature,
+  ]
+  const origin = toProjectOrigin(request.endpoint, config.project)
   let response: Response
   try {
     response = await request.fetch(origin + path, {
@@ -82,18 +97,18 @@ export async function putLogs(request: PutLogsRequest): Promise<PutLogsOutcome> 
       ok: false,
       ...classifyNetworkError(origin),
       errorCode: 'NetworkError',
-      errorMessage: describeNetworkError(err),
+      errorMessage: redact(describeNetworkError(err), secrets),
       bytesSent: 0,
     }
   }
   const text = await response.text().catch(() => '')
   if (response.status === 200) return { ok: true, bytesSent: body.length }
-  const { errorCode, errorMessage } = parseError(response.status, text)
+  const { errorCode, errorMessage } = parseError(response.status, redact(text, secrets))
   const requestId = response.headers.get('x-log-requestid')
   return {
     ok: false,
-    ...classifySlsError(response.status, errorCode),
-    errorCode,
+    ...classifySlsError(response.status, errorCode, credentials.securityToken !== undefined),
+    errorCode: errorCode.slice(0, 100),
     errorMessage,
     status: response.status,
     ...(requestId ? { requestId } : {}),

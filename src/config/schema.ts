@@ -96,16 +96,43 @@ const outgoing = z
   })
   .prefault({})
 
-const sls = z.strictObject({
-  endpoint: z.string().min(1),
-  project: z.string().min(1),
-  logstore: z.string().min(1),
-  topic: z.string().default(''),
-  accessKeyId: z.string().min(1, 'is required (is ALIBABA_CLOUD_ACCESS_KEY_ID set?)'),
-  accessKeySecret: z.string().min(1, 'is required (is ALIBABA_CLOUD_ACCESS_KEY_SECRET set?)'),
-  /** Extra fields written into every log (kube-eventer's sls `label=key,value`). */
-  labels: z.record(z.string().min(1), z.string()).optional(),
-})
+const sls = z
+  .strictObject({
+    /** Default on Alibaba Cloud: `<region>-intranet.log.aliyuncs.com`, region from the metadata service. */
+    endpoint: optionalText,
+    project: z.string().min(1),
+    logstore: z.string().min(1),
+    topic: z.string().default(''),
+    /** Both or neither: without a key pair, Alibaba Cloud's default credential chain. */
+    accessKeyId: optionalText,
+    accessKeySecret: optionalText,
+    /** The ECS RAM role to take from the metadata service, instead of the whole chain. */
+    ramRole: optionalText,
+    /** Extra fields written into every log (kube-eventer's sls `label=key,value`). */
+    labels: z.record(z.string().min(1), z.string()).optional(),
+  })
+  .superRefine((s, ctx) => {
+    const pair = { accessKeyId: s.accessKeyId, accessKeySecret: s.accessKeySecret }
+    for (const [key, other, env] of [
+      ['accessKeyId', 'accessKeySecret', 'ALIBABA_CLOUD_ACCESS_KEY_ID'],
+      ['accessKeySecret', 'accessKeyId', 'ALIBABA_CLOUD_ACCESS_KEY_SECRET'],
+    ] as const) {
+      if (pair[other] !== undefined && pair[key] === undefined) {
+        ctx.addIssue({
+          code: 'custom',
+          path: [key],
+          message: `is required with archive.sls.${other} (is ${env} set? leave both out to use the RAM role or RRSA)`,
+        })
+      }
+    }
+    if (s.ramRole !== undefined && s.accessKeyId !== undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['ramRole'],
+        message: 'cannot be used with archive.sls.accessKeyId: choose the key pair or the RAM role',
+      })
+    }
+  })
 export type SlsConfig = z.infer<typeof sls>
 
 /** A cross-reference problem: the key it is about and what is wrong. */

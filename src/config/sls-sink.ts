@@ -24,8 +24,8 @@ export type SlsSink = {
     project: string
     logstore: string
     topic: string
-    accessKeyId: string
-    accessKeySecret: string
+    accessKeyId?: string
+    accessKeySecret?: string
     labels?: Record<string, string>
   }
 }
@@ -63,7 +63,9 @@ function toSlsEndpoint(url: URL, params: SinkParams): string {
 /**
  * `project` and `logStore` are required; the access keys fall back to the environment
  * (`AccessKeyId`/`AccessKeySecret` as kube-eventer read them, then
- * `ALIBABA_CLOUD_ACCESS_KEY_ID`/`..._SECRET`); each `label=key,value` adds a field to every log.
+ * `ALIBABA_CLOUD_ACCESS_KEY_ID`/`..._SECRET`), and without either the archive uses Alibaba
+ * Cloud's default credential chain (RRSA, the node's RAM role), as kube-eventer did on ACK;
+ * each `label=key,value` adds a field to every log.
  */
 export function toSlsSink(url: URL, params: SinkParams, env: NodeJS.ProcessEnv): SlsSink {
   const project = firstParam(params, 'project')
@@ -75,9 +77,9 @@ export function toSlsSink(url: URL, params: SinkParams, env: NodeJS.ProcessEnv):
   const accessKeySecret =
     firstParam(params, 'accessKeySecret') ??
     (env.AccessKeySecret || env.ALIBABA_CLOUD_ACCESS_KEY_SECRET)
-  if (!accessKeyId || !accessKeySecret) {
+  if (!accessKeyId !== !accessKeySecret) {
     throw new SinkError(
-      'needs accessKeyId and accessKeySecret, in the URI or as ALIBABA_CLOUD_ACCESS_KEY_ID / ALIBABA_CLOUD_ACCESS_KEY_SECRET',
+      'needs accessKeyId and accessKeySecret together (in the URI or as ALIBABA_CLOUD_ACCESS_KEY_ID / ALIBABA_CLOUD_ACCESS_KEY_SECRET), or neither to use the RAM role or RRSA',
     )
   }
   const labels: Record<string, string> = {}
@@ -94,8 +96,7 @@ export function toSlsSink(url: URL, params: SinkParams, env: NodeJS.ProcessEnv):
       project,
       logstore,
       topic: firstParam(params, 'topic') ?? '',
-      accessKeyId,
-      accessKeySecret,
+      ...(accessKeyId && accessKeySecret ? { accessKeyId, accessKeySecret } : {}),
       ...(Object.keys(labels).length > 0 ? { labels } : {}),
     },
   }

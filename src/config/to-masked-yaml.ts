@@ -34,8 +34,8 @@ function toMaskedRobot(robot: RobotConfig): Record<string, unknown> {
 function toMaskedSls(sls: SlsConfig): Record<string, unknown> {
   return {
     ...sls,
-    accessKeyId: toMaskedKeyId(sls.accessKeyId),
-    accessKeySecret: MASK,
+    accessKeyId: sls.accessKeyId && toMaskedKeyId(sls.accessKeyId),
+    accessKeySecret: mask(sls.accessKeySecret),
   }
 }
 

@@ -3,13 +3,16 @@
  * real one checks (project, logstore, Content-MD5, x-log-bodyrawsize, the V1 signature with its
  * key pair), inflates the body, decodes the protobuf LogGroup with its own decoder, and keeps
  * the logs. It can fail on demand (500, WriteQuotaExceed, ...) or go down (refuse connections).
- * Its signature check is written from the spec on purpose, independent of src/archive.
+ * Its signature check is written from the spec on purpose, independent of src/archive. With a
+ * credential book it also takes the STS key pairs the fake metadata service and fake STS issued,
+ * each only with its own `x-acs-security-token` and only until it expires.
  */
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto'
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { inflateSync } from 'node:zlib'
 import type { SlsConfig } from '../../src/config/schema.ts'
+import type { CredentialBook } from './fake-alibaba-cloud.ts'
 
 export interface DecodedLog {
   time: number
@@ -32,6 +35,9 @@ export interface ReceivedLog extends DecodedLog {
 /** One PutLogs request and how the fake answered it. */
 export interface ReceivedRequest {
   status: number
+  /** The key id it was signed with, and the STS token it carried. */
+  accessKeyId?: string
+  securityToken?: string
   errorCode?: string
   logs: number
   bodyBytes: number
@@ -49,7 +55,7 @@ export interface FakeSls {
   /** http://127.0.0.1:port */
   readonly url: string
   /** A config that points at this fake with its key pair (pass `fetch` too). */
-  readonly config: SlsConfig
+  readonly config: SlsConfig & { endpoint: string; accessKeyId: string; accessKeySecret: string }
   /** Sends `https://{project}.{endpoint}/...` here; the original host goes in `x-fake-host`. */
   readonly fetch: typeof fetch
   readonly logs: ReceivedLog[]
@@ -67,6 +73,8 @@ export interface FakeSls {
 }
 
 export interface FakeSlsOptions {
+  /** STS credentials it takes besides its own key pair. */
+  book?: CredentialBook
   endpoint?: string
   project?: string
   logstore?: string
@@ -76,7 +84,7 @@ export interface FakeSlsOptions {
 
 /** Starts the fake on 127.0.0.1 and a free port. */
 export async function startFakeSls(opts: FakeSlsOptions = {}): Promise<FakeSls> {
-  const config: SlsConfig = {
+  const config: FakeSls['config'] = {
     endpoint: opts.endpoint ?? 'cn-hangzhou.log.aliyuncs.com',
     project: opts.project ?? 'k8s-log4j',
     logstore: opts.logstore ?? 'k8s-logstore',
@@ -164,12 +172,22 @@ export async function startFakeSls(opts: FakeSlsOptions = {}): Promise<FakeSls> 
       )
     }
     const auth = /^LOG ([^:]+):(.+)$/.exec(header('authorization'))
-    if (!auth || auth[1] !== config.accessKeyId) {
-      return refuse(401, 'Unauthorized', 'AccessKeyId not found, or a malformed Authorization')
+    const keyId = auth?.[1] ?? ''
+    const token = header('x-acs-security-token')
+    record.accessKeyId = keyId
+    if (token !== '') record.securityToken = token
+    const sts = opts.book?.find(keyId)
+    if (!auth || (keyId !== config.accessKeyId && !sts)) {
+      return refuse(401, 'Unauthorized', `AccessKeyId not found: ${keyId}`)
     }
-    const expected = Buffer.from(
-      expectedSignature(req.method, path, req.headers, config.accessKeySecret),
-    )
+    if (sts && token !== sts.securityToken) {
+      return refuse(401, 'Unauthorized', `The security token you provided is invalid: ${token}`)
+    }
+    if (sts && opts.book && opts.book.now() >= sts.expiresAt) {
+      return refuse(401, 'Unauthorized', 'The security token you provided has expired')
+    }
+    const secret = sts ? sts.accessKeySecret : config.accessKeySecret
+    const expected = Buffer.from(expectedSignature(req.method, path, req.headers, secret))
     const given = Buffer.from(auth[2] ?? '')
     if (expected.length !== given.length || !timingSafeEqual(expected, given)) {
       return refuse(401, 'SignatureNotMatch', 'signature not match')

@@ -122,6 +122,12 @@ const CASES: [string, string, string, RegExp][] = [
     /ALIBABA_CLOUD_ACCESS_KEY_SECRET/,
   ],
   [
+    'sls with a RAM role and a key pair',
+    'archive:\n  sls:\n    project: p\n    logstore: l\n    ramRole: r\n    accessKeyId: i\n    accessKeySecret: s\n',
+    'config: archive.sls.ramRole:',
+    /choose the key pair or the RAM role/,
+  ],
+  [
     'malformed ${} reference',
     `${ROBOT}      secret: \${SECRET\n`,
     'config: dingtalk.robots.0.secret:',

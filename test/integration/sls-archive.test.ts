@@ -9,14 +9,7 @@ import { createSlsArchive, type SlsArchiveOptions } from '../../src/archive/crea
 import { openStore } from '../../src/store/open-store.ts'
 import { aClusterEvent } from '../helpers/cluster-events.ts'
 import { type FakeSls, startFakeSls } from '../helpers/fake-sls.ts'
-
-async function until(what: string, ok: () => boolean, timeoutMs = 5000): Promise<void> {
-  const end = Date.now() + timeoutMs
-  while (!ok()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`)
-    await sleep(5)
-  }
-}
+import { until } from '../helpers/sls-checks.ts'
 
 async function setup(t: Test, over: Partial<SlsArchiveOptions> = {}) {
   const sls: FakeSls = await startFakeSls()

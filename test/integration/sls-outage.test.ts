@@ -10,14 +10,7 @@ import type { ClusterEvent } from '../../src/kube/cluster-event.ts'
 import { openStore, type Store } from '../../src/store/open-store.ts'
 import { aClusterEvent } from '../helpers/cluster-events.ts'
 import { type FakeSls, startFakeSls } from '../helpers/fake-sls.ts'
-
-async function until(what: string, ok: () => boolean, timeoutMs = 5000): Promise<void> {
-  const end = Date.now() + timeoutMs
-  while (!ok()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`)
-    await sleep(5)
-  }
-}
+import { assertExactlyOnce, until } from '../helpers/sls-checks.ts'
 
 /** A pino logger whose lines the test can read. */
 function captured() {
@@ -47,16 +40,6 @@ function archiveOn(sls: FakeSls, store: Store, over: Partial<SlsArchiveOptions> 
 }
 
 const events = (n: number): ClusterEvent[] => Array.from({ length: n }, () => aClusterEvent())
-
-/** Every uid delivered exactly once, in queue order. */
-function assertExactlyOnce(t: Test, sls: FakeSls, sent: readonly ClusterEvent[]): void {
-  const uids = sls.logs.map((l) => JSON.parse(l.contents.eventId ?? '{}').metadata.uid)
-  t.same(
-    uids,
-    sent.map((e) => e.uid),
-    `${sent.length} events, each once, in order`,
-  )
-}
 
 t.test(
   'Log Service down: rows kept, retried with capped backoff, delivered once when back',

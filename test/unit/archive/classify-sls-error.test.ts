@@ -38,3 +38,12 @@ t.test('a network error is retried and points at the endpoint', async (t) => {
   t.equal(c.action, 'retry')
   t.match(c.hint, /https:\/\/p\.cn-hangzhou\.log\.aliyuncs\.com.*archive\.sls\.endpoint/)
 })
+
+t.test('with STS credentials an authorization refusal is retried with fresh ones', async (t) => {
+  for (const code of ['Unauthorized', 'InvalidAccessKeyId', 'SecurityTokenExpired']) {
+    t.match(classifySlsError(401, code, true), { action: 'retry', hint: /STS credentials/ }, code)
+    t.equal(classifySlsError(401, code).action, 'refused', `${code} with a configured key`)
+  }
+  // A wrong project is a setting whatever the credentials.
+  t.equal(classifySlsError(404, 'ProjectNotExist', true).action, 'refused')
+})

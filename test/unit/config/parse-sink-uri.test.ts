@@ -136,6 +136,12 @@ t.test('SLS access keys come from the environment when the URI leaves them out',
   )
 })
 
+t.test('without any key pair the sink leaves the keys out, for the RAM role or RRSA', async (t) => {
+  const parsed = parseSinkUri(SLS, {})
+  t.match(parsed, { ok: true, sink: { sls: { project: 'P', logstore: 'L' } } })
+  t.notOk(parsed.ok && 'accessKeyId' in (parsed.sink as { sls: object }).sls, 'no accessKeyId')
+})
+
 t.test('regionId and internal pick the endpoint; labels become fields', async (t) => {
   const keys = '&accessKeyId=I&accessKeySecret=K'
   t.match(
@@ -163,8 +169,8 @@ t.test('bad SLS URIs are refused with a clear reason that never echoes the secre
   const cases: [string, RegExp][] = [
     [`sls:https://cn-hangzhou.log.aliyuncs.com?logStore=L${keys}`, /needs project/],
     [`sls:https://cn-hangzhou.log.aliyuncs.com?project=P${keys}`, /needs logStore/],
-    [SLS, /needs accessKeyId and accessKeySecret/],
-    [`${SLS}&accessKeyId=I`, /needs accessKeyId and accessKeySecret/],
+    [`${SLS}&accessKeyId=I`, /needs accessKeyId and accessKeySecret together/],
+    [`${SLS}&accessKeySecret=K3Y`, /needs accessKeyId and accessKeySecret together/],
     [`sls:https://sls.aliyuncs.com?project=P&logStore=L${keys}`, /add regionId=/],
     [`${SLS}&regionId=cn-hangzhou&internal=maybe${keys}`, /internal must be true or false/],
     [`${SLS}&regionId=CN_HZ${keys}`, /regionId must look like cn-hangzhou/],

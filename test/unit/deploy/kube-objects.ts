@@ -1,8 +1,12 @@
 /**
- * Helpers for the deploy tests: render a kustomization with kubectl, validate each object
- * against the Kubernetes API schemas (kubernetes-models), and look objects up by kind and name.
+ * Helpers for the deploy tests: render a kustomization with kubectl and a chart with helm (both
+ * from the devDependencies, see k8s-tools.ts), validate each object against the Kubernetes API
+ * schemas (kubernetes-models), and look objects up by kind and name.
  */
 import { spawnSync } from 'node:child_process'
+import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { DaemonSet, Deployment } from 'kubernetes-models/apps/v1'
 import {
   ClusterRole,
@@ -19,6 +23,7 @@ import {
   ServiceAccount,
 } from 'kubernetes-models/v1'
 import { parse, parseAllDocuments } from 'yaml'
+import { toolPath } from './k8s-tools.ts'
 
 /** A rendered object, as plain data. */
 export type KubeObject = {
@@ -70,19 +75,47 @@ export function parseObjects(text: string): KubeObject[] {
   })
 }
 
-/**
- * `kubectl kustomize DIR`. `KUBECTL` picks another binary (e.g. an old kubectl whose embedded
- * kustomize 2.0 must render this too).
- */
-export function kustomize(dir: string): { status: number | null; stdout: string; stderr: string } {
-  const result = spawnSync(process.env.KUBECTL ?? 'kubectl', ['kustomize', dir], {
+/** What a tool run printed, and its exit status (null when it could not start). */
+export interface ToolResult {
+  status: number | null
+  stdout: string
+  stderr: string
+}
+
+function run(tool: 'helm' | 'kubectl', args: string[]): ToolResult {
+  const result = spawnSync(toolPath(tool), args, {
     encoding: 'utf8',
+    maxBuffer: 64 * 1024 * 1024,
+    // helm keeps caches and config under HOME/XDG dirs; the rendering needs none of them.
+    env: {
+      ...process.env,
+      HELM_CACHE_HOME: '/tmp/kubeding-helm',
+      HELM_CONFIG_HOME: '/tmp/kubeding-helm',
+    },
   })
   return {
     status: result.error ? null : result.status,
     stdout: result.stdout ?? '',
     stderr: result.error ? String(result.error) : (result.stderr ?? ''),
   }
+}
+
+/**
+ * `kubectl kustomize DIR`. The packaged kubectl 1.20 embeds kustomize 2.0, the oldest the
+ * manifests promise to render with; `KUBECTL` picks another binary.
+ */
+export function kustomize(dir: string): ToolResult {
+  return run('kubectl', ['kustomize', dir])
+}
+
+/** `helm template RELEASE CHART -n NAMESPACE -f VALUES...` (plus `extra` arguments). */
+export function helmTemplate(
+  chart: string,
+  valueFiles: string[],
+  extra: string[] = [],
+): ToolResult {
+  const files = valueFiles.flatMap((file) => ['-f', file])
+  return run('helm', ['template', 'kubeding', chart, '-n', 'kube-system', ...files, ...extra])
 }
 
 /** The one object of `kind` (and `name`, when given); throws when there is not exactly one. */
@@ -109,4 +142,35 @@ export function configEnvReferences(text: string): string[] {
   }
   walk(parse(text))
   return [...new Set(names)].sort()
+}
+
+/**
+ * The text `helm install` would print from templates/NOTES.txt. `helm template` skips NOTES and
+ * `helm install --dry-run` wants a cluster, so a copy of the chart gets one more template that
+ * renders NOTES.txt with helm's own `tpl` (same values, helpers and functions) into a ConfigMap.
+ */
+export function helmNotes(
+  chart: string,
+  valueFiles: string[],
+  sets: string[] = [],
+): ToolResult & { notes: string } {
+  const copy = mkdtempSync(join(tmpdir(), 'kubeding-chart-'))
+  try {
+    cpSync(chart, copy, { recursive: true })
+    cpSync(join(chart, 'templates/NOTES.txt'), join(copy, 'files/notes-under-test.txt'))
+    writeFileSync(
+      join(copy, 'templates/notes-under-test.yaml'),
+      'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: notes-under-test\ndata:\n  NOTES: {{ tpl (.Files.Get "files/notes-under-test.txt") . | toJson }}\n',
+    )
+    const result = helmTemplate(copy, valueFiles, [
+      ...sets.flatMap((s) => ['--set', s]),
+      '--show-only',
+      'templates/notes-under-test.yaml',
+    ])
+    const rendered = result.status === 0 ? parseObjects(result.stdout)[0] : undefined
+    const notes = (rendered as { data?: { NOTES?: string } } | undefined)?.data?.NOTES ?? ''
+    return { ...result, notes }
+  } finally {
+    rmSync(copy, { recursive: true, force: true })
+  }
 }

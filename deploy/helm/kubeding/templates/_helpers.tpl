@@ -39,15 +39,25 @@ app.kubernetes.io/managed-by: {{ .Release.Service }}
 {{- end -}}
 
 {{/*
+True when eventer.image.repository still names kube-eventer's image, as the seed chart's values
+files do (registry.aliyuncs.com/acs/eventer, .../kube-eventer): kubeding runs its own image, so
+that value is replaced, and NOTES.txt says so.
+*/}}
+{{- define "kubeding.imageIsKubeEventer" -}}
+{{- if regexMatch "(^|/)(kube-)?eventer$" .Values.eventer.image.repository -}}true{{- end -}}
+{{- end -}}
+
+{{/*
 kubeding's image. eventer.image.* kept the seed's names so that mirror-registry overrides keep
-working; a values file that still names kube-eventer's own image would start the wrong program,
-so that is refused with the fix in the message.
+working. A repository naming kube-eventer's image gives way to kubeding's own, tag and all (a
+kube-eventer tag means nothing to kubeding's repository). The default tag is the appVersion.
 */}}
 {{- define "kubeding.image" -}}
-{{- if regexMatch "(^|/)(kube-)?eventer$" .Values.eventer.image.repository -}}
-{{- fail (printf "eventer.image.repository is %q, kube-eventer's image; kubeding runs its own image: delete the eventer.image lines from your values or point them at a kubeding mirror" .Values.eventer.image.repository) -}}
-{{- end -}}
+{{- if include "kubeding.imageIsKubeEventer" . -}}
+{{- printf "ghcr.io/kubeding/kubeding:%s" .Chart.AppVersion -}}
+{{- else -}}
 {{- printf "%s:%s" .Values.eventer.image.repository (default .Chart.AppVersion .Values.eventer.image.tag) -}}
+{{- end -}}
 {{- end -}}
 
 {{/*
