@@ -12,6 +12,7 @@ import type { AddressInfo } from 'node:net'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { KubeConfig } from '@kubernetes/client-node'
 import { buildCondition, type ConditionSpec, type KubeObject } from './event-builders.ts'
+import { FakeObjectStore, matchObjectRoute, readBody } from './fake-kube-objects.ts'
 import { testNow } from './test-clock.ts'
 
 type Resource = 'events' | 'nodes'
@@ -112,6 +113,8 @@ export class FakeKubeApi {
   readonly requests: RequestRecord[] = []
   /** How a watch from a compacted resourceVersion is refused; may be changed between steps. */
   expiredWatchAs: 'stream' | 'http'
+  /** Leases and ConfigMaps (kubeding's leader election and shared state). */
+  readonly objects = new FakeObjectStore()
   #server = http.createServer((req, res) => this.#handle(req, res))
   #port = 0
   #token: string
@@ -181,10 +184,10 @@ export class FakeKubeApi {
   }
 
   /** A KubeConfig for the real client, with this token (default: the one the server accepts). */
-  kubeConfig(opts: { token?: string } = {}): KubeConfig {
+  kubeConfig(opts: { token?: string; server?: string } = {}): KubeConfig {
     const kc = new KubeConfig()
     kc.loadFromOptions({
-      clusters: [{ name: 'fake', server: this.url, skipTLSVerify: true }],
+      clusters: [{ name: 'fake', server: opts.server ?? this.url, skipTLSVerify: true }],
       users: [{ name: 'fake-user', token: opts.token ?? this.#token }],
       contexts: [{ name: 'fake', cluster: 'fake', user: 'fake-user' }],
       currentContext: 'fake',
@@ -445,6 +448,17 @@ export class FakeKubeApi {
     this.requests.push(record)
     if (req.headers.authorization !== `Bearer ${this.#token}`)
       return this.#send(res, record, 401, statusBody(401, 'Unauthorized'))
+    const objectRoute = matchObjectRoute(url.pathname)
+    if (objectRoute) {
+      readBody(req).then(
+        (body) => {
+          const answer = this.objects.answer(req.method ?? 'GET', objectRoute, body)
+          this.#send(res, record, answer.status, answer.body)
+        },
+        (err: unknown) => this.#send(res, record, 413, statusBody(413, String(err), 'TooLarge')),
+      )
+      return
+    }
     if (!route)
       return this.#send(
         res,
