@@ -37,6 +37,7 @@ const service = await createService({
   config,
   logger,
   version,
+  env: process.env,
   loadKubeConfig: () =>
     loadKubeConfig(
       {

@@ -13,12 +13,18 @@ import { toMuteEndedNotice } from './chatops/mute-text.ts'
 import { createStreamClient } from './chatops/stream-client.ts'
 import { createStreamReceiver, type StreamReceiver } from './chatops/stream-receiver.ts'
 import type { Config } from './config/schema.ts'
+import { createServiceHa } from './ha/service-ha.ts'
 import { startHousekeeping } from './housekeeping.ts'
 import { createMetricsRegistry, registerMetrics } from './http/metrics.ts'
 import { registerOutgoing } from './http/outgoing-route.ts'
 import { startWatching, type Watching } from './kube/start-watching.ts'
 import type { Backoff } from './kube/watch-events.ts'
-import { createNotifier, type LaneTuning, type Notifier } from './notify/notifier.ts'
+import {
+  createNotifier,
+  type LaneTuning,
+  type Notifier,
+  type NotifierOptions,
+} from './notify/notifier.ts'
 import { createOutbox } from './notify/outbox.ts'
 import { createPipeline, type Pipeline } from './pipeline/pipeline.ts'
 import { toMetricsSources } from './service-metrics.ts'
@@ -48,6 +54,10 @@ export interface ServiceOptions {
   tickMs?: number
   /** Stream mode's gateway (tests); default DingTalk's. */
   streamGatewayUrl?: string
+  /** POD_NAME and POD_NAMESPACE for leader election (main.ts passes process.env). */
+  env?: Readonly<Record<string, string | undefined>>
+  /** How often the shared state is read with leader election on (tests); default 1 s. */
+  sharedStatePollMs?: number
 }
 
 export interface Service {
@@ -69,8 +79,7 @@ export async function createService(o: ServiceOptions): Promise<Service> {
   const startedAt = now()
   const store = openStore(config.state.dir)
   const outbox = createOutbox(store)
-  const mutes = createMuteStore(store)
-  const notifier = createNotifier({
+  const notifierOptions: NotifierOptions = {
     store,
     robots: config.dingtalk.robots,
     cluster: config.cluster,
@@ -78,7 +87,20 @@ export async function createService(o: ServiceOptions): Promise<Service> {
     now,
     logger,
     ...(o.notifierTuning ? { tuning: o.notifierTuning } : {}),
+  }
+  // Several replicas (leaderElection.enabled): notifier, mutes and senders follow the Lease.
+  const ha = createServiceHa({
+    config,
+    store,
+    logger,
+    now,
+    loadKubeConfig: o.loadKubeConfig,
+    env: o.env ?? {},
+    notifierOptions,
+    ...(o.sharedStatePollMs === undefined ? {} : { pollMs: o.sharedStatePollMs }),
   })
+  const mutes = ha?.mutes ?? createMuteStore(store)
+  const notifier = ha?.notifier ?? createNotifier(notifierOptions)
   const sls: SlsArchive | undefined = config.archive.sls
     ? createSlsArchive({
         config: config.archive.sls,
@@ -99,6 +121,7 @@ export async function createService(o: ServiceOptions): Promise<Service> {
     sinks: sls ? [sls] : [],
     now,
   })
+  if (sls) ha?.addLeaderTask(sls)
 
   /**
    * Tells every robot's group that a mute ran out, and what it held back. A mute ended with
@@ -184,7 +207,8 @@ export async function createService(o: ServiceOptions): Promise<Service> {
     notifier,
     start() {
       notifier.start()
-      sls?.start()
+      if (ha) ha.start()
+      else sls?.start()
       housekeeping = startHousekeeping({
         store,
         archive: createEventArchive(store),
@@ -237,7 +261,8 @@ export async function createService(o: ServiceOptions): Promise<Service> {
       pipeline.flush()
       await chat.idle()
       chat.close()
-      await Promise.all([notifier.stop(flushTimeoutMs), sls?.stop(flushTimeoutMs)])
+      if (ha) await ha.stop(flushTimeoutMs)
+      else await Promise.all([notifier.stop(flushTimeoutMs), sls?.stop(flushTimeoutMs)])
       store.close()
     },
   }

@@ -196,6 +196,24 @@ export const ConfigSchema = z
         retention: duration.prefault('7d'),
       })
       .prefault({}),
+    /** Several replicas: one leader sends; every replica watches, archives and answers chat. */
+    leaderElection: z
+      .strictObject({
+        enabled: z.boolean().default(false),
+        /** Default: $POD_NAMESPACE, else the service account's namespace file. */
+        namespace: z
+          .string()
+          .regex(/^([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)?$/, 'a namespace name (a DNS label)')
+          .default(''),
+        leaseName: z
+          .string()
+          .regex(/^[a-z0-9]([-a-z0-9]{0,40}[a-z0-9])?$/, 'a DNS label of at most 42 characters')
+          .default('kubeding'),
+        leaseDuration: duration
+          .refine((ms) => ms >= 2_000 && ms <= 300_000, 'between 2s and 5m')
+          .prefault('15s'),
+      })
+      .prefault({}),
     dingtalk: z
       .strictObject({
         robots: z.array(robot).default([]),

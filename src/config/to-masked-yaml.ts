@@ -45,6 +45,10 @@ export function toMaskedConfig(config: Config): Record<string, unknown> {
   return {
     ...config,
     state: { ...config.state, retention: toDurationText(config.state.retention) },
+    leaderElection: {
+      ...config.leaderElection,
+      leaseDuration: toDurationText(config.leaderElection.leaseDuration),
+    },
     dingtalk: {
       robots: config.dingtalk.robots.map(toMaskedRobot),
       outgoing: {

@@ -9,6 +9,7 @@ import { createRobotClient, type RobotClient } from '../dingtalk/robot-client.ts
 import type { Store } from '../store/open-store.ts'
 import type { LaneTuning } from './apply-outcome.ts'
 import type { Logger } from './logger.ts'
+import type { Outbox } from './outbox.ts'
 import { createOutbox } from './outbox.ts'
 import { createRobotLane, type RobotLane, type RobotStats, type Timers } from './robot-lane.ts'
 
@@ -32,6 +33,8 @@ export interface NotifierOptions {
   timeZone?: string
   /** Pauses and sizes; the defaults suit DingTalk. */
   tuning?: Partial<LaneTuning>
+  /** Default: the store's own; with several replicas, one that records a checkpoint. */
+  outbox?: Outbox
 }
 
 export interface NotifierStats {
@@ -77,7 +80,7 @@ export function createNotifier(options: NotifierOptions): Notifier {
   const now = options.now ?? Date.now
   const timers = options.timers ?? realTimers
   const tuning = { ...DEFAULT_TUNING, ...options.tuning }
-  const outbox = createOutbox(store)
+  const outbox = options.outbox ?? createOutbox(store)
   const clientFor = options.clientFor ?? ((robot: RobotConfig) => createRobotClient({ robot }))
   let state: 'new' | 'running' | 'stopping' | 'stopped' = 'new'
   let flush: { deadline: number; done: () => void } | undefined

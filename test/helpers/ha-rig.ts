@@ -1,0 +1,138 @@
+/**
+ * Several kubeding replicas in one test process, as a Deployment with leader election runs
+ * them: one fake API server (events, the Lease, the shared state's ConfigMap), one fake DingTalk,
+ * and each replica with its own state dir (its emptyDir) and pod name. They share a clock the
+ * test can move forward (mute expiry) without touching the election's monotonic deadlines.
+ */
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import pino from 'pino'
+import type { Test } from 'tap'
+import { ConfigSchema } from '../../src/config/schema.ts'
+import { createService, type Service } from '../../src/service.ts'
+import { aTextMessage, outgoingHeaders } from './dingtalk-callback.ts'
+import { type AcceptedMessage, createFakeDingTalk, type FakeDingTalk } from './fake-dingtalk.ts'
+import { createFakeKubeApi, type FakeKubeApi } from './fake-kube-api.ts'
+import { SECRET, TOKEN } from './service-rig.ts'
+import { testNow } from './test-clock.ts'
+
+export const NAMESPACE = 'kubeding'
+export const OUTGOING_TOKEN = 'outgoing-token-ha'
+
+export interface Replica {
+  readonly name: string
+  readonly service: Service
+  /** Asks this replica a chat command, as DingTalk's callback would. */
+  ask(content: string): Promise<{ title: string; text: string }>
+}
+
+export interface HaRig {
+  kube: FakeKubeApi
+  dingtalk: FakeDingTalk
+  /** Moves every replica's clock (not the election's deadlines). */
+  advance(ms: number): void
+  now(): number
+  start(name: string): Promise<Replica>
+  /** Graceful stop (SIGTERM's path). */
+  stop(replica: Replica, flushMs?: number): Promise<void>
+  /** The Lease's holder, as stored. */
+  holder(): string
+  logText(): string
+}
+
+/** Lease duration of the in-process tests: the shortest the config takes. */
+export const LEASE = '2s'
+
+/** Starts the fakes; replicas start with `rig.start(name)`. Everything closes at teardown. */
+export async function createHaRig(t: Test): Promise<HaRig> {
+  const kube = await createFakeKubeApi()
+  const dingtalk = await createFakeDingTalk({ robots: [{ token: TOKEN, secret: SECRET }] })
+  let offset = 0
+  const now = () => testNow() + offset
+  const logs: string[] = []
+  const running = new Set<Service>()
+  const dirs: string[] = []
+  const logger = pino({ level: 'debug' }, { write: (line: string) => logs.push(line) })
+
+  const rig: HaRig = {
+    kube,
+    dingtalk,
+    advance(ms) {
+      offset += ms
+    },
+    now,
+    async start(name) {
+      const dir = mkdtempSync(join(tmpdir(), `kubeding-ha-${name}-`))
+      dirs.push(dir)
+      const config = ConfigSchema.parse({
+        cluster: 'ha',
+        state: { dir },
+        leaderElection: { enabled: true, leaseDuration: LEASE },
+        dingtalk: {
+          robots: [{ name: 'ops', webhook: dingtalk.webhook(TOKEN), secret: SECRET }],
+          outgoing: { token: OUTGOING_TOKEN },
+        },
+      })
+      const service = await createService({
+        config,
+        logger: logger.child({ replica: name }),
+        version: '0.0.0-test',
+        loadKubeConfig: () => kube.kubeConfig(),
+        kubeBackoff: { initialMs: 20, maxMs: 200 },
+        tickMs: 50,
+        now,
+        env: { POD_NAME: name, POD_NAMESPACE: NAMESPACE },
+        notifierTuning: { digestSpacingMs: 300, retryDelayMs: 50, maxRetryDelayMs: 200 },
+      })
+      service.start()
+      running.add(service)
+      return {
+        name,
+        service,
+        async ask(content) {
+          const res = await service.app.inject({
+            method: 'POST',
+            url: '/dingtalk/outgoing',
+            headers: outgoingHeaders(OUTGOING_TOKEN),
+            payload: aTextMessage(content),
+          })
+          return (res.json() as { markdown: { title: string; text: string } }).markdown
+        },
+      }
+    },
+    async stop(replica, flushMs = 2_000) {
+      if (!running.delete(replica.service)) return
+      await replica.service.stop(flushMs)
+    },
+    holder: () =>
+      (
+        (kube.objects.get('leases', NAMESPACE, 'kubeding')?.spec ?? {}) as {
+          holderIdentity?: string
+        }
+      ).holderIdentity ?? '',
+    logText: () => logs.join(''),
+  }
+  t.teardown(async () => {
+    await Promise.all([...running].map((s) => s.stop(100)))
+    await Promise.all([kube.stop(), dingtalk.close()])
+    for (const dir of dirs) rmSync(dir, { recursive: true, force: true })
+  })
+  return rig
+}
+
+/**
+ * The event occurrences a message DingTalk accepted accounts for, by its title (render-alert.ts,
+ * render-digest.ts): a digest says `N alerts, M occurrences`, an alert is one new event.
+ */
+export function occurrencesIn(m: AcceptedMessage): number {
+  const title: string = m.body.markdown?.title ?? ''
+  const digest = /digest: \d+ alerts?, (\d+) occurrences?/.exec(title)
+  if (digest) return Number(digest[1])
+  return /^Warning /.test(title) ? 1 : 0
+}
+
+/** Occurrences in every message DingTalk accepted. */
+export function deliveredOccurrences(dingtalk: FakeDingTalk): number {
+  return dingtalk.messages.reduce((n, m) => n + occurrencesIn(m), 0)
+}

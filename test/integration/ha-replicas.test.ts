@@ -1,0 +1,117 @@
+/**
+ * Two and three replicas with leader election in one process, against the fake API server
+ * (Lease, shared state ConfigMap) and the fake DingTalk: one sends, a graceful stop hands over
+ * at once with nothing lost or repeated, and a mute set on one pod holds on the others and is
+ * announced once when it runs out.
+ */
+import { setTimeout as sleep } from 'node:timers/promises'
+import t from 'tap'
+import { buildEvent } from '../helpers/event-builders.ts'
+import { eventually } from '../helpers/fake-kube-api.ts'
+import { createHaRig, deliveredOccurrences, type HaRig, NAMESPACE } from '../helpers/ha-rig.ts'
+import { untilReady } from '../helpers/service-rig.ts'
+
+const burst = (rig: HaRig, from: number, to: number, namespace = 'default') => {
+  for (let i = from; i < to; i++)
+    rig.kube.addEvent(buildEvent({ namespace, name: `burst-${i}`, reason: 'BackOff' }))
+}
+
+const throttled = (rig: HaRig) =>
+  rig.dingtalk.requests.filter((r) => /130101/.test(JSON.stringify(r))).length
+
+t.test('a graceful stop hands the sending over at once: nothing lost, nothing twice', async (t) => {
+  const rig = await createHaRig(t)
+  const a = await rig.start('pod-a')
+  await eventually(() => rig.holder() === 'pod-a', 'pod-a leads')
+  const b = await rig.start('pod-b')
+  await Promise.all([untilReady(a.service), untilReady(b.service)])
+
+  burst(rig, 0, 100)
+  await eventually(() => rig.dingtalk.messages.length >= 1, 'the leader is sending')
+  // These are still on their way when the stop comes: the flush or the next leader sends them.
+  burst(rig, 100, 150)
+  const stoppedAt = performance.now()
+  await rig.stop(a, 2_000)
+  t.not(rig.holder(), 'pod-a', 'the Lease was released')
+  await eventually(() => rig.holder() === 'pod-b', 'pod-b takes over', 3_000)
+  const takeover = performance.now() - stoppedAt
+  burst(rig, 150, 300)
+  await eventually(() => deliveredOccurrences(rig.dingtalk) >= 300, 'all 300 delivered', 15_000)
+  await sleep(1_000)
+  t.equal(deliveredOccurrences(rig.dingtalk), 300, '0 lost and 0 duplicates')
+  t.equal(throttled(rig), 0, 'the new leader kept within the rate budget')
+  t.equal(b.service.notifier.stats().robots[0]?.queued, 0, "the new leader's outbox is empty")
+  t.ok(takeover < 2_000, `pod-b led ${Math.round(takeover)} ms after pod-a was told to stop`)
+  const state = rig.kube.objects.get('configmaps', NAMESPACE, 'kubeding-state')
+  t.ok(state, 'the shared state lives in its ConfigMap')
+  t.ok(Buffer.byteLength(JSON.stringify(state)) < 1_048_576, 'and stays under a ConfigMap’s 1 MiB')
+})
+
+t.test('three replicas: only one ever leads, the others follow its checkpoint', async (t) => {
+  const rig = await createHaRig(t)
+  const replicas = [await rig.start('pod-a'), await rig.start('pod-b'), await rig.start('pod-c')]
+  await Promise.all(replicas.map((r) => untilReady(r.service)))
+  await eventually(() => rig.holder() !== '', 'someone leads')
+  burst(rig, 0, 300)
+  await eventually(() => deliveredOccurrences(rig.dingtalk) >= 300, 'all 300 delivered', 15_000)
+  const leader = replicas.find((r) => r.name === rig.holder())
+  t.ok(leader)
+  // The followers' outboxes empty as the leader's checkpoint comes in.
+  for (const r of replicas) {
+    await eventually(
+      () => r.service.notifier.stats().robots[0]?.queued === 0,
+      `${r.name}'s outbox follows the checkpoint`,
+    )
+  }
+  await sleep(500)
+  t.equal(deliveredOccurrences(rig.dingtalk), 300, 'every event once')
+  // The leader stops; of the two left, one takes over and sends the next burst, once.
+  await rig.stop(leader as (typeof replicas)[number])
+  await eventually(() => rig.holder() !== '' && rig.holder() !== leader?.name, 'a new leader')
+  burst(rig, 300, 400)
+  await eventually(() => deliveredOccurrences(rig.dingtalk) >= 400, 'the next 100', 15_000)
+  await sleep(1_000)
+  t.equal(deliveredOccurrences(rig.dingtalk), 400, 'still every event once')
+})
+
+t.test('a mute set on one pod holds on the other; its end is announced once', async (t) => {
+  const rig = await createHaRig(t)
+  const a = await rig.start('pod-a')
+  await eventually(() => rig.holder() === 'pod-a', 'pod-a leads')
+  const b = await rig.start('pod-b')
+  await Promise.all([untilReady(a.service), untilReady(b.service)])
+
+  const setAt = performance.now()
+  t.equal((await b.ask('mute ns=quiet for=1m')).title, 'Muted m1', 'the follower accepts a mute')
+  // Asked every 400 ms: chat allows a sender 10 commands a minute.
+  while (!/m1/.test((await a.ask('mutes')).text) && performance.now() - setAt < 3_000)
+    await sleep(400)
+  const applied = performance.now() - setAt
+  t.ok(applied <= 2_000, `on the leader ${Math.round(applied)} ms later (at most 2 s)`)
+
+  rig.kube.addEvent(buildEvent({ namespace: 'quiet', name: 'hushed', reason: 'BackOff' }))
+  rig.kube.addEvent(buildEvent({ namespace: 'loud', name: 'heard', reason: 'BackOff' }))
+  await eventually(() => rig.dingtalk.messages.length >= 1, 'the unmuted alert')
+  await sleep(500)
+  const titles = () => rig.dingtalk.messages.map((m) => String(m.body.markdown?.title))
+  t.same(
+    titles().filter((x) => /hushed/.test(x)),
+    [],
+    'the muted event was held back',
+  )
+  t.equal(titles().filter((x) => /heard/.test(x)).length, 1)
+
+  // A second mute on the other pod gets the next id: ids come from the shared state.
+  t.equal((await a.ask('mute ns=other for=1m')).title, 'Muted m2')
+
+  rig.advance(61_000)
+  await eventually(() => titles().some((x) => /Mute m1 ended/.test(x)), 'm1 ran out')
+  await sleep(1_500)
+  t.equal(titles().filter((x) => /Mute m1 ended/.test(x)).length, 1, 'announced once')
+  // Even after the follower takes over, its own copy of the notice is not sent.
+  await rig.stop(a)
+  await eventually(() => rig.holder() === 'pod-b', 'pod-b takes over')
+  await sleep(1_000)
+  t.equal(titles().filter((x) => /Mute m1 ended/.test(x)).length, 1, 'still once')
+  t.equal(titles().filter((x) => /Mute m2 ended/.test(x)).length, 1, 'm2 once too')
+})
