@@ -36,9 +36,6 @@ import { createEventsQuery } from './store/events-query.ts'
 import { createMuteStore, type MuteRecord } from './store/mutes.ts'
 import { openStore, type Store } from './store/open-store.ts'
 
-/** A watch down for longer than this makes /readyz answer 503 (the interface's minute). */
-const WATCH_DOWN_NOT_READY_MS = 60_000
-
 export interface ServiceOptions {
   config: Config
   logger: FastifyBaseLogger
@@ -169,12 +166,6 @@ export async function createService(o: ServiceOptions): Promise<Service> {
     const state = watching?.events()
     if (!state) return { ready: false, reason: 'no Kubernetes connection configured yet' }
     if (!state.listed) return { ready: false, reason: 'the first list of events is not in yet' }
-    if (state.downSince !== undefined && now() - state.downSince > WATCH_DOWN_NOT_READY_MS) {
-      return {
-        ready: false,
-        reason: `the event watch is down: ${state.lastError ?? 'reconnecting'}`,
-      }
-    }
     return { ready: true }
   }
   const registry = createMetricsRegistry(

@@ -8,6 +8,8 @@ import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { DaemonSet, Deployment } from 'kubernetes-models/apps/v1'
+import { Lease } from 'kubernetes-models/coordination.k8s.io/v1'
+import { PodDisruptionBudget } from 'kubernetes-models/policy/v1'
 import {
   ClusterRole,
   ClusterRoleBinding,
@@ -50,6 +52,8 @@ const MODELS: Record<string, ModelClass> = {
   'v1/PersistentVolumeClaim': PersistentVolumeClaim,
   'apps/v1/Deployment': Deployment,
   'apps/v1/DaemonSet': DaemonSet,
+  'coordination.k8s.io/v1/Lease': Lease,
+  'policy/v1/PodDisruptionBudget': PodDisruptionBudget,
   'rbac.authorization.k8s.io/v1/ClusterRole': ClusterRole,
   'rbac.authorization.k8s.io/v1/ClusterRoleBinding': ClusterRoleBinding,
   'rbac.authorization.k8s.io/v1/Role': Role,

@@ -29,7 +29,7 @@ type Container = {
   name: string
   image?: string
   command?: string[]
-  env?: { name: string; value?: string }[]
+  env?: { name: string; value?: string; valueFrom?: { fieldRef?: { fieldPath: string } } }[]
   envFrom?: { secretRef?: { name: string } }[]
   livenessProbe?: Probe
   readinessProbe?: Probe
@@ -45,6 +45,7 @@ type Container = {
 }
 type PodSpec = {
   serviceAccountName?: string
+  topologySpreadConstraints?: { topologyKey: string }[]
   securityContext?: { runAsNonRoot?: boolean; runAsUser?: number }
   containers: Container[]
   volumes?: {
@@ -55,9 +56,19 @@ type PodSpec = {
   }[]
 }
 type Workload = KubeObject & {
-  spec: { replicas?: number; strategy?: { type?: string }; template: { spec: PodSpec } }
+  spec: {
+    replicas?: number
+    strategy?: { type?: string; rollingUpdate?: { maxUnavailable?: number } }
+    selector?: { matchLabels?: Record<string, string> }
+    template: { spec: PodSpec }
+  }
 }
-type Rule = { apiGroups?: string[]; resources?: string[]; verbs?: string[] }
+type Rule = {
+  apiGroups?: string[]
+  resources?: string[]
+  resourceNames?: string[]
+  verbs?: string[]
+}
 
 /** The objects `kubectl kustomize dir` renders; throws with kubectl's complaint when it fails. */
 function render(dir: string): KubeObject[] {
@@ -96,9 +107,11 @@ t.test('the base renders into valid objects', async (t) => {
     'ClusterRole',
     'ClusterRoleBinding',
     'ConfigMap',
+    'ConfigMap',
     'Deployment',
+    'Lease',
     'Namespace',
-    'PersistentVolumeClaim',
+    'PodDisruptionBudget',
     'Role',
     'RoleBinding',
     'Service',
@@ -123,13 +136,20 @@ t.test('RBAC is exactly what kubeding needs', async (t) => {
   ])
   const role = findObject(objects, 'Role') as KubeObject & { rules: Rule[] }
   t.same(grants(role.rules), [
-    '/configmaps:create',
     '/configmaps:get',
     '/configmaps:update',
-    'coordination.k8s.io/leases:create',
     'coordination.k8s.io/leases:get',
     'coordination.k8s.io/leases:update',
   ])
+  for (const rule of role.rules)
+    t.equal(
+      rule.resourceNames?.length,
+      1,
+      `${rule.resources} only by name: no namespace-wide write`,
+    )
+  const [leaseRule, stateRule] = role.rules
+  findObject(objects, 'Lease', leaseRule?.resourceNames?.[0])
+  findObject(objects, 'ConfigMap', stateRule?.resourceNames?.[0])
   type Binding = KubeObject & {
     roleRef: { kind: string; name: string }
     subjects: { kind: string; name: string; namespace?: string }[]
@@ -156,8 +176,19 @@ t.test('RBAC is exactly what kubeding needs', async (t) => {
 t.test('the Deployment is locked down and probed', async (t) => {
   const objects = render(base)
   const deployment = findObject(objects, 'Deployment') as Workload
-  t.equal(deployment.spec.replicas, 1, 'one replica: the store is local')
-  t.equal(deployment.spec.strategy?.type, 'Recreate', 'never two pods at once')
+  t.equal(deployment.spec.replicas, 2, 'two replicas, one leader')
+  t.equal(deployment.spec.strategy?.type, 'RollingUpdate', 'an update never has none')
+  t.equal(deployment.spec.strategy?.rollingUpdate?.maxUnavailable, 0)
+  t.same(
+    deployment.spec.template.spec.topologySpreadConstraints?.map((c) => c.topologyKey),
+    ['topology.kubernetes.io/zone', 'kubernetes.io/hostname'],
+    'spread across zones and nodes',
+  )
+  const pdb = findObject(objects, 'PodDisruptionBudget') as KubeObject & {
+    spec: { minAvailable: number; selector: { matchLabels: Record<string, string> } }
+  }
+  t.equal(pdb.spec.minAvailable, 1)
+  t.same(pdb.spec.selector.matchLabels, deployment.spec.selector?.matchLabels)
   const { pod, container } = mainContainer(objects)
   t.equal(pod.securityContext?.runAsNonRoot, true, 'runAsNonRoot')
   t.ok((pod.securityContext?.runAsUser ?? 0) > 0, 'a non-root uid')
@@ -224,12 +255,14 @@ t.test('the config, its volumes and its secrets fit together', async (t) => {
     const state = mounts.get(config.data.state.dir)
     t.ok(state, 'state.dir is a mount')
     t.notOk(state?.readOnly, 'and writable')
-    t.ok(volumes.get(state?.name ?? '')?.persistentVolumeClaim, 'on a PersistentVolumeClaim')
+    t.ok(volumes.get(state?.name ?? '')?.emptyDir, 'on an emptyDir: no volume to attach')
+    t.equal(config.data.leaderElection.enabled, true, 'leader election on')
     t.equal(config.data.server.port, 8080, 'the port the container exposes')
   }
   t.ok(volumes.get(mounts.get('/tmp')?.name ?? '')?.emptyDir, 'a writable /tmp')
-  const claim = volumes.get(mounts.get('/var/lib/kubeding')?.name ?? '')?.persistentVolumeClaim
-  findObject(objects, 'PersistentVolumeClaim', claim?.claimName)
+  const env = new Map(container.env?.map((e) => [e.name, e.valueFrom?.fieldRef?.fieldPath]))
+  t.equal(env.get('POD_NAME'), 'metadata.name', 'the holder identity from the downward API')
+  t.equal(env.get('POD_NAMESPACE'), 'metadata.namespace')
 })
 
 t.test('the with-npd overlay adds the upstream node-problem-detector', async (t) => {
