@@ -13,6 +13,7 @@ import { toMuteEndedNotice } from './chatops/mute-text.ts'
 import { createStreamClient } from './chatops/stream-client.ts'
 import { createStreamReceiver, type StreamReceiver } from './chatops/stream-receiver.ts'
 import type { Config } from './config/schema.ts'
+import { guardChat } from './ha/guard-chat.ts'
 import { createServiceHa } from './ha/service-ha.ts'
 import { startHousekeeping } from './housekeeping.ts'
 import { createMetricsRegistry, registerMetrics } from './http/metrics.ts'
@@ -133,7 +134,7 @@ export async function createService(o: ServiceOptions): Promise<Service> {
   }
 
   let watching: Watching | undefined
-  const chat = createChatOps({
+  const unguardedChat = createChatOps({
     commands,
     services: {
       events: createEventsQuery(store),
@@ -161,6 +162,8 @@ export async function createService(o: ServiceOptions): Promise<Service> {
     now,
     logger,
   })
+  // Several replicas: a msgId re-delivered to the other pod is not run twice.
+  const chat = ha ? guardChat(unguardedChat, (msgId) => ha.claimMessage(msgId)) : unguardedChat
 
   const isReady = () => {
     const state = watching?.events()

@@ -10,6 +10,7 @@ import type { Notifier } from '../notify/notifier.ts'
 import { createOutbox, type Outbox } from '../notify/outbox.ts'
 import type { Store } from '../store/open-store.ts'
 import { createCheckpointOutbox, importBudget } from './checkpoint-outbox.ts'
+import { toMsgIdKey } from './guard-chat.ts'
 import { createConfigMapClient, createLeaseClient } from './kube-objects.ts'
 import { createLeaderElector, type LeaderElector, toElectionTiming } from './leader-election.ts'
 import { createLeaderNotifier, type LeaderNotifier } from './leader-notifier.ts'
@@ -59,7 +60,12 @@ export interface HighAvailability {
   stop(flushTimeoutMs: number): Promise<void>
   /** The shared state's ConfigMap, for figures and tests. */
   shared(): SharedState | undefined
+  /** Claims a chat message for this replica (guard-chat.ts); true when it may run it. */
+  claimMessage(msgId: string): Promise<boolean>
 }
+
+/** A claim that cannot be written within this long lets the message run: chat stays up. */
+const CLAIM_TIMEOUT_MS = 2_000
 
 /** Wires election, shared state and the gated notifier; nothing connects before `start()`. */
 export function createHighAvailability(o: HighAvailabilityOptions): HighAvailability {
@@ -211,5 +217,29 @@ export function createHighAvailability(o: HighAvailabilityOptions): HighAvailabi
       shared?.stop()
     },
     shared: () => shared,
+    async claimMessage(msgId) {
+      const state = shared
+      if (!state) return true
+      const key = toMsgIdKey(msgId)
+      const held = state.doc().msgIds[key]
+      if (held && held.by !== o.identity) return false
+      let mine = true
+      const written = state.update((doc) => {
+        const claim = doc.msgIds[key]
+        mine = !claim || claim.by === o.identity
+        if (mine) doc.msgIds[key] = { at: now(), by: o.identity }
+      })
+      const timedOut = new Promise<'timeout'>((resolve) =>
+        setTimeout(() => resolve('timeout'), CLAIM_TIMEOUT_MS).unref(),
+      )
+      if ((await Promise.race([written, timedOut])) === 'timeout') {
+        logger.warn(
+          { msgId },
+          'could not record the chat message in the shared state in time; answering anyway',
+        )
+        return true
+      }
+      return mine
+    },
   }
 }

@@ -10,7 +10,7 @@
  * | `answered` | per robot, when DingTalk answered in the last 61 s (the rate budget) | 100 per robot, 61 s |
  * | `paused` | per robot, until when DingTalk's throttling pauses it | one number per robot |
  * | `mutes` | mutes not ended, and those ended in the last hour | 200: ~80 KiB |
- * | `msgIds` | DingTalk msgIds of write commands run (so another pod does not run them again) | 1,000, 10 min, 128 characters each |
+ * | `msgIds` | chat messages answered (a hash of DingTalk's msgId) and by which pod, so another pod does not run them again | 1,000, 10 min |
  * | `replicas` | each replica's heartbeat and watch state, for `status` | 16, 5 min |
  */
 import { z } from 'zod'
@@ -31,7 +31,8 @@ export interface SharedDoc {
   answered: Record<string, number[]>
   paused: Record<string, number>
   mutes: MuteRecord[]
-  msgIds: Record<string, number>
+  /** Hash of a chat message's msgId → when and by which replica it was answered. */
+  msgIds: Record<string, { at: number; by: string }>
   replicas: Record<string, ReplicaBeat>
 }
 
@@ -44,7 +45,6 @@ export const BOUNDS = {
   endedMuteAgeMs: 3_600_000,
   msgIds: 1_000,
   msgIdAgeMs: 10 * 60_000,
-  msgIdLength: 128,
   replicas: 16,
   replicaAgeMs: 5 * 60_000,
 } as const
@@ -85,7 +85,10 @@ const SECTIONS = {
   answered: z.record(z.string().max(200), z.array(z.number().finite()).max(1_000)),
   paused: numberMap,
   mutes: z.array(mute).max(1_000),
-  msgIds: numberMap,
+  msgIds: z.record(
+    z.string().max(64),
+    z.strictObject({ at: z.number().finite(), by: z.string().max(253) }),
+  ),
   replicas: z.record(z.string().max(253), beat),
 } as const
 
@@ -162,20 +165,16 @@ export function trimSharedDoc(doc: SharedDoc, now: number): void {
     .filter((m) => (m.endedAt ?? m.endsAt) > now - BOUNDS.endedMuteAgeMs)
     .sort((a, b) => a.createdAt - b.createdAt)
     .slice(-BOUNDS.mutes)
-  doc.msgIds = newest(doc.msgIds, now - BOUNDS.msgIdAgeMs, BOUNDS.msgIds)
+  const claims = Object.entries(doc.msgIds)
+    .filter(([, c]) => c.at > now - BOUNDS.msgIdAgeMs)
+    .sort((a, b) => b[1].at - a[1].at)
+    .slice(0, BOUNDS.msgIds)
+  doc.msgIds = Object.fromEntries(claims)
   const beats = Object.entries(doc.replicas)
     .filter(([, b]) => b.seenAt > now - BOUNDS.replicaAgeMs)
     .sort((a, b) => b[1].seenAt - a[1].seenAt)
     .slice(0, BOUNDS.replicas)
   doc.replicas = Object.fromEntries(beats)
-}
-
-function newest(map: Record<string, number>, after: number, max: number): Record<string, number> {
-  const kept = Object.entries(map)
-    .filter(([, at]) => at > after)
-    .sort((a, b) => b[1] - a[1])
-    .slice(0, max)
-  return Object.fromEntries(kept)
 }
 
 function toDelivered(raw: Record<string, string>): SharedDoc['delivered'] {

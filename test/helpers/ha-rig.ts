@@ -23,8 +23,8 @@ export const OUTGOING_TOKEN = 'outgoing-token-ha'
 export interface Replica {
   readonly name: string
   readonly service: Service
-  /** Asks this replica a chat command, as DingTalk's callback would. */
-  ask(content: string): Promise<{ title: string; text: string }>
+  /** Asks this replica a chat command, as DingTalk's callback would (`msgId` to re-deliver one). */
+  ask(content: string, msgId?: string): Promise<{ title: string; text: string }>
 }
 
 export interface HaRig {
@@ -90,12 +90,12 @@ export async function createHaRig(t: Test): Promise<HaRig> {
       return {
         name,
         service,
-        async ask(content) {
+        async ask(content, msgId) {
           const res = await service.app.inject({
             method: 'POST',
             url: '/dingtalk/outgoing',
             headers: outgoingHeaders(OUTGOING_TOKEN),
-            payload: aTextMessage(content),
+            payload: aTextMessage(content, msgId === undefined ? {} : { msgId }),
           })
           return (res.json() as { markdown: { title: string; text: string } }).markdown
         },

@@ -115,3 +115,24 @@ t.test('a mute set on one pod holds on the other; its end is announced once', as
   t.equal(titles().filter((x) => /Mute m1 ended/.test(x)).length, 1, 'still once')
   t.equal(titles().filter((x) => /Mute m2 ended/.test(x)).length, 1, 'm2 once too')
 })
+
+t.test('a chat message re-delivered to the other pod is not run twice', async (t) => {
+  const rig = await createHaRig(t)
+  const a = await rig.start('pod-a')
+  await eventually(() => rig.holder() === 'pod-a', 'pod-a leads')
+  const b = await rig.start('pod-b')
+  await Promise.all([untilReady(a.service), untilReady(b.service)])
+  t.equal((await b.ask('mute ns=quiet for=1h', 'msg-twice')).title, 'Muted m1')
+  // DingTalk did not get the answer in time and delivers the same message again, to pod-a.
+  const again = await a.ask('mute ns=quiet for=1h', 'msg-twice')
+  t.equal(again.title, 'Already answered')
+  t.equal(
+    (await b.ask('mute ns=quiet for=1h', 'msg-twice')).title,
+    'Muted m1',
+    'pod-b replays its reply',
+  )
+  await sleep(1_500)
+  const listed = (await a.ask('mutes')).text
+  t.match(listed, /m1/)
+  t.notMatch(listed, /m2/, 'one mute, not two')
+})

@@ -33,7 +33,7 @@ t.test('what is written reads back the same', async (t) => {
   doc.answered.ops = [now - 2_000, now - 1_000]
   doc.paused.ops = now + 60_000
   doc.mutes = [aMute('m1')]
-  doc.msgIds = { msg1: now }
+  doc.msgIds = { msg1: { at: now, by: 'pod-a' } }
   doc.replicas = { 'pod-a': { seenAt: now, watch: 'leader' } }
   const { doc: back, problems } = parseSharedDoc(toConfigMapData(structuredClone(doc), now))
   t.same(problems, [])
@@ -84,8 +84,8 @@ t.test('every list is bounded by age and count', async (t) => {
     ...Array.from({ length: 300 }, (_, i) => aMute(`m${i + 2}`, { createdAt: now - 300 + i })),
     aMute('m1', { endedAt: now - BOUNDS.endedMuteAgeMs - 1, endsAt: now - 1 }),
   ]
-  for (let i = 0; i < 2_000; i++) doc.msgIds[`msg${i}`] = now - i
-  doc.msgIds.old = now - BOUNDS.msgIdAgeMs - 1
+  for (let i = 0; i < 2_000; i++) doc.msgIds[`msg${i}`] = { at: now - i, by: 'pod-a' }
+  doc.msgIds.old = { at: now - BOUNDS.msgIdAgeMs - 1, by: 'pod-a' }
   for (let i = 0; i < 30; i++) doc.replicas[`pod-${i}`] = { seenAt: now - i, watch: 'follower' }
   doc.replicas.gone = { seenAt: now - BOUNDS.replicaAgeMs - 1, watch: 'follower' }
 

@@ -48,7 +48,7 @@ t.test('two writers: both changes land, the loser re-reads and retries', async (
       doc.paused.ops = testNow() + 60_000
     }),
     b.update((doc) => {
-      doc.msgIds.m1 = testNow()
+      doc.msgIds.m1 = { at: testNow(), by: 'a' }
     }),
   ])
   const fresh = state(t, api)
@@ -64,13 +64,13 @@ t.test('changes queued together are written together', async (t) => {
   const s = state(t, api)
   s.start()
   await s.update((doc) => {
-    doc.msgIds.first = testNow()
+    doc.msgIds.first = { at: testNow(), by: 'a' }
   })
   const writes = api.objects.writes.length
   await Promise.all(
     Array.from({ length: 50 }, (_, i) =>
       s.update((doc) => {
-        doc.msgIds[`m${i}`] = testNow()
+        doc.msgIds[`m${i}`] = { at: testNow(), by: 'a' }
       }),
     ),
   )
@@ -119,7 +119,7 @@ t.test('a ConfigMap edited by hand into nonsense is read as empty, with a warnin
   t.match(warnings.join('\n'), /could not be read/)
   // The next write replaces the nonsense with a valid document.
   await s.update((d) => {
-    d.msgIds.x = testNow()
+    d.msgIds.x = { at: testNow(), by: 'a' }
   })
   const stored = api.objects.get('configmaps', 'kubeding', 'kubeding-state')
   t.equal((stored?.data as Record<string, string> | undefined)?.mutes, '[]')

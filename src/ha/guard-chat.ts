@@ -1,0 +1,45 @@
+/**
+ * Chat on any replica, each message run once: DingTalk re-delivers a message it thinks was not
+ * answered, and through the Service the second delivery may reach the other pod. Before running
+ * a message, a replica claims its msgId in the shared state (a write conditioned on the
+ * resourceVersion, so two pods cannot both win); a message another pod claimed is not run again.
+ * The same pod may see its own message again: its reply memory answers that, as before.
+ */
+import { createHash } from 'node:crypto'
+import type { ChatOps } from '../chatops/chat-ops.ts'
+import type { Reply } from '../chatops/context.ts'
+import { md } from '../chatops/markdown.ts'
+
+/** Claims a msgId for this replica: false when another replica has it. */
+export type ClaimMessage = (msgId: string) => Promise<boolean>
+
+/** The shared state's key for a msgId: bounded and free of odd characters whatever DingTalk sends. */
+export function toMsgIdKey(msgId: string): string {
+  return createHash('sha256').update(msgId).digest('base64url').slice(0, 16)
+}
+
+const alreadyAnswered = (): Reply => ({
+  title: 'Already answered',
+  lines: [
+    md`This message was already answered by another kubeding replica; nothing was run again.`,
+  ],
+})
+
+/** `chat`, running only the messages this replica could claim. */
+export function guardChat(chat: ChatOps, claim: ClaimMessage): ChatOps {
+  return {
+    commands: chat.commands,
+    stats: () => chat.stats(),
+    idle: () => chat.idle(),
+    close: () => chat.close(),
+    async dispatch(message) {
+      if (!(await claim(message.msgId))) return { reply: alreadyAnswered(), replayed: true }
+      return chat.dispatch(message)
+    },
+    async answerViaSessionWebhook(message) {
+      // The other pod posted the reply to the group already.
+      if (!(await claim(message.msgId))) return
+      await chat.answerViaSessionWebhook(message)
+    },
+  }
+}
