@@ -217,7 +217,8 @@ export async function createService(o: ServiceOptions): Promise<Service> {
         tickMs: o.tickMs ?? 1_000,
       })
       const { stream: streamConfig } = config.dingtalk.outgoing
-      if (streamConfig) {
+      const startStream = () => {
+        if (!streamConfig) return
         stream = createStreamReceiver({
           client: createStreamClient({
             ...streamConfig,
@@ -229,6 +230,9 @@ export async function createService(o: ServiceOptions): Promise<Service> {
         })
         stream.start()
       }
+      // Several replicas: only the leader holds the Stream connection, a fresh one each term.
+      if (ha) ha.addLeaderTask({ start: startStream, stop: async () => stream?.stop() })
+      else startStream()
       if (config.dingtalk.robots.length === 0) {
         logger.warn(
           'no DingTalk robot configured: events are archived and chat commands answered, but no alert is sent. Set DINGTALK_WEBHOOK, or dingtalk.robots in the config file',

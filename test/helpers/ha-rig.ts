@@ -10,7 +10,7 @@ import { join } from 'node:path'
 import pino from 'pino'
 import type { Test } from 'tap'
 import { ConfigSchema } from '../../src/config/schema.ts'
-import { createService, type Service } from '../../src/service.ts'
+import { createService, type Service, type ServiceOptions } from '../../src/service.ts'
 import { aTextMessage, outgoingHeaders } from './dingtalk-callback.ts'
 import { type AcceptedMessage, createFakeDingTalk, type FakeDingTalk } from './fake-dingtalk.ts'
 import { createFakeKubeApi, type FakeKubeApi } from './fake-kube-api.ts'
@@ -44,8 +44,15 @@ export interface HaRig {
 /** Lease duration of the in-process tests: the shortest the config takes. */
 export const LEASE = '2s'
 
+export interface HaRigOptions {
+  /** `dingtalk.outgoing` beside the token (e.g. `stream`). */
+  outgoing?: Record<string, unknown>
+  /** Service options for every replica (e.g. `streamGatewayUrl`). */
+  service?: Partial<ServiceOptions>
+}
+
 /** Starts the fakes; replicas start with `rig.start(name)`. Everything closes at teardown. */
-export async function createHaRig(t: Test): Promise<HaRig> {
+export async function createHaRig(t: Test, o: HaRigOptions = {}): Promise<HaRig> {
   const kube = await createFakeKubeApi()
   const dingtalk = await createFakeDingTalk({ robots: [{ token: TOKEN, secret: SECRET }] })
   let offset = 0
@@ -71,7 +78,7 @@ export async function createHaRig(t: Test): Promise<HaRig> {
         leaderElection: { enabled: true, leaseDuration: LEASE },
         dingtalk: {
           robots: [{ name: 'ops', webhook: dingtalk.webhook(TOKEN), secret: SECRET }],
-          outgoing: { token: OUTGOING_TOKEN },
+          outgoing: { token: OUTGOING_TOKEN, ...o.outgoing },
         },
       })
       const service = await createService({
@@ -84,6 +91,7 @@ export async function createHaRig(t: Test): Promise<HaRig> {
         now,
         env: { POD_NAME: name, POD_NAMESPACE: NAMESPACE },
         notifierTuning: { digestSpacingMs: 300, retryDelayMs: 50, maxRetryDelayMs: 200 },
+        ...o.service,
       })
       service.start()
       running.add(service)

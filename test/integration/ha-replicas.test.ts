@@ -8,6 +8,7 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import t from 'tap'
 import { buildEvent } from '../helpers/event-builders.ts'
 import { eventually } from '../helpers/fake-kube-api.ts'
+import { createFakeStreamGateway } from '../helpers/fake-stream-gateway.ts'
 import { createHaRig, deliveredOccurrences, type HaRig, NAMESPACE } from '../helpers/ha-rig.ts'
 import { untilReady } from '../helpers/service-rig.ts'
 
@@ -135,4 +136,25 @@ t.test('a chat message re-delivered to the other pod is not run twice', async (t
   const listed = (await a.ask('mutes')).text
   t.match(listed, /m1/)
   t.notMatch(listed, /m2/, 'one mute, not two')
+})
+
+t.test('Stream mode: only the leader holds the connection', async (t) => {
+  const credentials = { clientId: 'ding-client-ha', clientSecret: 'stream-secret-ha' }
+  const gateway = await createFakeStreamGateway(credentials)
+  t.teardown(() => gateway.close())
+  const rig = await createHaRig(t, {
+    outgoing: { stream: credentials },
+    service: { streamGatewayUrl: gateway.gatewayUrl },
+  })
+  const a = await rig.start('pod-a')
+  await eventually(() => rig.holder() === 'pod-a', 'pod-a leads')
+  const b = await rig.start('pod-b')
+  await Promise.all([untilReady(a.service), untilReady(b.service)])
+  await eventually(() => gateway.connections() === 1, "the leader's connection")
+  await sleep(1_000)
+  t.equal(gateway.opens.length, 1, 'the follower does not connect')
+  await rig.stop(a)
+  await eventually(() => rig.holder() === 'pod-b', 'pod-b takes over')
+  await eventually(() => gateway.connections() === 2, "the new leader's connection")
+  t.equal(gateway.opens.length, 2, 'one connection per term')
 })
