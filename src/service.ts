@@ -27,6 +27,7 @@ import {
   type NotifierOptions,
 } from './notify/notifier.ts'
 import { createOutbox } from './notify/outbox.ts'
+import type { NoticeMessage } from './notify/outbox-message.ts'
 import { createPipeline, type Pipeline } from './pipeline/pipeline.ts'
 import { toMetricsSources } from './service-metrics.ts'
 import { toStatusSnapshot } from './service-status.ts'
@@ -36,6 +37,7 @@ import { createEventArchive } from './store/events.ts'
 import { createEventsQuery } from './store/events-query.ts'
 import { createMuteStore, type MuteRecord } from './store/mutes.ts'
 import { openStore, type Store } from './store/open-store.ts'
+import { createWatchDownNotice } from './watch-down-notice.ts'
 
 export interface ServiceOptions {
   config: Config
@@ -125,13 +127,13 @@ export async function createService(o: ServiceOptions): Promise<Service> {
    * Tells every robot's group that a mute ran out, and what it held back. A mute ended with
    * `unmute` is not announced here: the command's reply already says so in the chat.
    */
-  const announceMuteEnded = (mute: MuteRecord) => {
+  const announce = (notice: NoticeMessage) => {
     store.tx(() => {
-      for (const robot of config.dingtalk.robots)
-        outbox.enqueue(robot.name, toMuteEndedNotice(mute), now())
+      for (const robot of config.dingtalk.robots) outbox.enqueue(robot.name, notice, now())
     })
     notifier.kick()
   }
+  const announceMuteEnded = (mute: MuteRecord) => announce(toMuteEndedNotice(mute))
 
   let watching: Watching | undefined
   const unguardedChat = createChatOps({
@@ -192,6 +194,15 @@ export async function createService(o: ServiceOptions): Promise<Service> {
     ],
   })
 
+  const watchDown = createWatchDownNotice({
+    watch: () => watching?.events(),
+    eventsTaken: () => pipeline.stats().eventsTaken.Normal + pipeline.stats().eventsTaken.Warning,
+    isSender: () => ha?.isLeader() ?? true,
+    announce,
+    downAfterMs: config.alerting.watchDownAfter,
+    now,
+  })
+  let watchDownTimer: NodeJS.Timeout | undefined
   let stream: StreamReceiver | undefined
   let housekeeping: { stop(): void } | undefined
   return {
@@ -216,6 +227,7 @@ export async function createService(o: ServiceOptions): Promise<Service> {
         logger,
         tickMs: o.tickMs ?? 1_000,
       })
+      watchDownTimer = setInterval(() => watchDown.check(), o.tickMs ?? 1_000)
       const { stream: streamConfig } = config.dingtalk.outgoing
       const startStream = () => {
         if (!streamConfig) return
@@ -255,6 +267,7 @@ export async function createService(o: ServiceOptions): Promise<Service> {
       await app.close()
       stream?.stop()
       housekeeping?.stop()
+      clearInterval(watchDownTimer)
       await watching?.stop()
       pipeline.flush()
       await chat.idle()

@@ -227,6 +227,8 @@ export const ConfigSchema = z
       .strictObject({
         groupWindow: duration.prefault('1m'),
         muteLinks: z.boolean().default(true),
+        /** The watch lost this long: the group is told once, and again when it is back. */
+        watchDownAfter: duration.prefault('5m'),
       })
       .prefault({}),
   })
