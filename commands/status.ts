@@ -1,6 +1,6 @@
 /** `status` (状态): how kubeding is doing, from the snapshot the composition root fills. */
 import { z } from 'zod'
-import type { StatusSnapshot } from '../src/chatops/context.ts'
+import type { ReplicasStatus, StatusSnapshot } from '../src/chatops/context.ts'
 import { defineCommand } from '../src/chatops/define-command.ts'
 import { formatAge, formatSpan, formatUntil } from '../src/chatops/format-age.ts'
 import { type Markdown, md } from '../src/chatops/markdown.ts'
@@ -25,6 +25,7 @@ export const status = defineCommand({
         md`**Throttled robots** ${toThrottledText(s, ctx.now)}`,
         md`**Store** ${formatBytes(s.storeBytes)}`,
         md`**Version** ${s.version} · up ${formatSpan(ctx.now - s.startedAt)}`,
+        ...(s.replicas ? [toReplicasLine(s.replicas, ctx.now)] : []),
       ],
     }
   },
@@ -36,6 +37,17 @@ function toWatchLine(s: StatusSnapshot, now: number): Markdown {
       ? 'no resync yet'
       : `last resync ${formatAge(s.watch.lastResync, now)}`
   return md`**Watch** ${s.watch.state} since ${formatAge(s.watch.since, now)} · ${resync}`
+}
+
+/** `**Replicas** leader pod-a · pod-a (this one): watching, seen 3s ago · pod-b: …` */
+function toReplicasLine(r: ReplicasStatus, now: number): Markdown {
+  const members = r.members
+    .map(
+      (m) =>
+        `${m.name}${m.name === r.self ? ' (this one)' : ''}: ${m.watch}, seen ${formatAge(m.seenAt, now)}`,
+    )
+    .join(' · ')
+  return md`**Replicas** leader ${r.leader || 'none'} · ${members || 'none heard of yet'}`
 }
 
 function toRefusedText(s: StatusSnapshot): string {

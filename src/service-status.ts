@@ -1,7 +1,11 @@
 /**
  * The figures the `status` command shows, gathered from the modules that own them.
  */
-import type { WatchState as ChatWatchState, StatusSnapshot } from './chatops/context.ts'
+import type {
+  WatchState as ChatWatchState,
+  ReplicasStatus,
+  StatusSnapshot,
+} from './chatops/context.ts'
 import type { Config } from './config/schema.ts'
 import { classifyErrcode } from './dingtalk/errcodes.ts'
 import type { WatchState } from './kube/watch-events.ts'
@@ -19,6 +23,8 @@ export interface StatusSources {
   pipeline: Pipeline
   notifier: Notifier
   store: Store
+  /** With leader election. */
+  replicas?: ReplicasStatus | undefined
 }
 
 /** Builds the snapshot `status` renders. */
@@ -55,10 +61,12 @@ export function toStatusSnapshot(s: StatusSources): StatusSnapshot {
       .filter((r) => (r.throttledUntil !== null && r.throttledUntil > s.now) || r.halted !== null)
       .map((r) => ({ robot: r.robot, until: r.throttledUntil ?? undefined })),
     storeBytes: s.store.sizeBytes(),
+    ...(s.replicas ? { replicas: s.replicas } : {}),
   }
 }
 
-function toChatWatch(w: WatchState | undefined, startedAt: number): StatusSnapshot['watch'] {
+/** The watch as `status` names it. */
+export function toChatWatch(w: WatchState | undefined, startedAt: number): StatusSnapshot['watch'] {
   const state: ChatWatchState = !w
     ? 'down'
     : w.downSince !== undefined && w.listed

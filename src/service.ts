@@ -30,7 +30,7 @@ import { createOutbox } from './notify/outbox.ts'
 import type { NoticeMessage } from './notify/outbox-message.ts'
 import { createPipeline, type Pipeline } from './pipeline/pipeline.ts'
 import { toMetricsSources } from './service-metrics.ts'
-import { toStatusSnapshot } from './service-status.ts'
+import { toChatWatch, toStatusSnapshot } from './service-status.ts'
 import { createAlertLedger } from './store/alert-ledger.ts'
 import { createAuditLog } from './store/audit.ts'
 import { createEventArchive } from './store/events.ts'
@@ -156,6 +156,7 @@ export async function createService(o: ServiceOptions): Promise<Service> {
           pipeline,
           notifier,
           store,
+          replicas: ha?.replicas(),
         }),
     },
     admins: config.dingtalk.outgoing.admins,
@@ -212,7 +213,7 @@ export async function createService(o: ServiceOptions): Promise<Service> {
     notifier,
     start() {
       notifier.start()
-      if (ha) ha.start()
+      if (ha) ha.start(() => toChatWatch(watching?.events(), startedAt).state)
       else sls?.start()
       housekeeping = startHousekeeping({
         store,

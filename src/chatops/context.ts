@@ -62,6 +62,16 @@ export interface StatusSnapshot {
   /** Robots DingTalk is throttling now (130101/410100), and until when if known. */
   throttledRobots: ReadonlyArray<{ robot: string; until: number | undefined }>
   storeBytes: number
+  /** With leader election: who leads, this replica's name, and each replica as last heard of. */
+  replicas?: ReplicasStatus
+}
+
+/** The replicas of a leader-elected deployment, for `status`. */
+export interface ReplicasStatus {
+  /** The Lease's holder ('' when none). */
+  leader: string
+  self: string
+  members: ReadonlyArray<{ name: string; watch: string; seenAt: number }>
 }
 
 /** Who sent the command. */

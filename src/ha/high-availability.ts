@@ -5,6 +5,7 @@
  * lease duration, without a relist. Plugged into the service by its composition root.
  */
 import type { KubeConfig } from '@kubernetes/client-node'
+import type { ReplicasStatus } from '../chatops/context.ts'
 import type { Config } from '../config/schema.ts'
 import type { Notifier } from '../notify/notifier.ts'
 import { createOutbox, type Outbox } from '../notify/outbox.ts'
@@ -55,7 +56,10 @@ export interface HighAvailability {
   leader(): string
   /** Senders that run only on the leader. */
   addLeaderTask(task: LeaderTask): void
-  start(): void
+  /** Starts electing and sharing; `watch` names this replica's watch state for the others. */
+  start(watch?: () => string): void
+  /** Who leads and each replica as last heard of, for `status`. */
+  replicas(): ReplicasStatus
   /** Graceful: stop sending, write the checkpoint, give the Lease up. */
   stop(flushTimeoutMs: number): Promise<void>
   /** The shared state's ConfigMap, for figures and tests. */
@@ -63,6 +67,10 @@ export interface HighAvailability {
   /** Claims a chat message for this replica (guard-chat.ts); true when it may run it. */
   claimMessage(msgId: string): Promise<boolean>
 }
+
+/** A replica's heartbeat is written this often, and at once when its watch changes state. */
+const BEAT_EVERY_MS = 30_000
+const BEAT_CHECK_MS = 2_000
 
 /** A claim that cannot be written within this long lets the message run: chat stays up. */
 const CLAIM_TIMEOUT_MS = 2_000
@@ -80,6 +88,7 @@ export function createHighAvailability(o: HighAvailabilityOptions): HighAvailabi
   let retry: NodeJS.Timeout | undefined
   let stopped = false
   let beat: NodeJS.Timeout | undefined
+  let watchLabel = () => 'starting'
 
   const record = (change: Parameters<SharedState['update']>[0]) => {
     if (!shared) return
@@ -184,11 +193,18 @@ export function createHighAvailability(o: HighAvailabilityOptions): HighAvailabi
       logger,
     })
     elector.start()
+    let beatAt = Number.NEGATIVE_INFINITY
+    let beatWatch = ''
     const heartbeat = () => {
-      record((doc) => {
-        doc.replicas[o.identity] = { seenAt: now(), watch: isLeader() ? 'leader' : 'follower' }
-      })
-      beat = setTimeout(heartbeat, 30_000)
+      const label = watchLabel()
+      if (label !== beatWatch || now() - beatAt >= BEAT_EVERY_MS) {
+        beatAt = now()
+        beatWatch = label
+        record((doc) => {
+          doc.replicas[o.identity] = { seenAt: beatAt, watch: label }
+        })
+      }
+      beat = setTimeout(heartbeat, BEAT_CHECK_MS)
     }
     heartbeat()
   }
@@ -199,9 +215,20 @@ export function createHighAvailability(o: HighAvailabilityOptions): HighAvailabi
     isLeader,
     leader: () => elector?.leader() ?? '',
     addLeaderTask: (task) => tasks.push(task),
-    start() {
+    start(watch) {
+      if (watch) watchLabel = watch
       notifier.start()
       connect()
+    },
+    replicas() {
+      const beats = shared?.doc().replicas ?? {}
+      return {
+        leader: elector?.leader() ?? '',
+        self: o.identity,
+        members: Object.entries(beats)
+          .map(([name, b]) => ({ name, watch: b.watch, seenAt: b.seenAt }))
+          .sort((a, b) => a.name.localeCompare(b.name)),
+      }
     },
     async stop(flushTimeoutMs) {
       stopped = true

@@ -82,6 +82,15 @@ t.test('a mute set on one pod holds on the other; its end is announced once', as
   const b = await rig.start('pod-b')
   await Promise.all([untilReady(a.service), untilReady(b.service)])
 
+  // `status` on the follower names the leader and both replicas, with their watch.
+  await eventually(() => a.service.pipeline.isBootstrapping() === false, 'listed')
+  let status = ''
+  for (let i = 0; i < 5 && !/pod-a: watching.*pod-b \(this one\): watching/.test(status); i++) {
+    status = (await b.ask('status')).text
+    await sleep(500)
+  }
+  t.match(status, /\*\*Replicas\*\* leader pod-a · pod-a: watching, seen .* · pod-b \(this one\): watching/)
+
   const setAt = performance.now()
   t.equal((await b.ask('mute ns=quiet for=1m')).title, 'Muted m1', 'the follower accepts a mute')
   // Asked every 400 ms: chat allows a sender 10 commands a minute.
