@@ -89,7 +89,10 @@ t.test('a mute set on one pod holds on the other; its end is announced once', as
     status = (await b.ask('status')).text
     await sleep(500)
   }
-  t.match(status, /\*\*Replicas\*\* leader pod-a · pod-a: watching, seen .* · pod-b \(this one\): watching/)
+  t.match(
+    status,
+    /\*\*Replicas\*\* leader pod-a · pod-a: watching, seen .* · pod-b \(this one\): watching/,
+  )
 
   const setAt = performance.now()
   t.equal((await b.ask('mute ns=quiet for=1m')).title, 'Muted m1', 'the follower accepts a mute')
