@@ -9,15 +9,25 @@ import { UNREADABLE_ERRCODE } from '../notify/outbox.ts'
 import { toMessageIdentity } from './message-identity.ts'
 import type { SharedDoc } from './shared-doc.ts'
 
-/** Where the records go: a change to the shared document. */
-export type RecordChange = (change: (doc: SharedDoc) => void) => void
+/** Where the records go: a change to the shared document; resolves once it is stored. */
+export type RecordChange = (change: (doc: SharedDoc) => void) => Promise<void>
+
+/** The leader's outbox, which also says when a robot's last answer reached the checkpoint. */
+export interface CheckpointOutbox extends Outbox {
+  /** Resolves once everything recorded for `robot` so far is stored in the shared state. */
+  checkpointed(robot: string): Promise<void>
+}
 
 /** Rows remembered between peek and settle; more means rows were peeked and never settled. */
 const MAX_REMEMBERED = 20_000
 
 /** Wraps `inner` so that every settle, refusal and pause is recorded through `record`. */
-export function createCheckpointOutbox(inner: Outbox, record: RecordChange): Outbox {
+export function createCheckpointOutbox(inner: Outbox, record: RecordChange): CheckpointOutbox {
   const identities = new Map<number, string>()
+  const stored = new Map<string, Promise<void>>()
+  const recordFor = (robot: string, change: (doc: SharedDoc) => void) => {
+    stored.set(robot, record(change))
+  }
 
   const answered = (robot: string, d: Delivery) => (doc: SharedDoc) => {
     if (d.errcode <= UNREADABLE_ERRCODE) return
@@ -28,6 +38,7 @@ export function createCheckpointOutbox(inner: Outbox, record: RecordChange): Out
 
   return {
     ...inner,
+    checkpointed: (robot) => stored.get(robot) ?? Promise.resolve(),
     peek(robot, limit) {
       const rows = inner.peek(robot, limit)
       if (identities.size > MAX_REMEMBERED) identities.clear()
@@ -39,7 +50,7 @@ export function createCheckpointOutbox(inner: Outbox, record: RecordChange): Out
       inner.settle(robot, ids, delivery)
       const gone = ids.flatMap((id) => identities.get(id) ?? [])
       for (const id of ids) identities.delete(id)
-      record((doc) => {
+      recordFor(robot, (doc) => {
         const delivered = doc.delivered[robot] ?? {}
         for (const identity of gone) delivered[identity] = delivery.at
         doc.delivered[robot] = delivered
@@ -48,11 +59,11 @@ export function createCheckpointOutbox(inner: Outbox, record: RecordChange): Out
     },
     refuse(robot, ids, delivery) {
       inner.refuse(robot, ids, delivery)
-      record(answered(robot, delivery))
+      recordFor(robot, answered(robot, delivery))
     },
     defer(robot, until) {
       inner.defer(robot, until)
-      record((doc) => {
+      recordFor(robot, (doc) => {
         doc.paused[robot] = Math.max(doc.paused[robot] ?? 0, until)
       })
     },

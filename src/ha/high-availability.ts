@@ -40,8 +40,15 @@ export interface HighAvailabilityOptions {
   namespace: string
   now: () => number
   logger: HaLogger
-  /** Builds a notifier over this outbox and gate (one per term). */
-  createNotifier(outbox: Outbox, isLeader: () => boolean): Notifier
+  /**
+   * Builds a notifier over this outbox (one per term); its sends must be gated on `isLeader`
+   * and on `ready(robot)` (the previous answer is in the checkpoint).
+   */
+  createNotifier(
+    outbox: Outbox,
+    isLeader: () => boolean,
+    ready: (robot: string) => Promise<boolean>,
+  ): Notifier
   /** Shared state read this often (default 1 s: mutes apply everywhere within 2 s). */
   pollMs?: number
   /** Shared state written at most this often (default 250 ms). */
@@ -90,14 +97,19 @@ export function createHighAvailability(o: HighAvailabilityOptions): HighAvailabi
   let beat: NodeJS.Timeout | undefined
   let watchLabel = () => 'starting'
 
-  const record = (change: Parameters<SharedState['update']>[0]) => {
-    if (!shared) return
-    shared.update(change).catch(() => {})
-  }
+  const record = (change: Parameters<SharedState['update']>[0]) =>
+    shared ? shared.update(change) : Promise.resolve()
   const isLeader = () => elector?.isLeader() ?? false
   const checkpointOutbox = createCheckpointOutbox(localOutbox, record)
+  /** A send waits for the previous answer's checkpoint, at most until leadership would end. */
+  const ready = async (robot: string) => {
+    const timeout = new Promise<boolean>((resolve) =>
+      setTimeout(() => resolve(false), timing.renewDeadlineMs).unref(),
+    )
+    return Promise.race([checkpointOutbox.checkpointed(robot).then(() => true), timeout])
+  }
   const notifier: LeaderNotifier = createLeaderNotifier(
-    () => o.createNotifier(checkpointOutbox, isLeader),
+    () => o.createNotifier(checkpointOutbox, isLeader, ready),
     isLeader,
   )
   const mutes = createSharedMutes(store, record, logger)
@@ -200,7 +212,7 @@ export function createHighAvailability(o: HighAvailabilityOptions): HighAvailabi
       if (label !== beatWatch || now() - beatAt >= BEAT_EVERY_MS) {
         beatAt = now()
         beatWatch = label
-        record((doc) => {
+        void record((doc) => {
           doc.replicas[o.identity] = { seenAt: beatAt, watch: label }
         })
       }

@@ -63,18 +63,33 @@ export function createLeaderNotifier(
   }
 }
 
-/** Wraps a robot client so it refuses to send when this replica is not the leader. */
-export function gateClient(client: RobotClient, isLeader: () => boolean): RobotClient {
+/** Why a gated send was not attempted (the message stays queued). */
+const refusal = (errmsg: string, explanation: string) =>
+  Promise.resolve({ kind: 'retry' as const, errcode: null, errmsg, explanation })
+
+/**
+ * Wraps a robot client so it sends only while this replica leads, and only once the previous
+ * answer is in the checkpoint (`ready`): whatever happens to the leader, at most one message per
+ * robot can have been delivered without the next leader knowing it.
+ */
+export function gateClient(
+  client: RobotClient,
+  isLeader: () => boolean,
+  ready: () => Promise<boolean> = () => Promise.resolve(true),
+): RobotClient {
   return {
     name: client.name,
-    send(message, options) {
+    async send(message, options) {
       if (!isLeader())
-        return Promise.resolve({
-          kind: 'retry',
-          errcode: null,
-          errmsg: 'not the leader',
-          explanation: 'this replica no longer leads: the leader sends this message',
-        })
+        return refusal(
+          'not the leader',
+          'this replica no longer leads: the leader sends this message',
+        )
+      if (!(await ready()) || !isLeader())
+        return refusal(
+          'checkpoint not written',
+          'the delivery checkpoint could not be stored in the shared state: sending waits for it',
+        )
       return client.send(message, options)
     },
   }
@@ -84,6 +99,7 @@ export function gateClient(client: RobotClient, isLeader: () => boolean): RobotC
 export function toGatedClientFor(
   clientFor: (robot: RobotConfig) => RobotClient,
   isLeader: () => boolean,
+  ready: (robot: string) => Promise<boolean>,
 ): (robot: RobotConfig) => RobotClient {
-  return (robot) => gateClient(clientFor(robot), isLeader)
+  return (robot) => gateClient(clientFor(robot), isLeader, () => ready(robot.name))
 }

@@ -47,11 +47,11 @@ export function createServiceHa(o: ServiceHaOptions): HighAvailability | undefin
     now: o.now,
     logger: o.logger,
     ...(o.pollMs === undefined ? {} : { pollMs: o.pollMs }),
-    createNotifier: (outbox, isLeader) =>
+    createNotifier: (outbox, isLeader, ready) =>
       createNotifier({
         ...o.notifierOptions,
         outbox,
-        clientFor: toGatedClientFor(clientFor, isLeader),
+        clientFor: toGatedClientFor(clientFor, isLeader, ready),
       }),
   })
 }

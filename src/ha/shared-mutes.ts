@@ -38,7 +38,7 @@ export function createSharedMutes(
   let inner = createMuteStore(store)
 
   const publish = (mute: MuteRecord) =>
-    record((doc) => {
+    void record((doc) => {
       const i = doc.mutes.findIndex((m) => m.id === mute.id)
       const held = i >= 0 ? doc.mutes[i] : undefined
       if (!held) {

@@ -33,7 +33,8 @@ export interface HaRig {
   /** Moves every replica's clock (not the election's deadlines). */
   advance(ms: number): void
   now(): number
-  start(name: string): Promise<Replica>
+  /** Starts a replica; `kubeServer` puts something (a partitioning proxy) between it and the API server. */
+  start(name: string, kubeServer?: string): Promise<Replica>
   /** Graceful stop (SIGTERM's path). */
   stop(replica: Replica, flushMs?: number): Promise<void>
   /** The Lease's holder, as stored. */
@@ -69,7 +70,7 @@ export async function createHaRig(t: Test, o: HaRigOptions = {}): Promise<HaRig>
       offset += ms
     },
     now,
-    async start(name) {
+    async start(name, kubeServer) {
       const dir = mkdtempSync(join(tmpdir(), `kubeding-ha-${name}-`))
       dirs.push(dir)
       const config = ConfigSchema.parse({
@@ -85,7 +86,7 @@ export async function createHaRig(t: Test, o: HaRigOptions = {}): Promise<HaRig>
         config,
         logger: logger.child({ replica: name }),
         version: '0.0.0-test',
-        loadKubeConfig: () => kube.kubeConfig(),
+        loadKubeConfig: () => kube.kubeConfig(kubeServer ? { server: kubeServer } : {}),
         kubeBackoff: { initialMs: 20, maxMs: 200 },
         tickMs: 50,
         now,

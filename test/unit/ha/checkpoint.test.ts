@@ -47,7 +47,7 @@ t.test('the leader records; a standby drops exactly what was delivered', async (
     standbyStore.close()
   })
   const doc: SharedDoc = createEmptyDoc()
-  const leader = createCheckpointOutbox(createOutbox(leaderStore), (change) => change(doc))
+  const leader = createCheckpointOutbox(createOutbox(leaderStore), async (change) => change(doc))
   const standbyOutbox = createOutbox(standbyStore)
   // The standby's pipeline queued the same messages, after a Normal note of its own.
   standbyOutbox.enqueue('ops', { kind: 'notice', title: 'only here', lines: [] }, now)
@@ -64,6 +64,9 @@ t.test('the leader records; a standby drops exactly what was delivered', async (
   t.equal(Object.keys(doc.delivered.ops ?? {}).length, 3, 'three identities recorded')
   t.same(doc.answered.ops, [now, now, now], 'each answer counts in the budget, refusals too')
   t.equal(doc.paused.ops, now + 60_000)
+  await leader.checkpointed('ops')
+  t.pass('what was recorded for ops is stored')
+  await leader.checkpointed('never-sent')
 
   const standby = createStandbyOutbox(standbyStore)
   t.equal(standby.prune(doc), 3)

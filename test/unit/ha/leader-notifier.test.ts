@@ -35,6 +35,31 @@ t.test('the gate sends only while this replica leads', async (t) => {
   t.equal(gated.name, 'ops')
 })
 
+t.test('the gate waits for the previous answer to be in the checkpoint', async (t) => {
+  const inner = recordingClient()
+  let stored = false
+  const gated = gateClient(
+    inner,
+    () => true,
+    async () => stored,
+  )
+  t.match(await gated.send(message), { kind: 'retry', errmsg: 'checkpoint not written' })
+  t.equal(inner.sent, 0, 'nothing sent while the last answer is not recorded')
+  stored = true
+  t.match(await gated.send(message), { kind: 'ok' })
+  let leading = true
+  const lost = gateClient(
+    inner,
+    () => leading,
+    async () => {
+      leading = false
+      return true
+    },
+  )
+  t.match(await lost.send(message), { kind: 'retry' }, 'leadership lost while waiting: not sent')
+  t.equal(inner.sent, 1)
+})
+
 t.test('one notifier per term; none before the first', async (t) => {
   const events: string[] = []
   let made = 0
