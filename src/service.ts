@@ -213,7 +213,8 @@ export async function createService(o: ServiceOptions): Promise<Service> {
     notifier,
     start() {
       notifier.start()
-      if (ha) ha.start(() => toChatWatch(watching?.events(), startedAt).state)
+      if (ha)
+        ha.start(() => (watching ? toChatWatch(watching.events(), startedAt).state : 'starting'))
       else sls?.start()
       housekeeping = startHousekeeping({
         store,

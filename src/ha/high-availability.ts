@@ -79,6 +79,13 @@ export interface HighAvailability {
 const BEAT_EVERY_MS = 30_000
 const BEAT_CHECK_MS = 2_000
 
+/**
+ * A released Lease is left one retry period to an older replica that beat this recently: in a
+ * rolling update the new pods' stores lack what was queued before they started; the older
+ * followers have it.
+ */
+const ALIVE_MS = 2 * BEAT_EVERY_MS
+
 /** A claim that cannot be written within this long lets the message run: chat stays up. */
 const CLAIM_TIMEOUT_MS = 2_000
 
@@ -96,6 +103,16 @@ export function createHighAvailability(o: HighAvailabilityOptions): HighAvailabi
   let stopped = false
   let beat: NodeJS.Timeout | undefined
   let watchLabel = () => 'starting'
+  const startedAt = now()
+  const hasOlderPeer = () =>
+    Object.entries(shared?.doc().replicas ?? {}).some(
+      ([name, b]) =>
+        name !== o.identity &&
+        name !== elector?.lastHolder() &&
+        b.startedAt !== undefined &&
+        b.startedAt < startedAt &&
+        b.seenAt > now() - ALIVE_MS,
+    )
 
   const record = (change: Parameters<SharedState['update']>[0]) =>
     shared ? shared.update(change) : Promise.resolve()
@@ -193,6 +210,11 @@ export function createHighAvailability(o: HighAvailabilityOptions): HighAvailabi
       identity: o.identity,
       timing,
       now,
+      acquireDelay: async () => {
+        // The latest heartbeats: a peer that stopped a moment ago is gone from them.
+        await shared?.refresh().catch(() => undefined)
+        return hasOlderPeer() ? timing.retryPeriodMs : 0
+      },
       onStartedLeading: () => {
         void notifier.lead(prepareTerm).then(() => {
           if (isLeader()) for (const task of tasks) task.start()
@@ -213,7 +235,7 @@ export function createHighAvailability(o: HighAvailabilityOptions): HighAvailabi
         beatAt = now()
         beatWatch = label
         void record((doc) => {
-          doc.replicas[o.identity] = { seenAt: beatAt, watch: label }
+          doc.replicas[o.identity] = { seenAt: beatAt, startedAt, watch: label }
         })
       }
       beat = setTimeout(heartbeat, BEAT_CHECK_MS)
@@ -251,6 +273,10 @@ export function createHighAvailability(o: HighAvailabilityOptions): HighAvailabi
       await Promise.all(
         tasks.map((task) => (leading ? task.stop(flushTimeoutMs) : Promise.resolve())),
       )
+      // Gone from `status`, and no longer an older peer for the others to defer to.
+      void record((doc) => {
+        delete doc.replicas[o.identity]
+      })
       await shared?.flush(Math.max(1_000, timing.renewDeadlineMs / 2))
       await elector?.release()
       shared?.stop()

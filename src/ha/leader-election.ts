@@ -20,6 +20,10 @@
  *    not wait for the next retry period.
  * 4. Release on a graceful stop writes an empty holder with a one-second duration: the next
  *    candidate takes over on its next read instead of waiting for the lease to run out.
+ * 5. A candidate may hold back from a released Lease for `acquireDelay()` after it first saw
+ *    it so: in a rolling update the new pods defer to the older ones, whose outboxes hold what
+ *    the old leader queued before the new pods existed. An expired Lease (a crash) is taken at
+ *    once, so a takeover still comes within one lease duration.
  */
 import type { V1Lease } from '@kubernetes/client-node'
 import { ConflictError, type ObjectClient } from './kube-objects.ts'
@@ -56,6 +60,8 @@ export interface LeaderElectorOptions {
   now: () => number
   /** For every deadline; default `performance.now`. */
   monotonic?: () => number
+  /** How long to wait, once the Lease is seen released, before taking it (rule 5); default 0. */
+  acquireDelay?: () => Promise<number>
   onStartedLeading(): void
   /** Called at once when leadership is lost or given up: stop sending before returning. */
   onStoppedLeading(reason: string): void
@@ -67,6 +73,8 @@ export interface LeaderElector {
   isLeader(): boolean
   /** The holder last seen in the Lease ('' when none). */
   leader(): string
+  /** The last holder seen that was not '' (who released it, after a release). */
+  lastHolder(): string
   /** Stops leading (if it was) and gives the Lease up for the next candidate; stops trying. */
   release(): Promise<void>
   /** Stops trying without writing anything (what a crash does). */
@@ -81,6 +89,8 @@ export function createLeaderElector(o: LeaderElectorOptions): LeaderElector {
   let observed: LeaseRecord | undefined
   let observedAt = 0
   let previousReadAt: number | undefined
+  let freeSince: number | undefined
+  let lastHolder = ''
   let leading = false
   let renewedAt = 0
   let stopped = false
@@ -108,6 +118,7 @@ export function createLeaderElector(o: LeaderElectorOptions): LeaderElector {
 
   const observe = (record: LeaseRecord, readAt: number) => {
     if (record.resourceVersion === observed?.resourceVersion) return
+    if (record.holder !== '') lastHolder = record.holder
     // Rule 2.
     observedAt = Math.max(previousReadAt ?? readAt, readAt - retryPeriodMs)
     observed = record
@@ -137,7 +148,14 @@ export function createLeaderElector(o: LeaderElectorOptions): LeaderElector {
     observe(current, readAt)
     previousReadAt = readAt
     const mine = current.holder === o.identity
-    if (current.holder !== '' && !mine && expiresAt() > mono()) return false
+    if (current.holder !== '' && !mine && expiresAt() > mono()) {
+      freeSince = undefined
+      return false
+    }
+    if (!mine && current.holder === '') {
+      freeSince ??= readAt
+      if (readAt - freeSince < ((await o.acquireDelay?.()) ?? 0)) return false
+    }
     const next: LeaseRecord = {
       holder: o.identity,
       leaseDurationSeconds: durationSeconds,
@@ -149,6 +167,7 @@ export function createLeaderElector(o: LeaderElectorOptions): LeaderElector {
     const replaced = await o.client.replace(toLease(o.name, o.namespace, next))
     observed = toLeaseRecord(replaced)
     observedAt = readAt
+    freeSince = undefined
     return true
   }
 
@@ -205,6 +224,7 @@ export function createLeaderElector(o: LeaderElectorOptions): LeaderElector {
     },
     isLeader: () => leading && mono() - renewedAt < renewDeadlineMs,
     leader: () => observed?.holder ?? '',
+    lastHolder: () => lastHolder,
     async release() {
       stopped = true
       clearTimeout(timer)

@@ -19,6 +19,8 @@ import type { MuteRecord } from '../store/mutes.ts'
 /** One replica's heartbeat. */
 export interface ReplicaBeat {
   seenAt: number
+  /** When the replica started: in a rolling update, younger ones defer to older ones. */
+  startedAt?: number
   /** The event watch as this replica sees it: `watching`, `starting` or `down`. */
   watch: string
   /** Since when it is down, if it is. */
@@ -75,6 +77,7 @@ const mute = z.strictObject({
 })
 const beat = z.strictObject({
   seenAt: z.number().finite(),
+  startedAt: z.number().finite().optional(),
   watch: z.string().max(20),
   downSince: z.number().finite().optional(),
 })
