@@ -11,10 +11,12 @@ import type { Notifier } from '../notify/notifier.ts'
 import { createOutbox, type Outbox } from '../notify/outbox.ts'
 import type { Store } from '../store/open-store.ts'
 import { createCheckpointOutbox, importBudget } from './checkpoint-outbox.ts'
-import { toMsgIdKey } from './guard-chat.ts'
+import { createMessageClaims } from './guard-chat.ts'
+import { createHeartbeats } from './heartbeats.ts'
 import { createConfigMapClient, createLeaseClient } from './kube-objects.ts'
 import { createLeaderElector, type LeaderElector, toElectionTiming } from './leader-election.ts'
 import { createLeaderNotifier, type LeaderNotifier } from './leader-notifier.ts'
+import { createEmptyDoc } from './shared-doc.ts'
 import { createSharedMutes, type SharedMutes } from './shared-mutes.ts'
 import { createSharedState, type SharedState } from './shared-state.ts'
 import { createStandbyOutbox } from './standby-outbox.ts'
@@ -59,8 +61,6 @@ export interface HighAvailability {
   readonly notifier: Notifier
   readonly mutes: SharedMutes
   isLeader(): boolean
-  /** Who leads, as last seen in the Lease ('' when nobody). */
-  leader(): string
   /** Senders that run only on the leader. */
   addLeaderTask(task: LeaderTask): void
   /** Starts electing and sharing; `watch` names this replica's watch state for the others. */
@@ -69,25 +69,9 @@ export interface HighAvailability {
   replicas(): ReplicasStatus
   /** Graceful: stop sending, write the checkpoint, give the Lease up. */
   stop(flushTimeoutMs: number): Promise<void>
-  /** The shared state's ConfigMap, for figures and tests. */
-  shared(): SharedState | undefined
   /** Claims a chat message for this replica (guard-chat.ts); true when it may run it. */
   claimMessage(msgId: string): Promise<boolean>
 }
-
-/** A replica's heartbeat is written this often, and at once when its watch changes state. */
-const BEAT_EVERY_MS = 30_000
-const BEAT_CHECK_MS = 2_000
-
-/**
- * A released Lease is left one retry period to an older replica that beat this recently: in a
- * rolling update the new pods' stores lack what was queued before they started; the older
- * followers have it.
- */
-const ALIVE_MS = 2 * BEAT_EVERY_MS
-
-/** A claim that cannot be written within this long lets the message run: chat stays up. */
-const CLAIM_TIMEOUT_MS = 2_000
 
 /** Wires election, shared state and the gated notifier; nothing connects before `start()`. */
 export function createHighAvailability(o: HighAvailabilityOptions): HighAvailability {
@@ -101,19 +85,7 @@ export function createHighAvailability(o: HighAvailabilityOptions): HighAvailabi
   let shared: SharedState | undefined
   let retry: NodeJS.Timeout | undefined
   let stopped = false
-  let beat: NodeJS.Timeout | undefined
   let watchLabel = () => 'starting'
-  const startedAt = now()
-  const hasOlderPeer = () =>
-    Object.entries(shared?.doc().replicas ?? {}).some(
-      ([name, b]) =>
-        name !== o.identity &&
-        name !== elector?.lastHolder() &&
-        b.startedAt !== undefined &&
-        b.startedAt < startedAt &&
-        b.seenAt > now() - ALIVE_MS,
-    )
-
   const record = (change: Parameters<SharedState['update']>[0]) =>
     shared ? shared.update(change) : Promise.resolve()
   const isLeader = () => elector?.isLeader() ?? false
@@ -130,6 +102,13 @@ export function createHighAvailability(o: HighAvailabilityOptions): HighAvailabi
     isLeader,
   )
   const mutes = createSharedMutes(store, record, logger)
+  const heartbeats = createHeartbeats({
+    identity: o.identity,
+    record,
+    watch: () => watchLabel(),
+    now,
+  })
+  const claimMessage = createMessageClaims(() => shared, o.identity, now, logger)
 
   /** Before the first send of a term: the latest checkpoint, budget and pauses. */
   async function prepareTerm(): Promise<void> {
@@ -213,7 +192,10 @@ export function createHighAvailability(o: HighAvailabilityOptions): HighAvailabi
       acquireDelay: async () => {
         // The latest heartbeats: a peer that stopped a moment ago is gone from them.
         await shared?.refresh().catch(() => undefined)
-        return hasOlderPeer() ? timing.retryPeriodMs : 0
+        const doc = shared?.doc()
+        return doc && heartbeats.hasOlderPeer(doc, elector?.lastHolder() ?? '')
+          ? timing.retryPeriodMs
+          : 0
       },
       onStartedLeading: () => {
         void notifier.lead(prepareTerm).then(() => {
@@ -227,84 +209,34 @@ export function createHighAvailability(o: HighAvailabilityOptions): HighAvailabi
       logger,
     })
     elector.start()
-    let beatAt = Number.NEGATIVE_INFINITY
-    let beatWatch = ''
-    const heartbeat = () => {
-      const label = watchLabel()
-      if (label !== beatWatch || now() - beatAt >= BEAT_EVERY_MS) {
-        beatAt = now()
-        beatWatch = label
-        void record((doc) => {
-          doc.replicas[o.identity] = { seenAt: beatAt, startedAt, watch: label }
-        })
-      }
-      beat = setTimeout(heartbeat, BEAT_CHECK_MS)
-    }
-    heartbeat()
+    heartbeats.start()
   }
 
   return {
     notifier,
     mutes,
     isLeader,
-    leader: () => elector?.leader() ?? '',
     addLeaderTask: (task) => tasks.push(task),
     start(watch) {
       if (watch) watchLabel = watch
       notifier.start()
       connect()
     },
-    replicas() {
-      const beats = shared?.doc().replicas ?? {}
-      return {
-        leader: elector?.leader() ?? '',
-        self: o.identity,
-        members: Object.entries(beats)
-          .map(([name, b]) => ({ name, watch: b.watch, seenAt: b.seenAt }))
-          .sort((a, b) => a.name.localeCompare(b.name)),
-      }
-    },
+    replicas: () => heartbeats.toStatus(shared?.doc() ?? createEmptyDoc(), elector?.leader() ?? ''),
     async stop(flushTimeoutMs) {
       stopped = true
       clearTimeout(retry)
-      clearTimeout(beat)
       const leading = isLeader()
       await notifier.stop(flushTimeoutMs)
       await Promise.all(
         tasks.map((task) => (leading ? task.stop(flushTimeoutMs) : Promise.resolve())),
       )
       // Gone from `status`, and no longer an older peer for the others to defer to.
-      void record((doc) => {
-        delete doc.replicas[o.identity]
-      })
+      heartbeats.leave()
       await shared?.flush(Math.max(1_000, timing.renewDeadlineMs / 2))
       await elector?.release()
       shared?.stop()
     },
-    shared: () => shared,
-    async claimMessage(msgId) {
-      const state = shared
-      if (!state) return true
-      const key = toMsgIdKey(msgId)
-      const held = state.doc().msgIds[key]
-      if (held && held.by !== o.identity) return false
-      let mine = true
-      const written = state.update((doc) => {
-        const claim = doc.msgIds[key]
-        mine = !claim || claim.by === o.identity
-        if (mine) doc.msgIds[key] = { at: now(), by: o.identity }
-      })
-      const timedOut = new Promise<'timeout'>((resolve) =>
-        setTimeout(() => resolve('timeout'), CLAIM_TIMEOUT_MS).unref(),
-      )
-      if ((await Promise.race([written, timedOut])) === 'timeout') {
-        logger.warn(
-          { msgId },
-          'could not record the chat message in the shared state in time; answering anyway',
-        )
-        return true
-      }
-      return mine
-    },
+    claimMessage,
   }
 }
