@@ -110,3 +110,28 @@ t.test(
     t.equal(throttled(dingtalk), 0)
   },
 )
+
+t.test('three processes: SIGKILL of the leader, one of the two others takes over', async (t) => {
+  const { kube, dingtalk, fleet, leader } = await fleetOfTwo(t)
+  await untilProcessReady(await fleet.start('pod-c'))
+  burst(kube, 0, 150)
+  await eventually(() => dingtalk.messages.length >= 1, 'the leader is sending', 10_000)
+  burst(kube, 150, 200)
+  await sleep(100)
+  const sentBeforeKill = dingtalk.messages.map(occurrencesIn)
+  leader.child.kill('SIGKILL')
+  const killedAt = performance.now()
+  burst(kube, 200, 300)
+  await eventually(() => ['pod-b', 'pod-c'].includes(fleet.holder()), 'a new leader', 10_000)
+  const takeover = performance.now() - killedAt
+  await eventually(() => deliveredOccurrences(dingtalk) >= 300, 'all 300 delivered', 30_000)
+  await sleep(1_500)
+  const duplicates = deliveredOccurrences(dingtalk) - 300
+  t.comment(`3 replicas: takeover ${Math.round(takeover)} ms; ${duplicates} duplicate occurrences`)
+  t.ok(takeover <= LEASE_MS + 300, `taken over ${Math.round(takeover)} ms after the kill`)
+  t.ok(
+    duplicates === 0 || sentBeforeKill.includes(duplicates),
+    `duplicates (${duplicates} occurrences) are at most one message the old leader sent`,
+  )
+  t.equal(throttled(dingtalk), 0)
+})
