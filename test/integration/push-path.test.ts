@@ -211,6 +211,8 @@ t.test('/metrics speaks Prometheus with kubeding_ names', async (t) => {
   await untilReady(service)
   rig.kube.addEvent(buildEvent({ reason: 'BackOff' }))
   await eventually(() => rig.dingtalk.messages.length === 1, 'the alert')
+  // The fake records the message before the notifier has read DingTalk's answer.
+  await service.notifier.settled()
   const res = await service.app.inject({ url: '/metrics' })
   t.equal(res.statusCode, 200)
   t.match(res.headers['content-type'], /text\/plain/)
