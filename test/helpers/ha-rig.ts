@@ -48,6 +48,8 @@ export const LEASE = '2s'
 export interface HaRigOptions {
   /** `dingtalk.outgoing` beside the token (e.g. `stream`). */
   outgoing?: Record<string, unknown>
+  /** `archive` (e.g. `sls`). */
+  archive?: Record<string, unknown>
   /** Service options for every replica (e.g. `streamGatewayUrl`). */
   service?: Partial<ServiceOptions>
 }
@@ -81,6 +83,7 @@ export async function createHaRig(t: Test, o: HaRigOptions = {}): Promise<HaRig>
           robots: [{ name: 'ops', webhook: dingtalk.webhook(TOKEN), secret: SECRET }],
           outgoing: { token: OUTGOING_TOKEN, ...o.outgoing },
         },
+        ...(o.archive ? { archive: o.archive } : {}),
       })
       const service = await createService({
         config,

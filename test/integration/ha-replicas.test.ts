@@ -8,6 +8,7 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import t from 'tap'
 import { buildEvent } from '../helpers/event-builders.ts'
 import { eventually } from '../helpers/fake-kube-api.ts'
+import { startFakeSls } from '../helpers/fake-sls.ts'
 import { createFakeStreamGateway } from '../helpers/fake-stream-gateway.ts'
 import {
   createHaRig,
@@ -262,3 +263,33 @@ t.test(
     t.equal(deliveredOccurrences(rig.dingtalk), 300, 'every event once through two hand-overs')
   },
 )
+
+t.test('only the leader ships to Log Service; the next one misses nothing', async (t) => {
+  const sls = await startFakeSls()
+  t.teardown(() => sls.close())
+  const rig = await createHaRig(t, { archive: { sls: sls.config }, service: { fetch: sls.fetch } })
+  const a = await rig.start('pod-a')
+  await eventually(() => rig.holder() === 'pod-a', 'pod-a leads')
+  const b = await rig.start('pod-b')
+  await Promise.all([untilReady(a.service), untilReady(b.service)])
+  const shipped = () => sls.logs.map((l) => JSON.parse(l.contents.eventId ?? '{}').metadata.name)
+  burst(rig, 0, 50)
+  await eventually(
+    () => shipped().filter((n) => /^burst-/.test(n)).length >= 50,
+    '50 shipped',
+    10_000,
+  )
+  await sleep(2_500)
+  const first = shipped().filter((n) => /^burst-/.test(n))
+  t.equal(first.length, 50, 'each event shipped once: the follower does not ship')
+  t.equal(new Set(first).size, 50)
+  await rig.stop(a)
+  await eventually(() => rig.holder() === 'pod-b', 'pod-b takes over')
+  burst(rig, 50, 100)
+  await eventually(
+    () => new Set(shipped().filter((n) => /^burst-/.test(n))).size >= 100,
+    'the new leader ships what came after',
+    10_000,
+  )
+  t.pass('every event reached Log Service (a new leader may ship its last 2 minutes again)')
+})
