@@ -3,7 +3,9 @@
  * it is back with how many events were caught up on; meanwhile /readyz stays 200. With leader
  * election, only the leader tells.
  */
+import { setTimeout as sleep } from 'node:timers/promises'
 import t from 'tap'
+import type { Service } from '../../src/service.ts'
 import { buildEvent } from '../helpers/event-builders.ts'
 import { eventually } from '../helpers/fake-kube-api.ts'
 import { createRig, untilReady } from '../helpers/service-rig.ts'
@@ -12,27 +14,32 @@ import { testNow } from '../helpers/test-clock.ts'
 const titles = (rig: Awaited<ReturnType<typeof createRig>>) =>
   rig.dingtalk.messages.map((m) => String(m.body.markdown?.title))
 
+/** Waits until /metrics says the watch is up (1) or down (0). */
+async function untilWatchUp(service: Service, up: 0 | 1): Promise<void> {
+  for (let i = 0; i <= 300; i++) {
+    const metrics = await service.app.inject({ url: '/metrics' })
+    if (metrics.body.includes(`kubeding_watch_up ${up}`)) return
+    await sleep(20)
+  }
+  throw new Error(`the watch never became ${up ? 'up' : 'down'}`)
+}
+
 t.test('the watch down for watchDownAfter: told once, and again when back', async (t) => {
   const rig = await createRig(t, { config: { alerting: { watchDownAfter: '5m' } } })
   let skew = 0
   const service = await rig.start({ now: () => testNow() + skew })
   await untilReady(service)
   await rig.kube.stop()
-  for (let i = 0; ; i++) {
-    const metrics = await service.app.inject({ url: '/metrics' })
-    if (/kubeding_watch_up 0/.test(metrics.body)) break
-    if (i > 300) throw new Error('the watch never noticed the API server is gone')
-    await new Promise((r) => setTimeout(r, 20))
-  }
+  await untilWatchUp(service, 0)
   skew += 4 * 60_000
-  await new Promise((r) => setTimeout(r, 300))
+  await sleep(300)
   t.same(titles(rig), [], 'not before watchDownAfter')
   skew += 61_000
   await eventually(
     () => titles(rig).includes('Lost contact with the Kubernetes API server'),
     'told',
   )
-  await new Promise((r) => setTimeout(r, 300))
+  await sleep(300)
   t.equal(titles(rig).length, 1, 'once')
   t.match(rig.dingtalk.messages[0]?.body.markdown.text, /No events since/)
   t.equal(
@@ -45,13 +52,8 @@ t.test('the watch down for watchDownAfter: told once, and again when back', asyn
   for (let i = 0; i < 3; i++)
     rig.kube.addEvent(buildEvent({ name: `missed-${i}`, reason: 'BackOff' }))
   await rig.kube.restart()
-  for (let i = 0; ; i++) {
-    const metrics = await service.app.inject({ url: '/metrics' })
-    if (/kubeding_watch_up 1/.test(metrics.body)) break
-    if (i > 300) throw new Error('the watch never came back')
-    await new Promise((r) => setTimeout(r, 20))
-  }
-  await new Promise((r) => setTimeout(r, 300))
+  await untilWatchUp(service, 1)
+  await sleep(300)
   skew += 6_000
   await eventually(
     () => titles(rig).includes('Back in contact with the Kubernetes API server'),
@@ -59,6 +61,6 @@ t.test('the watch down for watchDownAfter: told once, and again when back', asyn
   )
   const back = rig.dingtalk.messages.find((m) => /Back in contact/.test(m.body.markdown.title))
   t.match(back?.body.markdown.text, /caught up on 3 events/)
-  await new Promise((r) => setTimeout(r, 300))
+  await sleep(300)
   t.equal(titles(rig).filter((x) => /contact/.test(x)).length, 2, 'told twice in all')
 })
