@@ -6,6 +6,11 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises'
 import t from 'tap'
+import {
+  appRobotHeaders,
+  aTextMessage,
+  createFakeSessionWebhook,
+} from '../helpers/dingtalk-callback.ts'
 import { buildEvent } from '../helpers/event-builders.ts'
 import { eventually } from '../helpers/fake-kube-api.ts'
 import { startFakeSls } from '../helpers/fake-sls.ts'
@@ -293,3 +298,36 @@ t.test('only the leader ships to Log Service; the next one misses nothing', asyn
   )
   t.pass('every event reached Log Service (a new leader may ship its last 2 minutes again)')
 })
+
+t.test(
+  'app robot mode: a message re-delivered to the other pod is not run nor posted twice',
+  async (t) => {
+    const appSecret = 'app-secret-ha'
+    const webhook = await createFakeSessionWebhook()
+    t.teardown(() => webhook.close())
+    const rig = await createHaRig(t, { outgoing: { appSecret } })
+    const a = await rig.start('pod-a')
+    await eventually(() => rig.holder() === 'pod-a', 'pod-a leads')
+    const b = await rig.start('pod-b')
+    await Promise.all([untilReady(a.service), untilReady(b.service)])
+    const message = aTextMessage('mute ns=quiet for=1h', {
+      msgId: 'msg-app-twice',
+      sessionWebhook: webhook.newSession(),
+      sessionWebhookExpiredTime: rig.now() + 90 * 60_000,
+    })
+    const deliver = (replica: typeof a) =>
+      replica.service.app.inject({
+        method: 'POST',
+        url: '/dingtalk/outgoing',
+        headers: appRobotHeaders(appSecret, rig.now()),
+        payload: message,
+      })
+    t.equal((await deliver(a)).statusCode, 200)
+    await webhook.waitForPosts(1)
+    t.equal((await deliver(b)).statusCode, 200, 'DingTalk delivers it again, to the other pod')
+    await sleep(1_500)
+    t.equal(webhook.posts.length, 1, 'one reply in the group')
+    t.match(webhook.posts[0]?.body.markdown.title, /Muted m1/)
+    t.notMatch((await b.ask('mutes')).text, /m2/, 'and one mute')
+  },
+)
