@@ -12,6 +12,7 @@ import type { Test } from 'tap'
 import { ConfigSchema } from '../../src/config/schema.ts'
 import { createService, type Service, type ServiceOptions } from '../../src/service.ts'
 import { aTextMessage, outgoingHeaders } from './dingtalk-callback.ts'
+import { buildEvent } from './event-builders.ts'
 import { type AcceptedMessage, createFakeDingTalk, type FakeDingTalk } from './fake-dingtalk.ts'
 import { createFakeKubeApi, type FakeKubeApi } from './fake-kube-api.ts'
 import { SECRET, TOKEN } from './service-rig.ts'
@@ -147,4 +148,10 @@ export function occurrencesIn(m: AcceptedMessage): number {
 /** Occurrences in every message DingTalk accepted. */
 export function deliveredOccurrences(dingtalk: FakeDingTalk): number {
   return dingtalk.messages.reduce((n, m) => n + occurrencesIn(m), 0)
+}
+
+/** Warnings `burst-<from>` … `burst-<to - 1>` on distinct Pods, added to the API server at once. */
+export function addBurst(kube: FakeKubeApi, from: number, to: number): void {
+  for (let i = from; i < to; i++)
+    kube.addEvent(buildEvent({ name: `burst-${i}`, reason: 'BackOff' }))
 }

@@ -5,7 +5,6 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises'
 import t, { type Test } from 'tap'
-import { buildEvent } from '../helpers/event-builders.ts'
 import { createFakeDingTalk, type FakeDingTalk } from '../helpers/fake-dingtalk.ts'
 import { createFakeKubeApi, eventually, type FakeKubeApi } from '../helpers/fake-kube-api.ts'
 import {
@@ -15,9 +14,12 @@ import {
   type ProcessFleet,
   untilProcessReady,
 } from '../helpers/ha-processes.ts'
-import { deliveredOccurrences, occurrencesIn } from '../helpers/ha-rig.ts'
+import { addBurst, deliveredOccurrences, occurrencesIn } from '../helpers/ha-rig.ts'
 
 const LEASE_MS = 2_000
+
+// Real processes start in each test: more than tap's 30 s per file on a busy machine.
+t.setTimeout(120_000)
 
 async function fleetOfTwo(t: Test): Promise<{
   kube: FakeKubeApi
@@ -41,11 +43,6 @@ async function fleetOfTwo(t: Test): Promise<{
   return { kube, dingtalk, fleet, leader }
 }
 
-const burst = (kube: FakeKubeApi, from: number, to: number) => {
-  for (let i = from; i < to; i++)
-    kube.addEvent(buildEvent({ name: `storm-${i}`, reason: 'BackOff' }))
-}
-
 const throttled = (dingtalk: FakeDingTalk) =>
   dingtalk.requests.filter((r) => /130101/.test(JSON.stringify(r))).length
 
@@ -53,15 +50,15 @@ t.test(
   'SIGKILL of the leader mid-burst: taken over within a lease duration, nothing lost',
   async (t) => {
     const { kube, dingtalk, fleet, leader } = await fleetOfTwo(t)
-    burst(kube, 0, 100)
+    addBurst(kube, 0, 100)
     await eventually(() => dingtalk.messages.length >= 1, 'the leader is sending', 10_000)
     // Taken in by both replicas; the leader spaces its next digest, so these wait in its outbox.
-    burst(kube, 100, 200)
+    addBurst(kube, 100, 200)
     await sleep(100)
     const sentBeforeKill = dingtalk.messages.map(occurrencesIn)
     leader.child.kill('SIGKILL')
     const killedAt = performance.now()
-    burst(kube, 200, 300)
+    addBurst(kube, 200, 300)
     await eventually(() => fleet.holder() === 'pod-b', 'pod-b takes over', 10_000)
     const takeover = performance.now() - killedAt
     await eventually(() => deliveredOccurrences(dingtalk) >= 300, 'all 300 delivered', 30_000)
@@ -88,15 +85,15 @@ t.test(
   'SIGTERM of the leader: flushed, the Lease released, taken over at once, nothing twice',
   async (t) => {
     const { kube, dingtalk, fleet, leader } = await fleetOfTwo(t)
-    burst(kube, 0, 100)
+    addBurst(kube, 0, 100)
     await eventually(() => dingtalk.messages.length >= 1, 'the leader is sending', 10_000)
-    burst(kube, 100, 200)
+    addBurst(kube, 100, 200)
     await sleep(100)
     leader.child.kill('SIGTERM')
     const stoppedAt = performance.now()
     t.equal(await leader.exited, 0, 'the leader exits cleanly')
     const exitedAfter = performance.now() - stoppedAt
-    burst(kube, 200, 300)
+    addBurst(kube, 200, 300)
     await eventually(() => fleet.holder() === 'pod-b', 'pod-b takes over', 10_000)
     const takeover = performance.now() - stoppedAt
     await eventually(() => deliveredOccurrences(dingtalk) >= 300, 'all 300 delivered', 30_000)
@@ -114,14 +111,14 @@ t.test(
 t.test('three processes: SIGKILL of the leader, one of the two others takes over', async (t) => {
   const { kube, dingtalk, fleet, leader } = await fleetOfTwo(t)
   await untilProcessReady(await fleet.start('pod-c'))
-  burst(kube, 0, 150)
+  addBurst(kube, 0, 150)
   await eventually(() => dingtalk.messages.length >= 1, 'the leader is sending', 10_000)
-  burst(kube, 150, 200)
+  addBurst(kube, 150, 200)
   await sleep(100)
   const sentBeforeKill = dingtalk.messages.map(occurrencesIn)
   leader.child.kill('SIGKILL')
   const killedAt = performance.now()
-  burst(kube, 200, 300)
+  addBurst(kube, 200, 300)
   await eventually(() => ['pod-b', 'pod-c'].includes(fleet.holder()), 'a new leader', 10_000)
   const takeover = performance.now() - killedAt
   await eventually(() => deliveredOccurrences(dingtalk) >= 300, 'all 300 delivered', 30_000)
