@@ -12,8 +12,11 @@ import type { Delivery, Outbox, OutboxRow } from './outbox.ts'
 
 /** Pauses and sizes of a robot's loop; defaults in notifier.ts. */
 export interface LaneTuning {
-  /** Single alerts allowed per rolling minute before waiting alerts are merged into digests. */
-  burst: number
+  /**
+   * Answers of the rolling minute kept for digests: alerts go alone while all that waits fits in
+   * the rest of the budget, and are merged once it does not (plan-send.ts).
+   */
+  digestReserve: number
   /** At most one digest per this long, per robot. */
   digestSpacingMs: number
   /** Most messages one digest merges. */
