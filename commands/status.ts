@@ -41,7 +41,13 @@ function toWatchLine(s: StatusSnapshot, now: number): Markdown {
 function toRefusedText(s: StatusSnapshot): string {
   const refused = s.alerts.refused.filter((r) => r.count > 0)
   if (refused.length === 0) return '0'
-  return refused.map((r) => `${r.count}× errcode ${r.errcode} (${r.errmsg})`).join(', ')
+  return refused
+    .map((r) =>
+      r.errcode === null
+        ? `${r.count}× ${r.errmsg}`
+        : `${r.count}× errcode ${r.errcode} (${r.errmsg})`,
+    )
+    .join(', ')
 }
 
 function toThrottledText(s: StatusSnapshot, now: number): string {

@@ -56,8 +56,11 @@ export interface StatusSnapshot {
     queued: number
     /** Held back by mutes since the start. */
     muted: number
-    /** Messages DingTalk refused, by errcode. */
-    refused: ReadonlyArray<{ errcode: number; errmsg: string; count: number }>
+    /**
+     * Messages DingTalk refused, by errcode; `errcode` null for an HTTP answer that was not
+     * DingTalk's (its `errmsg` says which: `HTTP 502 (not a DingTalk answer)`).
+     */
+    refused: ReadonlyArray<{ errcode: number | null; errmsg: string; count: number }>
   }
   /** Robots DingTalk is throttling now (130101/410100), and until when if known. */
   throttledRobots: ReadonlyArray<{ robot: string; until: number | undefined }>

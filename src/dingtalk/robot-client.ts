@@ -5,7 +5,7 @@
 import ChatBot from 'dingtalk-robot-sender'
 import type { RobotConfig } from '../config/schema.ts'
 import type { DingTalkMessage } from './dingtalk-message.ts'
-import { classifyErrcode, explainErrcode, robotKey } from './errcodes.ts'
+import { classifyErrcode, explainErrcode, NOT_DINGTALK_ANSWER, robotKey } from './errcodes.ts'
 import { createFetchHttpClient, type HttpAnswer, TransportError } from './fetch-http-client.ts'
 import { redact, robotSecrets } from './mask-webhook.ts'
 
@@ -103,27 +103,22 @@ function isStaleSignature(outcome: SendOutcome): boolean {
 
 function toOutcome(answer: HttpAnswer, robot: string, clean: (t: string) => string): SendOutcome {
   const httpStatus = answer.status
-  const noAnswer = (errmsg: string, words: string) => ({
+  // errmsg `HTTP 502` is also the key it is counted under (RobotStats.refused).
+  const noAnswer = (words: string, after = '') => ({
     errcode: null,
-    errmsg,
-    explanation: `DingTalk answered HTTP ${httpStatus}${words}`,
+    errmsg: `HTTP ${httpStatus}`,
+    explanation: `HTTP ${httpStatus} (${NOT_DINGTALK_ANSWER}${words})${after}`,
     httpStatus,
   })
   // DingTalk itself answers 200; other statuses come from whatever stands in front of it.
-  if (httpStatus === 429)
-    return { kind: 'throttled', ...noAnswer('HTTP 429', ' (too many requests)') }
-  if (httpStatus >= 500) return { kind: 'retry', ...noAnswer(`HTTP ${httpStatus}`, '') }
+  if (httpStatus === 429) return { kind: 'throttled', ...noAnswer(': too many requests') }
+  if (httpStatus >= 500) return { kind: 'retry', ...noAnswer('') }
   if (httpStatus < 200 || httpStatus >= 300) {
     const fix = `check the URL in ${robotKey(robot)}.webhook`
-    return { kind: 'config', fix, ...noAnswer(`HTTP ${httpStatus}`, ` — ${fix}`) }
+    return { kind: 'config', fix, ...noAnswer('', ` — ${fix}`) }
   }
   const parsed = parseAnswer(answer.body)
-  if (!parsed) {
-    return {
-      kind: 'retry',
-      ...noAnswer('not DingTalk JSON', ' with a body that is not DingTalk JSON'),
-    }
-  }
+  if (!parsed) return { kind: 'retry', ...noAnswer(': the body is not DingTalk JSON') }
   const errmsg = clean(parsed.errmsg)
   const c = classifyErrcode(parsed.errcode, errmsg, robot)
   const base = {

@@ -54,9 +54,14 @@ export interface Notifier {
   settled(): Promise<void>
 }
 
-/** The defaults: a storm is ≤ 5 single alerts then one digest every 15 s per robot. */
+/**
+ * The defaults. At 20 a minute, up to 16 alerts a rolling minute go alone; beyond that what
+ * waits is merged into one digest every 15 s. The reserve of 4 is what carries those digests
+ * through the minute that 16 singles at a storm's start hold the rest of the budget: digests at
+ * 0, 15, 30 and 45 s, and the singles' answers leave the 61 s window in time for the next.
+ */
 export const DEFAULT_TUNING: LaneTuning = {
-  burst: 5,
+  digestReserve: 4,
   digestSpacingMs: 15_000,
   maxBatch: 2_000,
   throttlePauseMs: 60_000,

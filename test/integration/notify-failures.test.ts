@@ -284,9 +284,10 @@ t.test(
 t.test('content refused in a digest: split until the one refused goes alone', async (t) => {
   const r = await rig(t)
   r.fake.setDown(true)
-  const total = await r.enqueue(8)
+  // More than the 16 that fit alone in the budget: they go as a digest, 17 → 8 → 4 → 2 → 1.
+  const total = await r.enqueue(17)
   r.fake.setDown(false)
-  r.fake.failNext(TOKEN, 4, { errcode: 430103, errmsg: 'inappropriate content' })
+  r.fake.failNext(TOKEN, 5, { errcode: 430103, errmsg: 'inappropriate content' })
   await r.run(10 * 60_000)
   t.equal(r.queued(), 0)
   t.equal(r.delivered(), total - 1, 'only one alert dropped')
