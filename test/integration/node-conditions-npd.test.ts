@@ -3,23 +3,11 @@
  * API server: whichever the service sees first, the group gets one problem message.
  */
 import t, { type Test } from 'tap'
-import { buildEvent, buildNode, type ConditionSpec } from '../helpers/event-builders.ts'
+import { buildEvent, buildNode } from '../helpers/event-builders.ts'
 import { eventually } from '../helpers/fake-kube-api.ts'
-import { createRig, type Rig, untilReady } from '../helpers/service-rig.ts'
+import { KERNEL, KERNEL_OK, quiet, startWithNodes, titles } from '../helpers/node-conditions.ts'
+import { createRig } from '../helpers/service-rig.ts'
 import { isoAgo } from '../helpers/test-clock.ts'
-
-const KERNEL: ConditionSpec = {
-  type: 'KernelDeadlock',
-  status: 'True',
-  reason: 'DockerHung',
-  message: 'task docker:7 blocked for more than 120 seconds.',
-}
-const KERNEL_OK: ConditionSpec = {
-  type: 'KernelDeadlock',
-  status: 'False',
-  reason: 'KernelHasNoDeadlock',
-  message: 'kernel has no deadlock',
-}
 
 /** The Event NPD's kernel monitor writes when its permanent rule sets KernelDeadlock. */
 const dockerHung = (node: string) =>
@@ -34,16 +22,10 @@ const dockerHung = (node: string) =>
     firstTimestamp: isoAgo(0),
   })
 
-const titles = (rig: Rig): string[] => rig.dingtalk.messages.map((m) => m.body.markdown.title)
-const quiet = (ms: number) => new Promise((r) => setTimeout(r, ms))
-
 async function started(t: Test, nodes: string[]) {
   const rig = await createRig(t, { config: { alerting: { groupWindow: '1s' } } })
   for (const name of nodes) rig.kube.addNode(buildNode(name))
-  const service = await rig.start()
-  await untilReady(service)
-  await eventually(() => rig.kube.count('list', 'nodes') > 0, 'nodes listed')
-  await quiet(100)
+  await startWithNodes(rig)
   return rig
 }
 
