@@ -172,6 +172,7 @@ export async function createService(o: ServiceOptions): Promise<Service> {
     toMetricsSources({
       version: o.version,
       pipeline,
+      nodeConditions,
       notifier,
       sls,
       watch: () => watching?.events(),

@@ -20,7 +20,7 @@ t.test('an NPD condition with no Event: problem within 10 s, resolved with how l
   const rig = await createRig(t, { config: { alerting: { groupWindow: '1s' } } })
   rig.kube.addNode(buildNode('node-1'))
   rig.kube.addNode(buildNode('node-2'))
-  await startWithNodes(rig)
+  const service = await startWithNodes(rig)
   t.equal(rig.dingtalk.messages.length, 0, 'healthy nodes: nothing')
 
   const turned = Date.now()
@@ -48,6 +48,10 @@ t.test('an NPD condition with no Event: problem within 10 s, resolved with how l
   t.ok(resolved?.text.includes('KernelDeadlock is False again (KernelHasNoDeadlock)'))
   await quiet(1_500)
   t.equal(rig.dingtalk.messages.length, 2, 'nothing more')
+  const metrics = (await service.app.inject({ url: '/metrics' })).body
+  t.match(metrics, /kubeding_node_messages_total\{kind="node-problem"\} 1\n/)
+  t.match(metrics, /kubeding_node_messages_total\{kind="node-resolved"\} 1\n/)
+  t.match(metrics, /kubeding_node_problems 0\n/, 'nothing tracked once resolved')
 })
 
 t.test('the kubelet pressure conditions and a cordoned node', async (t) => {
