@@ -19,15 +19,13 @@
 import type { RouteConfig } from '../config/schema.ts'
 import type { NodeCondition, NodeInfo, NodeListener } from '../kube/node-cache.ts'
 import type { Mentions, NodeConditionMessage, OutboxMessage } from '../notify/outbox-message.ts'
-import {
-  type ConditionEnding,
-  createNodeConditionStore,
-  type TrackedCondition,
-} from '../store/node-condition-store.ts'
+import type { TrackedCondition } from '../store/node-condition-store.ts'
 import type { Store } from '../store/open-store.ts'
 import { routeToRobots } from './match-route.ts'
 import { toEventCondition } from './node-problem-event.ts'
 import type { MuteCheck, NodeProblemClaims } from './pipeline.ts'
+import { toNodeConditionMessage } from './to-node-condition-message.ts'
+import { createTrackedConditions } from './tracked-conditions.ts'
 
 /** An Event claims a condition for this long: NPD sets both at once; Ready waits its threshold. */
 const CLAIM_MS = 10 * 60_000
@@ -63,7 +61,6 @@ export interface NodeConditions extends NodeListener, NodeProblemClaims {
   stats(): NodeConditionStats
 }
 
-const keyOf = (node: string, condition: string) => `${node}\u0000${condition}`
 const DELETED = { status: 'Unknown', reason: 'NodeDeleted', message: 'the node was deleted' }
 const GONE = {
   status: 'Unknown',
@@ -74,61 +71,17 @@ const GONE = {
 /** Creates the source over an open store, loading what it tracked before a restart. */
 export function createNodeConditions(deps: NodeConditionsDeps): NodeConditions {
   const { store, now } = deps
-  const saved = createNodeConditionStore(store)
+  const tracked = createTrackedConditions(store)
   const maxTracked = deps.maxTracked ?? DEFAULT_MAX_TRACKED
-  const tracked = new Map<string, TrackedCondition>()
-  const byNode = new Map<string, Set<string>>()
-  /** Ready status and schedulability of nodes with tracked conditions, as last seen. */
-  const nodeState = new Map<string, { ready: string; schedulable: boolean }>()
+  const claimWindow = CLAIM_MS + deps.notReadyAfterMs
   const stats = { problemsQueued: 0, resolvedQueued: 0 }
   let queuedInTx = 0
   let warnedFull = false
-
-  const track = (c: TrackedCondition) => {
-    tracked.set(keyOf(c.node, c.condition), c)
-    const keys = byNode.get(c.node) ?? new Set<string>()
-    keys.add(c.condition)
-    byNode.set(c.node, keys)
-  }
-  const untrack = (c: TrackedCondition) => {
-    tracked.delete(keyOf(c.node, c.condition))
-    const keys = byNode.get(c.node)
-    keys?.delete(c.condition)
-    if (keys?.size === 0) {
-      byNode.delete(c.node)
-      nodeState.delete(c.node)
-    }
-    saved.remove(c.node, c.condition)
-  }
-  for (const c of saved.load()) track(c)
 
   const commit = (work: () => void) => {
     queuedInTx = 0
     store.tx(work)
     if (queuedInTx > 0) deps.onQueued?.()
-  }
-
-  const toMessage = (
-    kind: NodeConditionMessage['kind'],
-    c: TrackedCondition,
-    at: Mentions,
-  ): NodeConditionMessage => {
-    const node = nodeState.get(c.node) ?? { ready: 'Unknown', schedulable: false }
-    const shown = kind === 'node-resolved' && c.ended ? c.ended : c
-    return {
-      kind,
-      node: c.node,
-      condition: c.condition,
-      status: shown.status,
-      reason: shown.reason,
-      message: shown.message,
-      since: c.since,
-      ...(kind === 'node-resolved' && c.ended ? { endedAt: c.ended.at } : {}),
-      ready: node.ready,
-      schedulable: node.schedulable,
-      flips: kind === 'node-resolved' ? c.flips : 1,
-      at,
-    }
   }
 
   /** The robots a message about `c` goes to now, and the mute holding it back, if any. */
@@ -144,10 +97,17 @@ export function createNodeConditions(deps: NodeConditionsDeps): NodeConditions {
     return { byRobot, mute }
   }
 
-  const send = (robot: string, message: NodeConditionMessage, t: number) => {
-    deps.enqueue(robot, message, t)
+  const send = (
+    robot: string,
+    kind: NodeConditionMessage['kind'],
+    c: TrackedCondition,
+    at: Mentions,
+    t: number,
+  ) => {
+    const node = tracked.nodeState(c.node) ?? { ready: 'Unknown', schedulable: false }
+    deps.enqueue(robot, toNodeConditionMessage(kind, c, node, at), t)
     queuedInTx++
-    if (message.kind === 'node-problem') stats.problemsQueued++
+    if (kind === 'node-problem') stats.problemsQueued++
     else stats.resolvedQueued++
   }
 
@@ -160,10 +120,10 @@ export function createNodeConditions(deps: NodeConditionsDeps): NodeConditions {
         continue
       }
       c.robots.push(robot)
-      if (!saved.takeClaim(robot, c.node, c.condition, t - CLAIM_MS - deps.notReadyAfterMs))
-        send(robot, toMessage('node-problem', c, at), t)
+      if (!tracked.claims.takeClaim(robot, c.node, c.condition, t - claimWindow))
+        send(robot, 'node-problem', c, at, t)
     }
-    saved.save(c)
+    tracked.save(c)
   }
 
   const tellWhenDue = (c: TrackedCondition, t: number) => {
@@ -180,17 +140,17 @@ export function createNodeConditions(deps: NodeConditionsDeps): NodeConditions {
         const at = byRobot.get(robot)
         if (!at) continue
         if (mute) deps.mutes?.recordHeldBack(mute.id, 1)
-        else send(robot, toMessage('node-resolved', c, at), t)
+        else send(robot, 'node-resolved', c, at, t)
       }
     }
-    untrack(c)
+    tracked.remove(c)
   }
 
   /** A problem seen: new, back during its settle time, or still there. */
   const seeProblem = (node: string, p: NodeCondition, t: number) => {
-    const c = tracked.get(keyOf(node, p.type))
+    const c = tracked.get(node, p.type)
     if (!c) {
-      if (tracked.size >= maxTracked) {
+      if (tracked.size() >= maxTracked) {
         if (!warnedFull)
           deps.logger.warn(
             { node, condition: p.type, maxTracked },
@@ -210,8 +170,7 @@ export function createNodeConditions(deps: NodeConditionsDeps): NodeConditions {
         robots: [],
         flips: 1,
       }
-      track(fresh)
-      saved.save(fresh)
+      tracked.save(fresh)
       tellWhenDue(fresh, t)
       return
     }
@@ -221,54 +180,44 @@ export function createNodeConditions(deps: NodeConditionsDeps): NodeConditions {
       c.flips++
     }
     Object.assign(c, { status: p.status, reason: p.reason, message: p.message })
-    if (changed) saved.save(c)
+    if (changed) tracked.save(c)
   }
 
   /** A tracked problem no longer one: forgotten if it was never told, else settling. */
   const seeEnded = (c: TrackedCondition, current: NodeCondition | typeof GONE, t: number) => {
     if (c.ended) return
     if (c.toldAt === undefined) {
-      untrack(c)
+      tracked.remove(c)
       return
     }
     const at =
       'since' in current && current.since >= c.since && current.since <= t ? current.since : t
-    const ending: ConditionEnding = {
-      at,
-      seenAt: t,
-      status: current.status,
-      reason: current.reason,
-      message: current.message,
-    }
-    c.ended = ending
-    saved.save(c)
+    const { status, reason, message } = current
+    c.ended = { at, seenAt: t, status, reason, message }
+    tracked.save(c)
   }
 
   const observe = (info: NodeInfo, t: number) => {
-    const open = byNode.get(info.name)
-    if (info.problems.length === 0 && !open) return
-    nodeState.set(info.name, { ready: info.ready, schedulable: info.schedulable })
+    const open = tracked.ofNode(info.name)
+    if (info.problems.length === 0 && open.length === 0) return
+    tracked.setNodeState(info.name, { ready: info.ready, schedulable: info.schedulable })
     const problemTypes = new Set<string>()
     for (const p of info.problems) {
       problemTypes.add(p.type)
       seeProblem(info.name, p, t)
     }
-    for (const condition of [...(byNode.get(info.name) ?? [])]) {
-      if (problemTypes.has(condition)) continue
-      const c = tracked.get(keyOf(info.name, condition))
-      const current = info.conditions.find((x) => x.type === condition)
-      if (c) seeEnded(c, current ?? GONE, t)
+    for (const c of open) {
+      if (problemTypes.has(c.condition)) continue
+      seeEnded(c, info.conditions.find((x) => x.type === c.condition) ?? GONE, t)
     }
-    if (!byNode.has(info.name)) nodeState.delete(info.name)
+    tracked.forgetNodeState(info.name)
   }
 
   const deleteNode = (name: string, t: number) => {
-    const state = nodeState.get(name)
-    if (state) nodeState.set(name, { ...state, ready: 'Unknown', schedulable: false })
-    for (const condition of [...(byNode.get(name) ?? [])]) {
-      const c = tracked.get(keyOf(name, condition))
-      if (c) seeEnded(c, DELETED, t)
-    }
+    const open = tracked.ofNode(name)
+    if (open.length === 0) return
+    tracked.setNodeState(name, { ready: 'Unknown', schedulable: false })
+    for (const c of open) seeEnded(c, DELETED, t)
   }
 
   return {
@@ -280,7 +229,8 @@ export function createNodeConditions(deps: NodeConditionsDeps): NodeConditions {
           listed.add(info.name)
           observe(info, t)
         }
-        for (const name of [...byNode.keys()]) if (!listed.has(name)) deleteNode(name, t)
+        const gone = new Set(tracked.all().map((c) => c.node))
+        for (const name of gone) if (!listed.has(name)) deleteNode(name, t)
       })
     },
     onChange(info) {
@@ -294,21 +244,21 @@ export function createNodeConditions(deps: NodeConditionsDeps): NodeConditions {
     absorbs(robot, event, t) {
       const condition = toEventCondition(event)
       if (condition === undefined) return false
-      const c = tracked.get(keyOf(event.name, condition))
+      const c = tracked.get(event.name, condition)
       if (c?.toldAt !== undefined && c.robots.includes(robot)) return true
-      saved.claim(robot, event.name, condition, t)
+      tracked.claims.claim(robot, event.name, condition, t)
       return false
     },
     tick() {
       const t = now()
       commit(() => {
-        for (const c of [...tracked.values()]) {
+        for (const c of tracked.all()) {
           if (c.ended && c.ended.seenAt + deps.settleMs <= t) resolve(c, t)
           else tellWhenDue(c, t)
         }
-        saved.purgeClaims(t - CLAIM_MS - deps.notReadyAfterMs)
+        tracked.claims.purgeClaims(t - claimWindow)
       })
     },
-    stats: () => ({ tracked: tracked.size, ...stats }),
+    stats: () => ({ tracked: tracked.size(), ...stats }),
   }
 }
