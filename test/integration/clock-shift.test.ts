@@ -14,10 +14,6 @@ const TIME_SENSITIVE = [
   'chatops-restart.test.ts',
   'chatops-http.test.ts',
   'kube-node-cache.test.ts',
-  'node-conditions.test.ts',
-  'node-conditions-npd.test.ts',
-  'node-conditions-restart.test.ts',
-  'node-conditions-storms.test.ts',
 ]
 
 /** Runs one test file as its own process (tap files run under plain node); resolves its exit. */
