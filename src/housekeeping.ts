@@ -1,5 +1,5 @@
 /**
- * The service's clockwork: closes grouping windows, ends mutes whose time ran out (and has the
+ * The service's clockwork: closes grouping windows, tells node conditions that came due, ends mutes whose time ran out (and has the
  * group told), and purges what outlived `state.retention`.
  */
 import type { Outbox } from './notify/outbox.ts'
@@ -22,6 +22,8 @@ export interface HousekeepingOptions {
   ledger: Pick<AlertLedger, 'purge'>
   outbox: Pick<Outbox, 'purgeDeliveries'>
   pipeline: Pipeline
+  /** The node condition source: Ready problems whose wait is over, resolved messages due. */
+  nodeConditions?: { tick(): void }
   mutes: Pick<MuteStore, 'expireDue'>
   retentionMs: number
   onMuteEnded(mute: MuteRecord): void
@@ -48,6 +50,7 @@ export function startHousekeeping(o: HousekeepingOptions): { stop(): void } {
     try {
       const now = o.now()
       o.pipeline.tick()
+      o.nodeConditions?.tick()
       for (const mute of o.mutes.expireDue(now)) o.onMuteEnded(mute)
       if (now - lastPurge >= PURGE_EVERY_MS) {
         lastPurge = now

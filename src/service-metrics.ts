@@ -5,12 +5,14 @@ import type { SlsArchive } from './archive/create-sls-archive.ts'
 import type { MetricsSources, Sample } from './http/metrics.ts'
 import type { WatchState } from './kube/watch-events.ts'
 import type { Notifier } from './notify/notifier.ts'
+import type { NodeConditions } from './pipeline/node-conditions.ts'
 import type { Pipeline } from './pipeline/pipeline.ts'
 import type { Store } from './store/open-store.ts'
 
 export interface MetricsOwners {
   version: string
   pipeline: Pipeline
+  nodeConditions: Pick<NodeConditions, 'stats'>
   notifier: Notifier
   sls: SlsArchive | undefined
   watch: () => WatchState | undefined
@@ -66,5 +68,13 @@ export function toMetricsSources(o: MetricsOwners): MetricsSources {
     },
     slsQueue: () => o.sls?.stats().queued ?? 0,
     storeBytes: () => o.store.sizeBytes(),
+    nodeProblems: () => o.nodeConditions.stats().tracked,
+    nodeMessages: () => {
+      const s = o.nodeConditions.stats()
+      return [
+        { labels: { kind: 'node-problem' }, value: s.problemsQueued },
+        { labels: { kind: 'node-resolved' }, value: s.resolvedQueued },
+      ]
+    },
   }
 }

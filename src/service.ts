@@ -20,6 +20,7 @@ import { startWatching, type Watching } from './kube/start-watching.ts'
 import type { Backoff } from './kube/watch-events.ts'
 import { createNotifier, type LaneTuning, type Notifier } from './notify/notifier.ts'
 import { createOutbox } from './notify/outbox.ts'
+import { createNodeConditions } from './pipeline/node-conditions.ts'
 import { createPipeline, type Pipeline } from './pipeline/pipeline.ts'
 import { toMetricsSources } from './service-metrics.ts'
 import { toStatusSnapshot } from './service-status.ts'
@@ -89,6 +90,18 @@ export async function createService(o: ServiceOptions): Promise<Service> {
         fetch: fetchFn,
       })
     : undefined
+  const nodeConditions = createNodeConditions({
+    store,
+    routes: config.routes,
+    mutes,
+    enqueue: (robot, message, t) => outbox.enqueue(robot, message, t),
+    onQueued: () => notifier.kick(),
+    notReadyAfterMs: config.alerting.nodeNotReadyAfter,
+    settleMs: config.alerting.groupWindow,
+    resolved: config.alerting.resolved,
+    now,
+    logger,
+  })
   const pipeline = createPipeline({
     store,
     routes: config.routes,
@@ -96,6 +109,7 @@ export async function createService(o: ServiceOptions): Promise<Service> {
     enqueue: (robot, message, t) => outbox.enqueue(robot, message, t),
     onQueued: () => notifier.kick(),
     mutes,
+    nodeProblems: nodeConditions,
     sinks: sls ? [sls] : [],
     now,
   })
@@ -158,6 +172,7 @@ export async function createService(o: ServiceOptions): Promise<Service> {
     toMetricsSources({
       version: o.version,
       pipeline,
+      nodeConditions,
       notifier,
       sls,
       watch: () => watching?.events(),
@@ -191,6 +206,7 @@ export async function createService(o: ServiceOptions): Promise<Service> {
         ledger: createAlertLedger(store),
         outbox,
         pipeline,
+        nodeConditions,
         mutes,
         retentionMs: config.state.retention,
         onMuteEnded: announceMuteEnded,
@@ -222,6 +238,7 @@ export async function createService(o: ServiceOptions): Promise<Service> {
         logger,
         now,
         backoff: o.kubeBackoff ?? { initialMs: 1_000, maxMs: 30_000 },
+        nodeListener: nodeConditions,
         handlers: {
           onList: (list) => pipeline.ingestList(list),
           onEvent: (event) => pipeline.ingest(event),

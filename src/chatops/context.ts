@@ -3,14 +3,14 @@
  * other modules provide (node cache, status figures), kept narrow so commands depend on nothing
  * else. Commands return a `Reply`; they never send anything.
  */
-import type { NodeInfo } from '../kube/node-cache.ts'
+import type { NodeInfo as CachedNode } from '../kube/node-cache.ts'
 import type { AuditLog } from '../store/audit.ts'
 import type { EventsQuery } from '../store/events-query.ts'
 import type { MuteStore } from '../store/mutes.ts'
 import type { Markdown } from './markdown.ts'
 import type { UserErrorCode } from './user-error.ts'
 
-export type { NodeInfo, NodeProblem } from '../kube/node-cache.ts'
+export type { NodeProblem } from '../kube/node-cache.ts'
 export type { AuditEntry, AuditLog } from '../store/audit.ts'
 export type { EventFilter, EventSummary, EventsQuery } from '../store/events-query.ts'
 export type { MuteRecord, MuteSelector, MuteStore } from '../store/mutes.ts'
@@ -24,6 +24,9 @@ export interface Reply {
   /** Set when the command was refused or failed, so tests and logs can tell why. */
   code?: UserErrorCode | 'internal_error'
 }
+
+/** A node as `nodes` shows it: its Ready status and its problems. */
+export type NodeInfo = Pick<CachedNode, 'name' | 'ready' | 'problems'>
 
 /** The watched Node cache, as `nodes` reads it. */
 export interface NodeReader {

@@ -209,6 +209,10 @@ export const ConfigSchema = z
       .strictObject({
         groupWindow: duration.prefault('1m'),
         muteLinks: z.boolean().default(true),
+        /** A node Ready=False/Unknown this long is alerted (from the node watch itself). */
+        nodeNotReadyAfter: duration.prefault('1m'),
+        /** Tell the group when a node condition returns to normal, and how long it lasted. */
+        resolved: z.boolean().default(true),
       })
       .prefault({}),
   })

@@ -55,7 +55,11 @@ export function toMaskedConfig(config: Config): Record<string, unknown> {
       },
     },
     archive: { ...config.archive, sls: config.archive.sls && toMaskedSls(config.archive.sls) },
-    alerting: { ...config.alerting, groupWindow: toDurationText(config.alerting.groupWindow) },
+    alerting: {
+      ...config.alerting,
+      groupWindow: toDurationText(config.alerting.groupWindow),
+      nodeNotReadyAfter: toDurationText(config.alerting.nodeNotReadyAfter),
+    },
   }
 }
 

@@ -4,7 +4,7 @@
  * runs the event source and the Node cache.
  */
 import type { KubeConfig } from '@kubernetes/client-node'
-import { createNodeCache, type NodeCache } from './node-cache.ts'
+import { createNodeCache, type NodeCache, type NodeListener } from './node-cache.ts'
 import {
   type Backoff,
   createEventSource,
@@ -21,6 +21,8 @@ export interface WatchingOptions {
     /** Every namespace has been listed at least once (called after each list from then on). */
     onAllListed(): void
   }
+  /** Told about node changes (the node condition source). */
+  nodeListener?: NodeListener
   logger: KubeLogger & { child(bindings: object): KubeLogger }
   now: () => number
   backoff: Backoff
@@ -71,7 +73,13 @@ export function startWatching(o: WatchingOptions): Watching {
       },
     })
     events = source
-    nodes = createNodeCache({ kc, logger, now: o.now, backoff: o.backoff })
+    nodes = createNodeCache({
+      kc,
+      logger,
+      now: o.now,
+      backoff: o.backoff,
+      ...(o.nodeListener ? { listener: o.nodeListener } : {}),
+    })
     source.start()
     nodes.start()
   }

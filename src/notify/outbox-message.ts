@@ -49,4 +49,29 @@ export interface NoticeMessage {
   lines: string[]
 }
 
-export type OutboxMessage = AlertMessage | NoticeMessage
+/**
+ * A node condition from the node watch itself (not from an Event): `node-problem` when it turns
+ * into a problem, `node-resolved` when it returns to normal.
+ */
+export interface NodeConditionMessage {
+  kind: 'node-problem' | 'node-resolved'
+  node: string
+  /** The condition's type: KernelDeadlock, ReadonlyFilesystem, MemoryPressure, Ready, ... */
+  condition: string
+  /** The condition's status when the message was made: 'True' | 'False' | 'Unknown'. */
+  status: string
+  reason: string
+  message: string
+  /** The condition's lastTransitionTime (ms): since when the problem has lasted. */
+  since: number
+  /** For `node-resolved`: when the problem ended (ms). */
+  endedAt?: number
+  /** The node's Ready status and whether it is schedulable, when the message was made. */
+  ready: string
+  schedulable: boolean
+  /** How many times the condition turned into a problem while this message waited (flapping). */
+  flips: number
+  at: Mentions
+}
+
+export type OutboxMessage = AlertMessage | NoticeMessage | NodeConditionMessage

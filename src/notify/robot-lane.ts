@@ -18,9 +18,9 @@ import type { RenderOptions } from './compose-message.ts'
 import type { Logger } from './logger.ts'
 import type { Outbox, OutboxRow } from './outbox.ts'
 import { RENDER_FAILED_ERRCODE, UNREADABLE_ERRCODE } from './outbox.ts'
-import type { AlertMessage, OutboxMessage } from './outbox-message.ts'
+import type { OutboxMessage } from './outbox-message.ts'
 import { planPeekLimit, planSend, RATE_WINDOW_MS, selectDigest } from './plan-send.ts'
-import { renderBatch, renderMessage } from './render-message.ts'
+import { type DigestMessage, renderBatch, renderMessage } from './render-message.ts'
 
 /** Timers, injectable so tests move time themselves. */
 export interface Timers {
@@ -173,7 +173,7 @@ export function createRobotLane(deps: LaneDeps): RobotLane {
     let body: DingTalkMessage
     try {
       body = digest
-        ? renderBatch(messages as AlertMessage[], options)
+        ? renderBatch(messages as DigestMessage[], options)
         : renderMessage(messages[0] as OutboxMessage, options)
     } catch (err) {
       dropBatch(state, ctx, batch, RENDER_FAILED_ERRCODE, `could not render: ${String(err)}`)

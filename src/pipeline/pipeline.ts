@@ -6,12 +6,12 @@
  */
 import type { RouteConfig } from '../config/schema.ts'
 import type { ClusterEvent } from '../kube/cluster-event.ts'
-import type { AlertEvent, Mentions, OutboxMessage } from '../notify/outbox-message.ts'
+import type { AlertEvent, OutboxMessage } from '../notify/outbox-message.ts'
 import { createAlertLedger } from '../store/alert-ledger.ts'
 import { createEventArchive } from '../store/events.ts'
 import type { Store } from '../store/open-store.ts'
 import { createGrouper } from './grouper.ts'
-import { matchesRoute } from './match-route.ts'
+import { routeToRobots } from './match-route.ts'
 
 /** The mute check the pipeline asks for every routed event (ChatOps' mute store). */
 export interface MuteCheck {
@@ -20,6 +20,16 @@ export interface MuteCheck {
     now: number,
   ): { id: string } | undefined
   recordHeldBack(id: string, occurrences: number): void
+}
+
+/**
+ * Node problems told from the node watch itself (node-conditions.ts). Called inside the
+ * transaction for each routed, unmuted event: true when the event is node-problem-detector's
+ * word on a node problem this robot was already told about (the event adds no message);
+ * otherwise it notes that the event tells it, so the condition is not told a second time.
+ */
+export interface NodeProblemClaims {
+  absorbs(robot: string, event: ClusterEvent, now: number): boolean
 }
 
 /** A copy of every new or changed event (the SLS archive). Called inside the transaction. */
@@ -36,6 +46,7 @@ export interface PipelineDeps {
   /** Told after a transaction that queued messages committed (wakes the notifier). */
   onQueued?: () => void
   mutes?: MuteCheck
+  nodeProblems?: NodeProblemClaims
   sinks?: readonly ArchiveSink[]
   now: () => number
 }
@@ -103,12 +114,7 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
 
   /** Routes one changed event: per robot, the first matching route decides, mentions merge. */
   const route = (event: ClusterEvent, occurrences: number, t: number) => {
-    const byRobot = new Map<string, Mentions>()
-    for (const r of routes) {
-      if (!matchesRoute(r, event)) continue
-      const at = byRobot.get(r.robot)
-      byRobot.set(r.robot, at ? mergeMentions(at, r.at) : r.at)
-    }
+    const byRobot = routeToRobots(routes, event)
     if (byRobot.size === 0) return
     const mute = deps.mutes?.match(event, t)
     const alertEvent = toAlertEvent(event)
@@ -120,6 +126,7 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
         stats.muted += occurrences
       } else {
         ledger.record(entry)
+        if (deps.nodeProblems?.absorbs(robot, event, t)) continue
         grouper.offer(robot, alertEvent, occurrences, at, t)
       }
     }
@@ -188,14 +195,6 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
     },
     nextDue: () => grouper.nextDue(),
     stats: () => ({ ...stats, eventsTaken: { ...stats.eventsTaken } }),
-  }
-}
-
-function mergeMentions(a: Mentions, b: Mentions): Mentions {
-  return {
-    mobiles: [...new Set([...a.mobiles, ...b.mobiles])],
-    userIds: [...new Set([...a.userIds, ...b.userIds])],
-    all: a.all || b.all,
   }
 }
 

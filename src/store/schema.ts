@@ -121,4 +121,26 @@ export const MIGRATIONS: readonly string[] = [
     log TEXT NOT NULL
   ) STRICT;
   `,
+  `
+  -- Node conditions that are problems, as the node watch last saw them
+  -- (pipeline/node-conditions.ts): whether each was told and to which robots, so that a restart
+  -- neither tells them again nor forgets to tell when they end. One JSON state per row.
+  CREATE TABLE node_conditions (
+    node TEXT NOT NULL,
+    condition TEXT NOT NULL,
+    state TEXT NOT NULL,
+    PRIMARY KEY (node, condition)
+  ) STRICT;
+
+  -- node-problem-detector Events that already told a robot about a node condition, for the
+  -- moment the condition itself shows up: the group hears about the problem once.
+  CREATE TABLE node_event_claims (
+    robot TEXT NOT NULL,
+    node TEXT NOT NULL,
+    condition TEXT NOT NULL,
+    at INTEGER NOT NULL,
+    PRIMARY KEY (robot, node, condition)
+  ) STRICT;
+  CREATE INDEX node_event_claims_by_at ON node_event_claims (at);
+  `,
 ]
