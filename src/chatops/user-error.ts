@@ -12,6 +12,7 @@ export const USER_ERROR_CODES = [
   'duplicate_key',
   'bad_value',
   'missing_key',
+  'matches_everything',
   'unexpected_argument',
   'not_found',
   'not_text',
