@@ -19,6 +19,8 @@ export const USER_ERROR_CODES = [
   'not_admin',
   'conversation_not_allowed',
   'rate_limited',
+  'group_rate_limited',
+  'busy',
 ] as const
 
 export type UserErrorCode = (typeof USER_ERROR_CODES)[number]
