@@ -4,6 +4,7 @@
  * 127.0.0.1. Requests are signed the way DingTalk signs them and go through `app.inject()`.
  */
 import { buildApp } from '../../src/app.ts'
+import type { HttpLimits } from '../../src/http/limit-connections.ts'
 import { registerOutgoing } from '../../src/http/outgoing-route.ts'
 import type { SignatureMemory } from '../../src/http/signature-memory.ts'
 import {
@@ -22,6 +23,7 @@ export type RigOptions = HarnessOptions & {
   token?: string | undefined
   appSecret?: string | undefined
   signatures?: SignatureMemory
+  httpLimits?: HttpLimits
 }
 
 /** Builds the rig; everything it opens is closed at `t`'s teardown. */
@@ -40,6 +42,7 @@ export async function createChatHttpRig(
   const app = await buildApp({
     logger: h.logger,
     isReady: () => ({ ready: true }),
+    ...(options.httpLimits ? { httpLimits: options.httpLimits } : {}),
     plugins: [
       (app) =>
         registerOutgoing(app, {
