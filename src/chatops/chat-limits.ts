@@ -4,7 +4,7 @@
  * changing `senderStaffId` gets past the first limit but not the other two. The excess gets one
  * polite "try again in Ns" per sender (or group) and budget, then nothing until the budget frees.
  */
-import { createRollingLimit } from './rolling-limit.ts'
+import { createRollingLimit, type RollingLimit } from './rolling-limit.ts'
 import { UserError } from './user-error.ts'
 
 /** A command refused for its rate; `quiet` when the sender was already told so. */
@@ -26,9 +26,11 @@ export interface ChatLimitOptions {
   maxKeys: number
 }
 
+type RateCode = 'rate_limited' | 'group_rate_limited' | 'busy'
+
 /** A busy group has a few people typing at once; everyone together, a few busy groups. */
-export const CONVERSATION_FACTOR = 3
-export const EVERYONE_FACTOR = 10
+const CONVERSATION_FACTOR = 3
+const EVERYONE_FACTOR = 10
 
 /** Creates the limits. */
 export function createChatLimits(options: ChatLimitOptions): ChatLimits {
@@ -38,46 +40,46 @@ export function createChatLimits(options: ChatLimitOptions): ChatLimits {
   const senders = createRollingLimit({ perMinute: perSenderPerMinute, maxKeys })
   const conversations = createRollingLimit({ perMinute: perConversation, maxKeys })
   const everyone = createRollingLimit({ perMinute: perEveryone, maxKeys: 1 })
+  /** Checked in this order; a spent budget stops the check before the next one is taken from. */
+  const budgets: Array<{
+    limit: RollingLimit
+    key: (sender: string, conversation: string) => string
+    code: RateCode
+    say: (wait: string) => string
+  }> = [
+    {
+      limit: senders,
+      key: (sender) => sender,
+      code: 'rate_limited',
+      say: (wait) =>
+        `You have sent ${perSenderPerMinute} commands in the last minute; please wait ${wait} and try again`,
+    },
+    {
+      limit: conversations,
+      key: (_, conversation) => conversation,
+      code: 'group_rate_limited',
+      say: (wait) =>
+        `This group has sent ${perConversation} commands in the last minute; please wait ${wait} and try again`,
+    },
+    {
+      limit: everyone,
+      key: () => '',
+      code: 'busy',
+      say: (wait) =>
+        `I have answered ${perEveryone} commands in the last minute, more than I take; please wait ${wait} and try again`,
+    },
+  ]
   return {
     take(sender, conversation, now) {
-      const bySender = senders.take(sender, now)
-      if (bySender.waitMs > 0) {
-        return refuse(
-          'rate_limited',
-          bySender,
-          (wait) =>
-            `You have sent ${perSenderPerMinute} commands in the last minute; please wait ${wait} and try again`,
-        )
-      }
-      const byConversation = conversations.take(conversation, now)
-      if (byConversation.waitMs > 0) {
-        return refuse(
-          'group_rate_limited',
-          byConversation,
-          (wait) =>
-            `This group has sent ${perConversation} commands in the last minute; please wait ${wait} and try again`,
-        )
-      }
-      const byEveryone = everyone.take('', now)
-      if (byEveryone.waitMs > 0) {
-        return refuse(
-          'busy',
-          byEveryone,
-          (wait) =>
-            `I have answered ${perEveryone} commands in the last minute, more than I take; please wait ${wait} and try again`,
-        )
+      for (const { limit, key, code, say } of budgets) {
+        const taken = limit.take(key(sender, conversation), now)
+        if (taken.waitMs > 0) {
+          const wait = `${Math.ceil(taken.waitMs / 1_000)}s`
+          return { error: new UserError(code, say(wait)), quiet: !taken.firstRefusal }
+        }
       }
       return undefined
     },
     size: () => ({ senders: senders.size(), conversations: conversations.size() }),
   }
-}
-
-function refuse(
-  code: 'rate_limited' | 'group_rate_limited' | 'busy',
-  taken: { waitMs: number; firstRefusal: boolean },
-  say: (wait: string) => string,
-): Refusal {
-  const wait = `${Math.ceil(taken.waitMs / 1_000)}s`
-  return { error: new UserError(code, say(wait)), quiet: !taken.firstRefusal }
 }

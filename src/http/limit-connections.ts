@@ -3,7 +3,7 @@
  * trickled a byte at a time held its connection forever (600 still open after 130 s, those
  * that never authenticated included), and a flood of them could starve `/healthz` and chat.
  */
-import type { Server, ServerOptions } from 'node:http'
+import type { IncomingMessage, Server, ServerOptions, ServerResponse } from 'node:http'
 import type { Socket } from 'node:net'
 
 export interface HttpLimits {
@@ -47,19 +47,39 @@ export function toServerOptions(limits: HttpLimits): ServerOptions {
 }
 
 /**
- * Caps open connections at `max` by closing the oldest when a new one comes. Node's own
+ * Caps open connections at `max` by closing one when a new one comes. Node's own
  * `maxConnections` refuses the newcomer instead, so a flood of slow connections would hold every
- * slot and lock out the kubelet's probe and DingTalk; closing the oldest lets a fresh request in,
- * and the oldest are the slow ones: an honest request is over in milliseconds.
+ * slot and lock out the kubelet's probe and DingTalk. The one closed is the oldest that is busy
+ * (a request under way, or none sent yet): an honest request is over in milliseconds, so the
+ * oldest busy ones are the slow ones. A kept-alive connection idle between requests is closed
+ * only when no busy one is left, as a client may be about to reuse it.
  */
 export function capConnections(server: Server, max: number): void {
-  const open = new Set<Socket>()
+  /** Open sockets, oldest first, and whether each sits idle after a finished response. */
+  const open = new Map<Socket, { idle: boolean }>()
+  server.on('request', (request: IncomingMessage, response: ServerResponse) => {
+    const state = open.get(request.socket)
+    if (!state) return
+    state.idle = false
+    response.once('finish', () => {
+      state.idle = true
+    })
+  })
   server.on('connection', (socket: Socket) => {
-    open.add(socket)
+    open.set(socket, { idle: false })
     socket.once('close', () => open.delete(socket))
     if (open.size <= max) return
-    const oldest = open.values().next().value as Socket
-    open.delete(oldest)
-    oldest.destroy()
+    const victim = findOldestBusy(open, socket) ?? (open.keys().next().value as Socket)
+    open.delete(victim)
+    victim.destroy()
   })
+}
+
+/** The oldest socket with a request under way or none sent yet, other than the newcomer. */
+function findOldestBusy(
+  open: Map<Socket, { idle: boolean }>,
+  newcomer: Socket,
+): Socket | undefined {
+  for (const [socket, state] of open) if (!state.idle && socket !== newcomer) return socket
+  return undefined
 }

@@ -85,6 +85,17 @@ t.test('changing senderStaffId does not get past the per-group limit', async (t)
   t.equal(markdownOf(other).title, 'What I understand', 'another group is not affected')
 })
 
+t.test('changing the group id too meets the overall limit: 10 × commandsPerMinute', async (t) => {
+  const { viaToken } = await createChatHttpRig(t, { perSenderPerMinute: 2 })
+  const titles: string[] = []
+  for (let i = 0; i < 22; i++) {
+    const res = await viaToken('help', { senderStaffId: `staff-${i}`, conversationId: `cid-${i}` })
+    titles.push((res.json() as { markdown?: { title: string } }).markdown?.title ?? 'quiet')
+  }
+  t.same(titles.slice(0, 20), Array(20).fill('What I understand'))
+  t.same(titles.slice(20), ['busy', 'quiet'])
+})
+
 t.test('thousands of commands with varying ids keep every structure at its cap', async (t) => {
   const caps = {
     replies: { ttlMs: 3_600_000, maxEntries: 200, maxBytes: 64 * 1024 },

@@ -117,3 +117,24 @@ t.test('a flood of slow connections leaves /healthz and chat answering', async (
   const open = flood.filter(({ socket }) => !socket.destroyed).length
   t.ok(open <= LIMITS.maxConnections, `${open} of ${flood.length} slow connections still open`)
 })
+
+t.test('past the cap, idle kept-alive connections go oldest first, and only then', async (t) => {
+  const { port } = await listening(t)
+  const sockets: Array<ReturnType<typeof openSocket>> = []
+  t.teardown(() => {
+    for (const { socket } of sockets) socket.destroy()
+  })
+  const answered = (s: ReturnType<typeof openSocket>) =>
+    new Promise<void>((resolve) => s.socket.once('data', () => resolve()))
+  for (let i = 0; i < LIMITS.maxConnections + 5; i++) {
+    const s = openSocket(port)
+    sockets.push(s)
+    const done = answered(s)
+    s.socket.write('GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n')
+    await done
+  }
+  await new Promise((resolve) => setTimeout(resolve, 100))
+  const open = sockets.map(({ socket }) => !socket.destroyed && !socket.readableEnded)
+  t.same(open.slice(0, 5), [false, false, false, false, false], 'the five oldest were closed')
+  t.same(open.slice(5), Array(LIMITS.maxConnections).fill(true), 'the newest stay open')
+})
