@@ -45,6 +45,13 @@ export const mute = defineCommand({
         'Name at least one of ns=, kind=, name=, reason=: a mute of everything would hide every alert',
       )
     }
+    // nameArg folds `***` to `*`, so `*` is the only name that matches every alert.
+    if (Object.keys(selector).length === 1 && selector.name === '*') {
+      throw new UserError(
+        'matches_everything',
+        'name=* alone matches every alert, so nothing was muted: add ns=, kind= or reason=, or a name like web-*',
+      )
+    }
     const record = ctx.mutes.add({
       selector,
       createdBy: ctx.sender.id,

@@ -46,8 +46,29 @@ const service = await createService({
       process.env,
     ),
 })
-await service.app.listen({ host: config.server.host, port: config.server.port })
-service.start()
+if (await listen()) {
+  service.start()
+} else {
+  // Nothing was started but the store: close it and end with the failure code.
+  await service.stop(0)
+  process.exitCode = 1
+}
+
+/** Listens; false after one log line when the port is taken (a common mistake with a known fix). */
+async function listen(): Promise<boolean> {
+  const { host, port } = config.server
+  try {
+    await service.app.listen({ host, port })
+    return true
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw err
+    logger.fatal(
+      { host, port },
+      `port ${port} on ${host} is already in use: stop whatever listens there, or set server.port in the config (or PORT) to a free port`,
+    )
+    return false
+  }
+}
 
 let stopping = false
 const shutdown = (signal: NodeJS.Signals) => {

@@ -151,6 +151,7 @@ export async function createService(o: ServiceOptions): Promise<Service> {
     },
     admins: config.dingtalk.outgoing.admins,
     conversations: config.dingtalk.outgoing.conversations,
+    perSenderPerMinute: config.dingtalk.outgoing.commandsPerMinute,
     fetch: fetchFn,
     now,
     logger,
@@ -253,7 +254,6 @@ export async function createService(o: ServiceOptions): Promise<Service> {
       await watching?.stop()
       pipeline.flush()
       await chat.idle()
-      chat.close()
       await Promise.all([notifier.stop(flushTimeoutMs), sls?.stop(flushTimeoutMs)])
       store.close()
     },

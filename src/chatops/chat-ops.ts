@@ -7,6 +7,8 @@ import { createCommandRegistry } from './command-registry.ts'
 import type { CommandInfo } from './context.ts'
 import type { Command } from './define-command.ts'
 import {
+  type ChatFootprint,
+  type ChatMemoryLimits,
   type ChatServices,
   type CommandCount,
   createDispatcher,
@@ -27,7 +29,9 @@ export interface ChatOpsDeps {
   fetch: typeof fetch
   now: () => number
   logger: Logger
+  /** `dingtalk.outgoing.commandsPerMinute`. */
   perSenderPerMinute?: number
+  memoryLimits?: ChatMemoryLimits
 }
 
 export interface ChatOps {
@@ -41,10 +45,11 @@ export interface ChatOps {
   answerViaSessionWebhook(message: InboundMessage): Promise<void>
   /** Commands run so far, by command and result. */
   stats(): CommandCount[]
+  /** What the reply memory and the rate limits hold now; capped by `ChatMemoryLimits`. */
+  footprint(): ChatFootprint
   /** Resolves when every reply in flight has been posted (or given up). */
   idle(): Promise<void>
   readonly commands: readonly CommandInfo[]
-  close(): void
 }
 
 /** Creates ChatOps. Throws when two commands share a name or alias. */
@@ -63,8 +68,8 @@ export function createChatOps(deps: ChatOpsDeps): ChatOps {
       )
       return
     }
-    const { reply, replayed } = await dispatcher.dispatch(message)
-    if (replayed) return
+    const { reply, replayed, quiet } = await dispatcher.dispatch(message)
+    if (replayed || quiet) return
     await postToSessionWebhook(
       deps,
       { url: message.sessionWebhook, expiresAt: message.sessionWebhookExpiredTime },
@@ -75,6 +80,7 @@ export function createChatOps(deps: ChatOpsDeps): ChatOps {
   return {
     dispatch: (message) => dispatcher.dispatch(message),
     stats: () => dispatcher.stats(),
+    footprint: () => dispatcher.footprint(),
     answerViaSessionWebhook(message) {
       const done = answer(message)
         .catch((err: unknown) => {
@@ -88,6 +94,5 @@ export function createChatOps(deps: ChatOpsDeps): ChatOps {
       while (inFlight.size > 0) await Promise.all(inFlight)
     },
     commands: registry.list,
-    close: () => dispatcher.close(),
   }
 }

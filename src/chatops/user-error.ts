@@ -12,12 +12,15 @@ export const USER_ERROR_CODES = [
   'duplicate_key',
   'bad_value',
   'missing_key',
+  'matches_everything',
   'unexpected_argument',
   'not_found',
   'not_text',
   'not_admin',
   'conversation_not_allowed',
   'rate_limited',
+  'group_rate_limited',
+  'busy',
 ] as const
 
 export type UserErrorCode = (typeof USER_ERROR_CODES)[number]

@@ -93,6 +93,8 @@ const outgoing = z
       ),
     admins: names,
     conversations: names,
+    /** Per sender; the excess gets a polite "try again in Ns" reply. */
+    commandsPerMinute: z.number().int().min(1).max(600).default(10),
   })
   .prefault({})
 

@@ -4,66 +4,10 @@
  * sessionWebhook on 127.0.0.1.
  */
 import t from 'tap'
-import { buildApp } from '../../src/app.ts'
-import { registerOutgoing } from '../../src/http/outgoing-route.ts'
 import { aClusterEvent } from '../helpers/cluster-events.ts'
-import {
-  appRobotHeaders,
-  aTextMessage,
-  createFakeSessionWebhook,
-  outgoingHeaders,
-} from '../helpers/dingtalk-callback.ts'
-import { createChatHarness, type HarnessOptions, START } from '../unit/chatops/chat-harness.ts'
-
-const TOKEN = 'outgoing-token-3f9a'
-const APP_SECRET = 'app-secret-b71c-never-logged'
-const PATH = '/dingtalk/outgoing'
-
-async function setup(
-  t: { teardown(fn: () => unknown): void },
-  options: HarnessOptions & { token?: string | undefined; appSecret?: string | undefined } = {},
-) {
-  const h = createChatHarness(t, options)
-  const webhook = await createFakeSessionWebhook()
-  t.teardown(() => webhook.close())
-  const outgoing = {
-    path: PATH,
-    token: 'token' in options ? options.token : TOKEN,
-    appSecret: 'appSecret' in options ? options.appSecret : APP_SECRET,
-  }
-  const app = await buildApp({
-    logger: h.logger,
-    isReady: () => ({ ready: true }),
-    plugins: [
-      (app) =>
-        registerOutgoing(app, { outgoing, chat: h.chat, now: () => h.clock.now, logger: h.logger }),
-    ],
-  })
-  t.teardown(() => app.close())
-  /** A text @-mention whose replies go to the fake sessionWebhook. */
-  const message = (content: string, overrides: Record<string, unknown> = {}) =>
-    aTextMessage(content, {
-      createAt: h.clock.now,
-      sessionWebhook: webhook.newSession(),
-      sessionWebhookExpiredTime: h.clock.now + 90 * 60_000,
-      ...overrides,
-    })
-  const post = (body: unknown, headers: Record<string, string>) =>
-    app.inject({
-      method: 'POST',
-      url: PATH,
-      headers: { 'content-type': 'application/json', ...headers },
-      payload: typeof body === 'string' ? body : JSON.stringify(body),
-    })
-  const viaToken = (content: string, overrides: Record<string, unknown> = {}) =>
-    post(message(content, overrides), outgoingHeaders(TOKEN))
-  const viaSign = (body: Record<string, unknown>) =>
-    post(body, appRobotHeaders(APP_SECRET, h.clock.now))
-  return { h, app, webhook, message, post, viaToken, viaSign }
-}
-
-const markdownOf = (res: { json(): unknown }) =>
-  (res.json() as { markdown: { title: string; text: string } }).markdown
+import { appRobotHeaders, outgoingHeaders } from '../helpers/dingtalk-callback.ts'
+import { START } from '../unit/chatops/chat-harness.ts'
+import { APP_SECRET, markdownOf, createChatHttpRig as setup, TOKEN } from './chat-http-rig.ts'
 
 t.test(
   'custom robot Outgoing: the right token runs the command, the reply is the response',

@@ -7,6 +7,7 @@ import pino from 'pino'
 import { commands } from '../../../commands/index.ts'
 import { createChatOps } from '../../../src/chatops/chat-ops.ts'
 import type { NodeInfo, Reply, StatusSnapshot } from '../../../src/chatops/context.ts'
+import type { ChatMemoryLimits } from '../../../src/chatops/dispatcher.ts'
 import { parseInboundMessage } from '../../../src/chatops/inbound-message.ts'
 import { toDingTalkMessage } from '../../../src/chatops/to-dingtalk-message.ts'
 import { createAuditLog } from '../../../src/store/audit.ts'
@@ -22,6 +23,7 @@ export interface HarnessOptions {
   admins?: string[]
   conversations?: string[]
   perSenderPerMinute?: number
+  memoryLimits?: ChatMemoryLimits
   /** The store directory; default in memory. */
   dir?: string
 }
@@ -70,11 +72,9 @@ export function createChatHarness(
     ...(options.perSenderPerMinute === undefined
       ? {}
       : { perSenderPerMinute: options.perSenderPerMinute }),
+    ...(options.memoryLimits === undefined ? {} : { memoryLimits: options.memoryLimits }),
   })
-  t.teardown(() => {
-    chat.close()
-    store.close()
-  })
+  t.teardown(() => store.close())
 
   /** Sends `content` as a text @-mention; `overrides` change message fields (sender, msgId, ...). */
   const ask = async (content: string, overrides: Record<string, unknown> = {}): Promise<Reply> => {

@@ -79,3 +79,15 @@ t.test('markdown and newlines in arguments are refused and echoed inert', async 
   t.equal(newline.code, 'bad_value')
   t.same(h.mutes.active(START), [])
 })
+
+t.test('a mute that would match every alert is refused and changes nothing', async (t) => {
+  const h = createChatHarness(t)
+  for (const text of ['mute name=*', 'mute name=*** for=7d', 'mute name="*"']) {
+    const reply = await h.ask(text)
+    t.equal(reply.code, 'matches_everything', text)
+  }
+  t.same(h.mutes.active(START), [], 'nothing muted')
+  t.equal((await h.ask('mute ns=prod name=*')).title, 'Muted m1', 'another key narrows it')
+  t.equal((await h.ask('mute name=web-**')).title, 'Muted m2')
+  t.same(h.mutes.get('m2')?.selector, { name: 'web-*' }, 'a run of stars is one star')
+})
