@@ -29,6 +29,8 @@ export interface MetricsSources {
   slsBatches(): Sample[]
   slsQueue(): number
   storeBytes(): number
+  eventsInvalid(): Sample[]
+  storeUp(): number
 }
 
 /** Builds the registry: kubeding's figures plus Node's default process metrics. */
@@ -117,6 +119,18 @@ export function createMetricsRegistry(src: MetricsSources): Registry {
   )
   gauge('kubeding_sls_queue_logs', 'Events waiting for Log Service', [], one(src.slsQueue))
   gauge('kubeding_store_size_bytes', 'Size of the embedded store on disk', [], one(src.storeBytes))
+  counter(
+    'kubeding_events_invalid_total',
+    'Events rejected, clamped or refused by the store, by reason',
+    ['reason'],
+    src.eventsInvalid,
+  )
+  gauge(
+    'kubeding_store_up',
+    '1 while the store can be written and its file is in place',
+    [],
+    one(src.storeUp),
+  )
   const build = new Gauge({
     name: 'kubeding_build_info',
     help: 'Always 1; the labels say which build runs',

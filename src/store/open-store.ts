@@ -5,7 +5,9 @@
 import { mkdirSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import { DatabaseSync } from 'node:sqlite'
+import { setTimeout as sleep } from 'node:timers/promises'
 import { MIGRATIONS } from './schema.ts'
+import { describeStoreFailure, storeFailureKind } from './store-health.ts'
 
 /** The open store: one connection, used synchronously from the event loop. */
 export interface Store {
@@ -30,14 +32,68 @@ export const STORE_FILE = 'kubeding.sqlite'
  */
 export function openStore(dir: string): Store {
   const path = dir === ':memory:' ? ':memory:' : join(dir, STORE_FILE)
-  if (path !== ':memory:') mkdirSync(dir, { recursive: true })
-  const db = new DatabaseSync(path)
-  db.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 5000;')
-  // The default checkpoint (every 1,000 pages) fsyncs on nearly every commit of a busy ingest;
-  // measured on 100,000 Warnings it was most of the time spent. A checkpoint every 10,000 pages
-  // (a WAL of up to about 40 MB) keeps that cost off the event path.
-  db.exec('PRAGMA wal_autocheckpoint = 10000;')
-  migrate(db)
+  let db: DatabaseSync | undefined
+  try {
+    if (path !== ':memory:') mkdirSync(dir, { recursive: true })
+    db = new DatabaseSync(path)
+    db.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 5000;')
+    // The default checkpoint (every 1,000 pages) fsyncs on nearly every commit of a busy ingest;
+    // measured on 100,000 Warnings it was most of the time spent. A checkpoint every 10,000 pages
+    // (a WAL of up to about 40 MB) keeps that cost off the event path.
+    db.exec('PRAGMA wal_autocheckpoint = 10000;')
+    migrate(db)
+  } catch (err) {
+    if (db?.isOpen) db.close()
+    throw new StoreOpenError(path, err)
+  }
+  return wrap(db, path)
+}
+
+/** Opening the store failed; the message names the file, `state.dir` and what to do. */
+export class StoreOpenError extends Error {
+  /** True when waiting may heal it (a full or failing disk, a lock held by another process). */
+  readonly healable: boolean
+  constructor(path: string, cause: unknown) {
+    const kind = storeFailureKind(cause)
+    const code = (cause as { code?: unknown } | null)?.code
+    super(
+      kind
+        ? describeStoreFailure(cause, path)
+        : code === 'EACCES' || code === 'EROFS' || code === 'ENOTDIR'
+          ? `the store ${path} cannot be created (${String(cause)}): make state.dir writable by kubeding's user`
+          : code === 'ENOSPC'
+            ? `the store ${path} cannot be created (${String(cause)}): the disk of state.dir is full; free space there`
+            : `the store ${path} cannot be opened: ${cause instanceof Error ? cause.message : String(cause)}`,
+      { cause },
+    )
+    this.name = 'StoreOpenError'
+    this.healable = kind === 'full' || kind === 'io' || kind === 'busy' || code === 'ENOSPC'
+  }
+}
+
+/**
+ * Opens the store, waiting while the failure is one that waiting heals (a full disk that frees
+ * up): each attempt logs what to do, retries back off from 1 s to 30 s. Other failures (damaged,
+ * read-only) throw at once: a restart would not help.
+ */
+export async function openStoreWhenPossible(
+  dir: string,
+  logger: { error(obj: object, msg: string): void },
+  backoff = { initialMs: 1_000, maxMs: 30_000 },
+): Promise<Store> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return openStore(dir)
+    } catch (err) {
+      if (!(err instanceof StoreOpenError) || !err.healable) throw err
+      const retryInMs = Math.min(backoff.initialMs * 2 ** attempt, backoff.maxMs)
+      logger.error({ retryInMs, attempt }, `${err.message}; retrying`)
+      await sleep(retryInMs)
+    }
+  }
+}
+
+function wrap(db: DatabaseSync, path: string): Store {
   const getMeta = db.prepare('SELECT value FROM meta WHERE key = ?')
   const setMeta = db.prepare(
     'INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value',
@@ -55,7 +111,9 @@ export function openStore(dir: string): Store {
         db.exec('COMMIT')
         return result
       } catch (err) {
-        db.exec('ROLLBACK')
+        // SQLite rolls back by itself on some failures (SQLITE_FULL, I/O errors): a second
+        // ROLLBACK would throw "no transaction is active" and hide the error that matters.
+        if (db.isTransaction) db.exec('ROLLBACK')
         throw err
       } finally {
         depth--
