@@ -2,8 +2,8 @@
  * Opens the embedded SQLite store in `state.dir` (node:sqlite, no native build) and brings its
  * schema up to date. Query modules (`events.ts`, `outbox.ts`, ...) prepare their statements on it.
  */
-import { mkdirSync, statSync } from 'node:fs'
-import { join } from 'node:path'
+import { existsSync, mkdirSync, statSync } from 'node:fs'
+import { resolve } from 'node:path'
 import { DatabaseSync } from 'node:sqlite'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { MIGRATIONS } from './schema.ts'
@@ -12,7 +12,7 @@ import { describeStoreFailure, storeFailureKind } from './store-health.ts'
 /** The open store: one connection, used synchronously from the event loop. */
 export interface Store {
   readonly db: DatabaseSync
-  /** The database file, or ':memory:'. */
+  /** The database file's absolute path, or ':memory:'. */
   readonly path: string
   /** Runs `fn` in one transaction (nested calls join the outer one); rolls back if it throws. */
   tx<T>(fn: () => T): T
@@ -31,7 +31,8 @@ export const STORE_FILE = 'kubeding.sqlite'
  * WAL with synchronous=NORMAL: a committed write survives SIGKILL of the process.
  */
 export function openStore(dir: string): Store {
-  const path = dir === ':memory:' ? ':memory:' : join(dir, STORE_FILE)
+  // Absolute, so that every message about it names the file wherever kubeding was started.
+  const path = dir === ':memory:' ? ':memory:' : resolve(dir, STORE_FILE)
   let db: DatabaseSync | undefined
   try {
     if (path !== ':memory:') mkdirSync(dir, { recursive: true })
@@ -78,9 +79,16 @@ export class StoreOpenError extends Error {
  */
 export async function openStoreWhenPossible(
   dir: string,
-  logger: { error(obj: object, msg: string): void },
+  logger: { error(obj: object, msg: string): void; info(obj: object, msg: string): void },
   backoff = { initialMs: 1_000, maxMs: 30_000 },
 ): Promise<Store> {
+  const file = resolve(dir, STORE_FILE)
+  // Said, not silent: a store that vanished (a wiped volume) also looks like a first start.
+  if (dir !== ':memory:' && !existsSync(file))
+    logger.info(
+      { store: file },
+      'no store in state.dir yet: a first start. The events already in the cluster are taken in without alerting; only what happens from now on is alerted',
+    )
   for (let attempt = 0; ; attempt++) {
     try {
       return openStore(dir)

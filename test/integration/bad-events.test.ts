@@ -5,24 +5,14 @@
  */
 import t from 'tap'
 import type { Service } from '../../src/service.ts'
-import { aTextMessage, outgoingHeaders } from '../helpers/dingtalk-callback.ts'
 import { buildEvent } from '../helpers/event-builders.ts'
 import { eventually } from '../helpers/fake-kube-api.ts'
-import { createRig, untilReady } from '../helpers/service-rig.ts'
+import { askChat, createRig, untilReady } from '../helpers/service-rig.ts'
 import { isoAgo, testNow } from '../helpers/test-clock.ts'
 
 const OUTGOING_TOKEN = 'outgoing-token-for-bad-events'
 
-async function say(service: Service, text: string): Promise<string> {
-  const res = await service.app.inject({
-    method: 'POST',
-    url: '/dingtalk/outgoing',
-    headers: outgoingHeaders(OUTGOING_TOKEN),
-    payload: aTextMessage(text),
-  })
-  if (res.statusCode !== 200) throw new Error(`outgoing answered ${res.statusCode}: ${res.body}`)
-  return res.json().markdown.text as string
-}
+const say = (service: Service, text: string) => askChat(service, OUTGOING_TOKEN, text)
 
 async function invalidCount(service: Service, reason: string): Promise<number> {
   const text = (await service.app.inject({ url: '/metrics' })).body

@@ -4,25 +4,15 @@
  */
 import t from 'tap'
 import type { Service } from '../../src/service.ts'
-import { aTextMessage, outgoingHeaders } from '../helpers/dingtalk-callback.ts'
 import { buildEvent } from '../helpers/event-builders.ts'
 import { eventually } from '../helpers/fake-kube-api.ts'
-import { createRig, untilReady } from '../helpers/service-rig.ts'
+import { askChat, createRig, untilReady } from '../helpers/service-rig.ts'
 import { isoAgo, testNow } from '../helpers/test-clock.ts'
 
 const DAY = 86_400_000
 const OUTGOING_TOKEN = 'outgoing-token-for-retention'
 
-async function say(service: Service, text: string): Promise<string> {
-  const res = await service.app.inject({
-    method: 'POST',
-    url: '/dingtalk/outgoing',
-    headers: outgoingHeaders(OUTGOING_TOKEN),
-    payload: aTextMessage(text),
-  })
-  if (res.statusCode !== 200) throw new Error(`outgoing answered ${res.statusCode}: ${res.body}`)
-  return res.json().markdown.text as string
-}
+const say = (service: Service, text: string) => askChat(service, OUTGOING_TOKEN, text)
 
 const archived = (s: Service) =>
   (s.store.db.prepare('SELECT uid FROM events ORDER BY uid').all() as { uid: string }[]).map(
