@@ -311,7 +311,14 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
     flush,
     finishBootstrap() {
       if (!bootstrapping) return
-      store.setMeta(BOOTSTRAPPED, String(now()))
+      try {
+        store.setMeta(BOOTSTRAPPED, String(now()))
+      } catch (err) {
+        // Called from a timer after each list: still bootstrapping, the next list tries again.
+        if (!isStoreFailure(err)) throw err
+        noteFailure(err, 'recording the first list')
+        return
+      }
       bootstrapping = false
     },
     isBootstrapping: () => bootstrapping,
