@@ -2,7 +2,7 @@
  * Retention is about when kubeding last saw an event, not what the event says about itself:
  * through the whole service, with the clock moved past `state.retention` between restarts.
  */
-import t from 'tap'
+import t, { type Test } from 'tap'
 import type { Service } from '../../src/service.ts'
 import { buildEvent } from '../helpers/event-builders.ts'
 import { eventually } from '../helpers/fake-kube-api.ts'
@@ -25,15 +25,23 @@ const goneAt = (s: Service, uid: string | undefined) =>
       | undefined
   )?.gone_at
 
+/** A rig (state.retention 7 days, the default) whose service runs `clock.skew` ahead of the tests' clock. */
+async function skewedRig(t: Test) {
+  const rig = await createRig(t, { outgoing: { token: OUTGOING_TOKEN } })
+  const clock = { skew: 0 }
+  const start = async () => {
+    const service = await rig.start({ now: () => testNow() + clock.skew })
+    await untilReady(service)
+    return service
+  }
+  return { rig, clock, start }
+}
+
 t.test(
   'an event 30 days old that the API server still lists is alerted exactly once over three restarts past the retention',
   async (t) => {
-    // state.retention is 7 days by default.
-    const rig = await createRig(t, { outgoing: { token: OUTGOING_TOKEN } })
-    let skew = 0
-    const now = () => testNow() + skew
-    const first = await rig.start({ now })
-    await untilReady(first)
+    const { rig, clock, start } = await skewedRig(t)
+    const first = await start()
     const old = rig.kube.addEvent(
       buildEvent({
         name: 'clock-behind',
@@ -44,9 +52,8 @@ t.test(
     await eventually(() => rig.dingtalk.messages.length === 1, 'the alert')
     for (let restart = 1; restart <= 3; restart++) {
       await rig.stop()
-      skew += 8 * DAY
-      const again = await rig.start({ now })
-      await untilReady(again)
+      clock.skew += 8 * DAY
+      const again = await start()
       // Housekeeping purges at start; the list then diffs against what the purge left.
       await eventually(() => {
         const { unchanged, eventsTaken } = again.pipeline.stats()
@@ -71,12 +78,8 @@ t.test(
 t.test(
   'events the API server deleted (watched, or missing from a list) are purged once unseen for the retention',
   async (t) => {
-    // state.retention is 7 days by default.
-    const rig = await createRig(t, { outgoing: { token: OUTGOING_TOKEN } })
-    let skew = 0
-    const now = () => testNow() + skew
-    const first = await rig.start({ now })
-    await untilReady(first)
+    const { rig, clock, start } = await skewedRig(t)
+    const first = await start()
     const stays = rig.kube.addEvent(buildEvent({ name: 'stays' }))
     const watched = rig.kube.addEvent(buildEvent({ name: 'deleted-while-watched' }))
     const listed = rig.kube.addEvent(buildEvent({ name: 'deleted-while-down' }))
@@ -87,9 +90,8 @@ t.test(
     await rig.stop()
 
     rig.kube.deleteEvent('default', listed.metadata.name)
-    skew += DAY
-    const second = await rig.start({ now })
-    await untilReady(second)
+    clock.skew += DAY
+    const second = await start()
     await eventually(
       () => goneAt(second, listed.metadata.uid) != null,
       'the list marks the absent event gone',
@@ -99,9 +101,8 @@ t.test(
     t.match(await say(second, 'events since=2d'), /deleted-while-down/, 'and still answered')
     await rig.stop()
 
-    skew += 7 * DAY
-    const third = await rig.start({ now })
-    await untilReady(third)
+    clock.skew += 7 * DAY
+    const third = await start()
     t.same(archived(third), [stays.metadata.uid], 'the deleted ones are purged after 7 days')
     await new Promise((r) => setTimeout(r, 300))
     t.equal(rig.dingtalk.messages.length, 3, 'nothing alerted twice')
