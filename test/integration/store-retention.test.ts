@@ -41,7 +41,7 @@ t.test(
   'an event 30 days old that the API server still lists is alerted exactly once over three restarts past the retention',
   async (t) => {
     const { rig, clock, start } = await skewedRig(t)
-    const first = await start()
+    await start()
     const old = rig.kube.addEvent(
       buildEvent({
         name: 'clock-behind',
