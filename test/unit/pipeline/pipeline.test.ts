@@ -269,3 +269,48 @@ t.test(
     t.equal(pipeline.stats().messagesQueued, 45, 'one alert each (rolled-back ones not counted)')
   },
 )
+
+t.test(
+  'a store that cannot be written: the batch is kept and retried, the watch is refused meanwhile, nothing lost',
+  async (t) => {
+    const failures: string[] = []
+    let recoveries = 0
+    const { pipeline, store } = setup(t, {
+      health: { failed: (_err, doing) => failures.push(doing), succeeded: () => recoveries++ },
+      storeRetry: { initialMs: 10, maxMs: 20 },
+    })
+    const big = 'x'.repeat(3_000)
+    // SQLite's own switch: every write fails (SQLITE_READONLY), as on a store that cannot be written.
+    const fill = () => store.db.exec('PRAGMA query_only = ON')
+    const free = () => store.db.exec('PRAGMA query_only = OFF')
+    fill()
+    pipeline.finishBootstrap()
+    t.ok(pipeline.isBootstrapping(), 'not recorded: tried again after the next list')
+    t.same(failures, ['recording the first list'])
+    t.throws(() => pipeline.ingest(aClusterEvent()), { name: 'StoreUnavailableError' })
+    t.throws(() => pipeline.remove('uid-x'), { name: 'StoreUnavailableError' })
+    t.throws(() => pipeline.ingestList([aClusterEvent({ message: big })]), /readonly/)
+    t.equal(pipeline.stats().eventsTaken.Warning, 0)
+
+    free()
+    pipeline.ingestList([])
+    pipeline.finishBootstrap()
+    t.notOk(pipeline.isBootstrapping())
+    fill()
+    const kept = [aClusterEvent({ message: big }), aClusterEvent({ message: big })]
+    for (const e of kept) pipeline.ingest(e)
+    pipeline.flush()
+    t.equal(pipeline.stats().eventsTaken.Warning, 0, 'not taken in while full')
+    t.throws(() => pipeline.ingest(aClusterEvent()), { name: 'StoreUnavailableError' })
+    pipeline.tick()
+    free()
+    const deadline = Date.now() + 5_000
+    while (pipeline.stats().eventsTaken.Warning < 2 && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 10))
+    t.equal(pipeline.stats().eventsTaken.Warning, 2, 'the kept batch is taken in by the retry')
+    t.ok(recoveries > 0)
+    pipeline.ingest(aClusterEvent())
+    pipeline.flush()
+    t.equal(pipeline.stats().eventsTaken.Warning, 3, 'the watch is taken again')
+  },
+)
