@@ -28,7 +28,8 @@ export interface SmallDisk {
 /** A tmpfs of `sizeKb` at a fresh directory, or the injected seam where mounting fails. */
 export function createSmallDisk(t: Test, sizeKb = 768): SmallDisk {
   const dir = mkdtempSync(join(tmpdir(), 'kubeding-disk-'))
-  // KUBEDING_TEST_NO_MOUNT=1 takes the injected path even as root, to prove it works too.
+  // KUBEDING_TEST_NO_MOUNT=1 takes the injected path even as root, to prove it works too (not for
+  // the read-only test: file modes do not bind root).
   let real = process.env.KUBEDING_TEST_NO_MOUNT !== '1'
   if (real)
     try {

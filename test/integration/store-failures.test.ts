@@ -4,15 +4,15 @@
  * process). Each is logged with the file and what to do, `/readyz` and `status` tell the truth,
  * nothing crashes where waiting heals, and nothing taken in is lost once the disk has room again.
  */
-import { execFile } from 'node:child_process'
-import { mkdirSync, mkdtempSync, rmSync, unlinkSync, writeFileSync } from 'node:fs'
+import { execFile, execFileSync } from 'node:child_process'
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, unlinkSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { DatabaseSync } from 'node:sqlite'
 import { fileURLToPath } from 'node:url'
 import t from 'tap'
 import type { Service } from '../../src/service.ts'
-import { STORE_FILE } from '../../src/store/open-store.ts'
+import { openStore, STORE_FILE } from '../../src/store/open-store.ts'
 import { buildEvent } from '../helpers/event-builders.ts'
 import { eventually } from '../helpers/fake-kube-api.ts'
 import { askChat, createRig, untilReady } from '../helpers/service-rig.ts'
@@ -20,6 +20,19 @@ import { createSmallDisk } from '../helpers/small-disk.ts'
 
 const OUTGOING_TOKEN = 'outgoing-token-for-store-failures'
 const BIN = fileURLToPath(new URL('../../bin/kubeding.js', import.meta.url))
+
+/** Runs `kubeding` (no config: state.dir is `./data` under `home`) to its exit. */
+function runKubeding(home: string) {
+  return new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
+    execFile(
+      process.execPath,
+      [BIN],
+      { env: { PATH: process.env.PATH ?? '', HOME: home }, cwd: home, timeout: 20_000 },
+      (err, stdout, stderr) =>
+        resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+    )
+  })
+}
 
 const readyz = async (s: Service) => {
   const res = await s.app.inject({ url: '/readyz' })
@@ -149,25 +162,38 @@ t.test(
     mkdirSync(stateDir)
     const file = join(stateDir, STORE_FILE)
     writeFileSync(file, 'this is not a database, it is what a broken disk left '.repeat(200))
-    const { code, stderr, stdout } = await new Promise<{
-      code: number
-      stdout: string
-      stderr: string
-    }>((resolve) => {
-      execFile(
-        process.execPath,
-        [BIN],
-        { env: { PATH: process.env.PATH ?? '', HOME: home }, cwd: home },
-        (err, stdout, stderr) =>
-          resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
-      )
-    })
+    const { code, stderr, stdout } = await runKubeding(home)
     t.not(code, 0, 'exits non-zero')
     const lines = stderr.trim().split('\n')
     t.equal(lines.length, 1, `one line: ${stderr}`)
     t.match(lines[0], file)
     t.match(lines[0], /state\.dir/)
     t.match(lines[0], /damaged|not a database/)
+    t.notMatch(stderr + stdout, /\n\s+at /, 'no stack trace')
+  },
+)
+
+t.test(
+  'a read-only store at start: one line naming the file and what to do, exit non-zero',
+  async (t) => {
+    const disk = createSmallDisk(t)
+    const stateDir = join(disk.dir, 'data')
+    const file = join(stateDir, STORE_FILE)
+    openStore(stateDir).close()
+    // A read-only filesystem where it can be mounted; else file modes (which bind a non-root user).
+    if (disk.real) execFileSync('mount', ['-o', 'remount,ro', disk.dir])
+    else {
+      chmodSync(file, 0o444)
+      chmodSync(stateDir, 0o555)
+      t.teardown(() => chmodSync(stateDir, 0o755))
+    }
+    const { code, stderr, stdout } = await runKubeding(disk.dir)
+    t.not(code, 0)
+    const lines = stderr.trim().split('\n')
+    t.equal(lines.length, 1, `one line: ${stderr}`)
+    t.match(lines[0], file)
+    t.match(lines[0], /writable/)
+    t.match(lines[0], /state\.dir/)
     t.notMatch(stderr + stdout, /\n\s+at /, 'no stack trace')
   },
 )
