@@ -23,7 +23,9 @@ export const status = defineCommand({
         md`**Events taken in** ${s.eventsTakenIn}`,
         md`**Alerts** sent ${s.alerts.sent} · queued ${s.alerts.queued} · muted ${s.alerts.muted} · refused by DingTalk ${toRefusedText(s)}`,
         md`**Throttled robots** ${toThrottledText(s, ctx.now)}`,
-        md`**Store** ${formatBytes(s.storeBytes)}`,
+        s.storeProblem
+          ? md`**Store** ${formatBytes(s.storeBytes)} · FAILING: ${s.storeProblem}`
+          : md`**Store** ${formatBytes(s.storeBytes)}`,
         md`**Version** ${s.version} · up ${formatSpan(ctx.now - s.startedAt)}`,
       ],
     }

@@ -7,6 +7,7 @@ import { runCli } from './cli.ts'
 import { loadKubeConfig } from './kube/load-kube-config.ts'
 import { sendTest } from './send-test.ts'
 import { createService } from './service.ts'
+import { StoreOpenError } from './store/open-store.ts'
 
 /** How long SIGTERM waits for the outbox (and the SLS queue) to drain. */
 const FLUSH_ON_STOP_MS = 10_000
@@ -45,6 +46,12 @@ const service = await createService({
       },
       process.env,
     ),
+}).catch((err: unknown) => {
+  // A store that waiting cannot heal (damaged, read-only): one line that says what to do,
+  // not a stack trace. (A full disk is waited for inside createService.)
+  if (!(err instanceof StoreOpenError)) throw err
+  io.stderr(`kubeding: ${err.message}\n`)
+  process.exit(1)
 })
 if (await listen()) {
   service.start()

@@ -19,6 +19,8 @@ export interface StatusSources {
   pipeline: Pipeline
   notifier: Notifier
   store: Store
+  /** Why the store cannot be trusted now (full disk, file deleted), or undefined. */
+  storeProblem: string | undefined
 }
 
 /** Builds the snapshot `status` renders. */
@@ -58,6 +60,7 @@ export function toStatusSnapshot(s: StatusSources): StatusSnapshot {
       .filter((r) => (r.throttledUntil !== null && r.throttledUntil > s.now) || r.halted !== null)
       .map((r) => ({ robot: r.robot, until: r.throttledUntil ?? undefined })),
     storeBytes: s.store.sizeBytes(),
+    ...(s.storeProblem ? { storeProblem: s.storeProblem } : {}),
   }
 }
 

@@ -20,6 +20,7 @@ import { startWatching, type Watching } from './kube/start-watching.ts'
 import type { Backoff } from './kube/watch-events.ts'
 import { createNotifier, type LaneTuning, type Notifier } from './notify/notifier.ts'
 import { createOutbox } from './notify/outbox.ts'
+import { createInvalidEvents, identityOf } from './pipeline/invalid-events.ts'
 import { createNodeConditions } from './pipeline/node-conditions.ts'
 import { createPipeline, type Pipeline } from './pipeline/pipeline.ts'
 import { toMetricsSources } from './service-metrics.ts'
@@ -29,7 +30,8 @@ import { createAuditLog } from './store/audit.ts'
 import { createEventArchive } from './store/events.ts'
 import { createEventsQuery } from './store/events-query.ts'
 import { createMuteStore, type MuteRecord } from './store/mutes.ts'
-import { openStore, type Store } from './store/open-store.ts'
+import { openStoreWhenPossible, type Store } from './store/open-store.ts'
+import { createStoreHealth } from './store/store-health.ts'
 
 /** A watch down for longer than this makes /readyz answer 503 (the interface's minute). */
 const WATCH_DOWN_NOT_READY_MS = 60_000
@@ -68,7 +70,9 @@ export async function createService(o: ServiceOptions): Promise<Service> {
   const now = o.now ?? Date.now
   const fetchFn = o.fetch ?? fetch
   const startedAt = now()
-  const store = openStore(config.state.dir)
+  const store = await openStoreWhenPossible(config.state.dir, logger)
+  const storeHealth = createStoreHealth({ path: store.path, logger, now })
+  const invalidEvents = createInvalidEvents(logger)
   const outbox = createOutbox(store)
   const mutes = createMuteStore(store)
   const notifier = createNotifier({
@@ -111,6 +115,9 @@ export async function createService(o: ServiceOptions): Promise<Service> {
     mutes,
     nodeProblems: nodeConditions,
     sinks: sls ? [sls] : [],
+    watchedNamespaces: config.kubernetes.namespaces,
+    invalid: invalidEvents,
+    health: storeHealth,
     now,
   })
 
@@ -147,6 +154,7 @@ export async function createService(o: ServiceOptions): Promise<Service> {
           pipeline,
           notifier,
           store,
+          storeProblem: storeHealth.problem(),
         }),
     },
     admins: config.dingtalk.outgoing.admins,
@@ -158,6 +166,8 @@ export async function createService(o: ServiceOptions): Promise<Service> {
   })
 
   const isReady = () => {
+    const storeProblem = storeHealth.problem()
+    if (storeProblem) return { ready: false, reason: storeProblem }
     const state = watching?.events()
     if (!state) return { ready: false, reason: 'no Kubernetes connection configured yet' }
     if (!state.listed) return { ready: false, reason: 'the first list of events is not in yet' }
@@ -179,6 +189,8 @@ export async function createService(o: ServiceOptions): Promise<Service> {
       watch: () => watching?.events(),
       chat,
       store,
+      storeHealth,
+      invalidEvents,
       now,
     }),
   )
@@ -210,6 +222,7 @@ export async function createService(o: ServiceOptions): Promise<Service> {
         nodeConditions,
         mutes,
         retentionMs: config.state.retention,
+        health: storeHealth,
         onMuteEnded: announceMuteEnded,
         now,
         logger,
@@ -241,8 +254,10 @@ export async function createService(o: ServiceOptions): Promise<Service> {
         backoff: o.kubeBackoff ?? { initialMs: 1_000, maxMs: 30_000 },
         nodeListener: nodeConditions,
         handlers: {
-          onList: (list) => pipeline.ingestList(list),
+          onList: (list, scope) => pipeline.ingestList(list, scope),
           onEvent: (event) => pipeline.ingest(event),
+          onDeleted: (uid) => pipeline.remove(uid),
+          onInvalid: (label, detail, raw) => invalidEvents.note(label, detail, identityOf(raw)),
           onAllListed: () => pipeline.finishBootstrap(),
         },
       })

@@ -68,6 +68,8 @@ export interface StatusSnapshot {
   /** Robots DingTalk is throttling now (130101/410100), and until when if known. */
   throttledRobots: ReadonlyArray<{ robot: string; until: number | undefined }>
   storeBytes: number
+  /** Why the store cannot be written or trusted now; absent while it is healthy. */
+  storeProblem?: string
 }
 
 /** Who sent the command. */

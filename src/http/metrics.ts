@@ -33,6 +33,8 @@ export interface MetricsSources {
   nodeProblems(): number
   /** Node condition messages queued, by kind (`node-problem`, `node-resolved`). */
   nodeMessages(): Sample[]
+  eventsInvalid(): Sample[]
+  storeUp(): number
 }
 
 /** Builds the registry: kubeding's figures plus Node's default process metrics. */
@@ -132,6 +134,18 @@ export function createMetricsRegistry(src: MetricsSources): Registry {
     'Node condition messages queued, by kind',
     ['kind'],
     src.nodeMessages,
+  )
+  counter(
+    'kubeding_events_invalid_total',
+    'Events rejected, clamped or refused by the store, by reason',
+    ['reason'],
+    src.eventsInvalid,
+  )
+  gauge(
+    'kubeding_store_up',
+    '1 while the store can be written and its file is in place',
+    [],
+    one(src.storeUp),
   )
   const build = new Gauge({
     name: 'kubeding_build_info',

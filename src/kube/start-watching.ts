@@ -62,14 +62,16 @@ export function startWatching(o: WatchingOptions): Watching {
       now: o.now,
       backoff: o.backoff,
       handlers: {
-        onList: async (list) => {
-          await o.handlers.onList(list)
+        onList: async (list, scope) => {
+          await o.handlers.onList(list, scope)
           // The source marks a namespace listed after its onList returns: look once it has.
           setImmediate(() => {
             if (source.state().listed) o.handlers.onAllListed()
           })
         },
         onEvent: o.handlers.onEvent,
+        onDeleted: o.handlers.onDeleted,
+        ...(o.handlers.onInvalid ? { onInvalid: o.handlers.onInvalid } : {}),
       },
     })
     events = source
