@@ -16,6 +16,8 @@ const TIME_SENSITIVE = [
   'kube-node-cache.test.ts',
   'node-conditions.test.ts',
   'node-conditions-restart.test.ts',
+  'store-retention.test.ts',
+  'bad-events.test.ts',
 ]
 
 /** Runs one test file as its own process (tap files run under plain node); resolves its exit. */
