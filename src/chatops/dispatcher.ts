@@ -5,18 +5,22 @@
  */
 import { randomBytes } from 'node:crypto'
 import type { CommandRegistry } from './command-registry.ts'
-import type { CommandContext, CommandInfo, Reply } from './context.ts'
+import type { CommandContext, Reply } from './context.ts'
 import type { Command } from './define-command.ts'
+import { toErrorReply, toSorryReply } from './error-reply.ts'
 import type { InboundMessage } from './inbound-message.ts'
 import type { Logger } from './logger.ts'
-import { clip, md } from './markdown.ts'
+import { clip } from './markdown.ts'
 import { parseCommandLine } from './parse-command-line.ts'
 import { createReplyMemory } from './reply-memory.ts'
 import { createSenderRateLimit } from './sender-rate-limit.ts'
 import { isUserError, UserError } from './user-error.ts'
 
 /** The stateful parts commands read and write; shared with the pipeline where it matters. */
-export type ChatServices = Pick<CommandContext, 'events' | 'mutes' | 'audit' | 'nodes' | 'status'>
+export type ChatServices = Pick<
+  CommandContext,
+  'events' | 'mutes' | 'audit' | 'nodes' | 'status' | 'strings'
+>
 
 export interface DispatcherDeps {
   registry: CommandRegistry
@@ -82,24 +86,17 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
       checkConversation(deps.conversations, message.conversationId)
       const waitMs = limit.take(sender.id, now)
       if (waitMs > 0) {
-        throw new UserError(
-          'rate_limited',
-          `You have sent ${deps.perSenderPerMinute ?? 10} commands in the last minute; please wait ${Math.ceil(waitMs / 1_000)}s and try again`,
-        )
+        const [n, wait] = [deps.perSenderPerMinute ?? 10, Math.ceil(waitMs / 1_000)]
+        throw new UserError('rate_limited', (s) => s.chat.rateLimited(n, wait))
       }
       if (message.msgtype !== 'text' || message.text === undefined) {
-        throw new UserError(
-          'not_text',
-          'I can only read text messages. Type help to see what I understand.',
-        )
+        throw new UserError('not_text', (s) => s.chat.notText)
       }
       const line = parseCommandLine(message.text.content)
       command = registry.find(line.name === '' ? 'help' : line.name)
       if (!command) {
-        throw new UserError(
-          'unknown_command',
-          `I do not know "${clip(line.name, 40)}". Type help to see what I understand.`,
-        )
+        const word = clip(line.name, 40)
+        throw new UserError('unknown_command', (s) => s.chat.unknownCommand(word))
       }
       if (command.write) checkAdmin(deps.admins, message, command.name)
       const reply = await command.run(line, {
@@ -115,7 +112,7 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
       if (isUserError(err)) {
         result = err.code
         if (command?.write) audit(`refused: ${err.code}`)
-        return toErrorReply(err, command)
+        return toErrorReply(err, command, registry.list, deps.services.strings)
       }
       result = 'internal_error'
       const ref = randomBytes(4).toString('hex')
@@ -130,13 +127,7 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
         'chat command failed',
       )
       if (command?.write) audit(`failed: ${ref}`)
-      return {
-        title: 'Sorry, something went wrong',
-        lines: [
-          md`Sorry, something went wrong on my side. Reference: ${ref} (the operator can find it in the log).`,
-        ],
-        code: 'internal_error',
-      }
+      return toSorryReply(ref, deps.services.strings)
     } finally {
       tally(command?.name ?? 'unknown', result)
     }
@@ -175,9 +166,8 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
 
 function checkConversation(allowed: readonly string[], conversationId: string): void {
   if (allowed.length > 0 && !allowed.includes(conversationId)) {
-    throw new UserError(
-      'conversation_not_allowed',
-      `Sorry, I only answer in the groups listed in dingtalk.outgoing.conversations, and this one (${conversationId}) is not among them. Ask whoever runs kubeding to add it.`,
+    throw new UserError('conversation_not_allowed', (s) =>
+      s.chat.conversationNotAllowed(conversationId),
     )
   }
 }
@@ -185,16 +175,6 @@ function checkConversation(allowed: readonly string[], conversationId: string): 
 function checkAdmin(admins: readonly string[], message: InboundMessage, command: string): void {
   const ids = [message.senderStaffId, message.senderId]
   if (admins.length > 0 && !ids.some((id) => id !== undefined && admins.includes(id))) {
-    throw new UserError(
-      'not_admin',
-      `Sorry, only the admins listed in dingtalk.outgoing.admins may run ${command}; commands that only read are open to everyone.`,
-    )
+    throw new UserError('not_admin', (s) => s.chat.notAdmin(command))
   }
-}
-
-function toErrorReply(err: UserError, command: CommandInfo | undefined): Reply {
-  const lines = [md`${err.message}`]
-  if (command) lines.push(md`Usage: ${command.usage}`)
-  lines.push(md`(${err.code})`)
-  return { title: command ? `${command.name}: ${err.code}` : err.code, lines, code: err.code }
 }

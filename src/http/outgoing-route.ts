@@ -7,7 +7,6 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import type { ChatOps } from '../chatops/chat-ops.ts'
 import { parseInboundMessage } from '../chatops/inbound-message.ts'
 import type { Logger } from '../chatops/logger.ts'
-import { toDingTalkMessage } from '../chatops/to-dingtalk-message.ts'
 import { verifyOutgoing } from './verify-outgoing.ts'
 
 /** The interface contract's limit on callback bodies. */
@@ -16,7 +15,7 @@ export const OUTGOING_BODY_LIMIT = 64 * 1024
 export interface OutgoingRouteDeps {
   /** `dingtalk.outgoing` from the config. */
   outgoing: { path: string; token?: string | undefined; appSecret?: string | undefined }
-  chat: Pick<ChatOps, 'dispatch' | 'answerViaSessionWebhook'>
+  chat: Pick<ChatOps, 'dispatch' | 'toMessage' | 'answerViaSessionWebhook'>
   now: () => number
   logger: Logger
 }
@@ -67,7 +66,7 @@ export function registerOutgoing(app: FastifyInstance, deps: OutgoingRouteDeps):
       const message = parsed.message
       if (verifiedBy.get(request) === 'token') {
         const { reply: answer } = await chat.dispatch(message)
-        return reply.send(toDingTalkMessage(answer))
+        return reply.send(chat.toMessage(answer))
       }
       if (message.sessionWebhook === undefined) {
         return reply.code(400).send({

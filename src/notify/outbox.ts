@@ -119,7 +119,8 @@ export function createOutbox(store: Store): Outbox {
 
   return {
     enqueue(robot, message, now) {
-      const occurrences = message.kind === 'notice' ? 0 : message.occurrences
+      const occurrences =
+        message.kind === 'notice' ? 0 : 'occurrences' in message ? message.occurrences : 1
       const result = insert.run(robot, message.kind, now, now, occurrences, JSON.stringify(message))
       return Number(result.lastInsertRowid)
     },

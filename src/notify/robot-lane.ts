@@ -14,13 +14,12 @@ import {
   type LaneTuning,
   type OutcomeContext,
 } from './apply-outcome.ts'
-import type { RenderOptions } from './compose-message.ts'
 import type { Logger } from './logger.ts'
 import type { Outbox, OutboxRow } from './outbox.ts'
 import { RENDER_FAILED_ERRCODE, UNREADABLE_ERRCODE } from './outbox.ts'
 import type { AlertMessage, OutboxMessage } from './outbox-message.ts'
 import { planSend, RATE_WINDOW_MS, selectDigest } from './plan-send.ts'
-import { renderBatch, renderMessage } from './render-message.ts'
+import { type RenderOptions, renderBatch, renderMessage } from './render-message.ts'
 
 /** Timers, injectable so tests move time themselves. */
 export interface Timers {

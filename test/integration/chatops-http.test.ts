@@ -23,9 +23,9 @@ async function setup(
   t: { teardown(fn: () => unknown): void },
   options: HarnessOptions & { token?: string | undefined; appSecret?: string | undefined } = {},
 ) {
-  const h = createChatHarness(t, options)
   const webhook = await createFakeSessionWebhook()
   t.teardown(() => webhook.close())
+  const h = createChatHarness(t, { robotWebhooks: [`${webhook.origin}/robot/send`], ...options })
   const outgoing = {
     path: PATH,
     token: 'token' in options ? options.token : TOKEN,

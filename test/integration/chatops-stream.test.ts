@@ -1,6 +1,6 @@
 /**
- * Stream mode end to end: the real dingtalk-stream DWClient (pointed at a fake gateway that
- * speaks its protocol over HTTP and WebSocket on 127.0.0.1), the Stream receiver, ChatOps, and
+ * Stream mode end to end: our Stream client (pointed at a fake gateway that speaks DingTalk's
+ * Stream protocol over HTTP and WebSocket on 127.0.0.1), the Stream receiver, ChatOps, and
  * replies on a fake sessionWebhook.
  */
 import t from 'tap'
@@ -16,9 +16,9 @@ async function setup(
   t: { teardown(fn: () => unknown): void },
   clientSecret = credentials.clientSecret,
 ) {
-  const h = createChatHarness(t)
   const webhook = await createFakeSessionWebhook()
   t.teardown(() => webhook.close())
+  const h = createChatHarness(t, { robotWebhooks: [`${webhook.origin}/robot/send`] })
   const gateway = await createFakeStreamGateway(credentials)
   t.teardown(() => gateway.close())
   const client = createStreamClient({
@@ -26,6 +26,7 @@ async function setup(
     clientSecret,
     gatewayUrl: gateway.gatewayUrl,
     fetch,
+    logger: h.logger,
   })
   const receiver = createStreamReceiver({
     client,
