@@ -17,8 +17,9 @@ export interface MutedObject {
   reason: string
 }
 
-/** Characters a mute's `name=` takes; every other run becomes `*` (names are at most 253). */
-const NAME_CHARS = /[^A-Za-z0-9.:_-]+/g
+/** A character a mute's `name=` cannot take. */
+const UNNAMEABLE = /[^A-Za-z0-9.:_-]/
+/** Names are at most 253 characters; prefix and suffix share what is left around the `*`. */
 const MAX_NAME_CHARS = 253
 
 /** A value as typed: bare when it is one plain word, else in double quotes. */
@@ -39,12 +40,23 @@ function toKey(key: string, value: string, rule: z.ZodType): string | undefined 
   return parsed === value && checked.success && checked.data === value ? typed : undefined
 }
 
-/** The name as a mute can write it: unnameable runs as `*`; undefined when nothing is left. */
+/**
+ * The name as a mute can write it: as it is when it can, else its nameable prefix and suffix
+ * around one `*` (one wildcard keeps the mute cheap to match, whatever the name holds);
+ * undefined when nothing nameable is left.
+ */
 function toNamePattern(name: string): string | undefined {
-  let pattern = name.replace(NAME_CHARS, '*')
-  if ([...pattern].length > MAX_NAME_CHARS) pattern = `${pattern.slice(0, MAX_NAME_CHARS - 1)}*`
-  pattern = pattern.replace(/\*+/g, '*')
-  return /^\**$/.test(pattern) ? undefined : pattern
+  const chars = [...name]
+  if (chars.length <= MAX_NAME_CHARS && !chars.some((c) => UNNAMEABLE.test(c))) return name
+  const first = chars.findIndex((c) => UNNAMEABLE.test(c))
+  const prefix = chars.slice(0, first === -1 ? chars.length : first)
+  const afterLast = chars.length - [...chars].reverse().findIndex((c) => UNNAMEABLE.test(c))
+  const suffix = first === -1 ? [] : chars.slice(afterLast)
+  const room = MAX_NAME_CHARS - 1
+  const head = prefix.slice(0, Math.min(prefix.length, room - Math.min(suffix.length, room / 2)))
+  const tail = suffix.slice(suffix.length - Math.min(suffix.length, room - head.length))
+  const pattern = `${head.join('')}*${tail.join('')}`
+  return pattern === '*' ? undefined : pattern
 }
 
 /** `mute ns=payments kind=Pod name=api-7d9f reason=BackOff for=1h` */
