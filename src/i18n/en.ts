@@ -28,7 +28,7 @@ export const en: Strings = {
   },
   digest: {
     title: (total, alerts) => `${plural(total, 'occurrence')} in ${plural(alerts, 'alert')}`,
-    window: (from, to, ago) => `${from === to ? to : `${from} – ${to}`} (latest ${ago})`,
+    window: (from, to, ago) => `${from === undefined ? to : `${from} – ${to}`} (latest ${ago})`,
     byNamespace: 'By namespace',
     byReason: 'By reason',
     clusterWide: 'cluster-wide',

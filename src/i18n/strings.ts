@@ -31,7 +31,8 @@ export interface Strings {
   }
   digest: {
     title(total: number, alerts: number): string
-    window(from: string, to: string, ago: string): string
+    /** `from` is undefined when everything happened at `to`. */
+    window(from: string | undefined, to: string, ago: string): string
     byNamespace: string
     byReason: string
     clusterWide: string

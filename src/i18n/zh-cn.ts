@@ -34,7 +34,7 @@ export const zhCN: Strings = {
   },
   digest: {
     title: (total, alerts) => `${alerts} 条告警，共 ${total} 次`,
-    window: (from, to, ago) => `${from === to ? to : `${from} – ${to}`}（最近一次 ${ago}）`,
+    window: (from, to, ago) => `${from === undefined ? to : `${from} – ${to}`}（最近一次 ${ago}）`,
     byNamespace: '按命名空间',
     byReason: '按原因',
     clusterWide: '集群级',
@@ -128,11 +128,11 @@ export const zhCN: Strings = {
     },
     help: { example: '例如' },
     events: {
-      what: (level, ns) => `${ns ? `${ns} 中的` : ''}${level === 'all' ? '' : `${level} `}事件`,
+      what: (level, ns) => `${level === 'all' ? '' : `${level} `}事件${ns ? `（${ns}）` : ''}`,
       window: (since) => `最近 ${since}`,
-      none: (what, window) => `${window}内没有匹配的${what}。试试更长的 since= 或 level=all。`,
-      noneTitle: (what) => `没有${what}`,
-      title: (n, what, window) => `${window}的 ${n} 条${what}`,
+      none: (what, window) => `${window}没有匹配的 ${what}。试试更长的 since= 或 level=all。`,
+      noneTitle: (what) => `没有 ${what}`,
+      title: (n, what, window) => `${window}：${n} 条 ${what}`,
       clusterWide: '集群级',
       more: (max) =>
         `还有更多匹配：用 ns=、kind=、name= 或 reason= 缩小范围，或调大 limit=（最多 ${max}）。`,
@@ -172,16 +172,16 @@ export const zhCN: Strings = {
           : ready === 'False'
             ? 'NotReady'
             : 'NotReady（Unknown：kubelet 停止上报）',
-      problem: (type, status, since, reason) => `${type}=${status}，自${since}起：${reason}`,
+      problem: (type, status, since, reason) => `${type}=${status}，自 ${since}起：${reason}`,
     },
     status: {
-      title: (cluster, state) => `kubeding @ ${cluster}：监听 ${state}`,
+      title: (cluster, state) => `kubeding（${cluster}）：监听 ${state}`,
       cluster: '集群',
       watchLabel: '监听',
       alertsLabel: '告警',
       versionLabel: '版本',
       watch: (state, since, resync) =>
-        `${state}，自${since}起 · ${resync === undefined ? '尚未重新同步' : `最近同步 ${resync}`}`,
+        `${state}，自 ${since}起 · ${resync === undefined ? '尚未重新同步' : `最近同步 ${resync}`}`,
       eventsTakenIn: '已收到事件',
       alerts: (sent, queued, muted, refused) =>
         `已发 ${sent} · 排队 ${queued} · 被静默 ${muted} · 被钉钉拒绝 ${refused}`,

@@ -132,12 +132,10 @@ export function toDigestDraft(messages: readonly OutboxMessage[], ctx: DraftCont
   const stamp = (at: number, zone: boolean) =>
     formatStamp(at, ctx.now, { timeZone: ctx.timeZone, zone })
   const command = toEventsCommand(entries, from, ctx)
+  const first = stamp(from, false) === stamp(to, false) ? undefined : stamp(from, false)
   const blocks: DraftBlock[] = [
     { kind: 'heading', text: md`【${level}】${ctx.cluster} · ${head}` },
-    {
-      kind: 'text',
-      text: md`${s.digest.window(stamp(from, true), stamp(to, true), s.ago(ctx.now - to))}`,
-    },
+    { kind: 'text', text: md`${s.digest.window(first, stamp(to, true), s.ago(ctx.now - to))}` },
     { kind: 'text', text: md`**${s.digest.byNamespace}** ${toTallyLine(namespaces, ctx)}` },
     { kind: 'text', text: md`**${s.digest.byReason}** ${toTallyLine(reasons, ctx)}` },
     { kind: 'text', text: md`**${s.digest.topObjects}**` },

@@ -329,7 +329,7 @@ t.test(
     t.equal(md(m).title, 'Warning prod-hangzhou: 20 occurrences in 5 alerts')
     t.same(lines(md(m).text), [
       '#### 【Warning】prod-hangzhou · 20 occurrences in 5 alerts',
-      '02:52:05 UTC – 03:04:05 UTC (latest 2m ago)',
+      '02:52:05 – 03:04:05 UTC (latest 2m ago)',
       '**By namespace** cluster-wide 9 · payments 8 · web 3',
       '**By reason** NodeNotReady 9 · BackOff 7 · Unhealthy 3 · Pulled 1',
       '**Most affected objects**',
