@@ -11,6 +11,7 @@ import {
   createFakeDingTalk,
   createManualClock,
 } from '../helpers/fake-dingtalk.ts'
+import { alertPodName, digestOccurrences } from '../helpers/read-message.ts'
 
 const TOKEN = 'storm-token'
 const SECRET = 'SECstorm0123456789'
@@ -18,9 +19,9 @@ const SECRET = 'SECstorm0123456789'
 /** The occurrences a delivered message accounts for: a digest says so, an alert is looked up by its object. */
 function occurrencesOf(m: AcceptedMessage, byName: Map<string, number>): number {
   const text: string = m.body.markdown.text
-  const digest = /\*\*Occurrences:\*\* (\d+) in \d+ alerts?/.exec(text)
-  if (digest) return Number(digest[1])
-  const name = /\*\*Object:\*\* Pod\/(\S+)/.exec(text)?.[1] ?? ''
+  const digest = digestOccurrences(text)
+  if (digest !== undefined) return digest
+  const name = alertPodName(text) ?? ''
   const n = byName.get(name)
   if (n === undefined) throw new Error(`unknown object in ${text}`)
   return n
