@@ -36,19 +36,28 @@ async function setup(
     checkEveryMs: 5,
   })
   t.teardown(() => receiver.stop())
+  // Everything the Stream client says goes through our logger: nothing on the console.
+  const printed: unknown[][] = []
+  for (const level of ['log', 'info', 'warn', 'error', 'debug'] as const) {
+    const original = console[level]
+    console[level] = (...args: unknown[]) => printed.push(args)
+    t.teardown(() => {
+      console[level] = original
+    })
+  }
   const message = (content: string, overrides: Record<string, unknown> = {}) =>
     aTextMessage(content, {
       sessionWebhook: webhook.newSession(),
       sessionWebhookExpiredTime: h.clock.now + 90 * 60_000,
       ...overrides,
     })
-  return { h, webhook, gateway, client, receiver, message }
+  return { h, webhook, gateway, client, receiver, message, printed }
 }
 
 t.test(
   'connects outbound, acknowledges every push, replies through the sessionWebhook',
   async (t) => {
-    const { h, webhook, gateway, receiver, message } = await setup(t)
+    const { h, webhook, gateway, receiver, message, printed } = await setup(t)
     receiver.start()
     await gateway.waitFor(() => gateway.connections() === 1)
     t.match(gateway.opens[0]?.body, {
@@ -67,6 +76,8 @@ t.test(
     const [post] = await webhook.waitForPosts(1)
     t.match(post?.body, { msgtype: 'markdown', markdown: { title: 'Muted m1' } })
     t.equal(h.mutes.active(START).length, 1)
+    t.ok(h.logs.some((l) => l.msg === 'connected to DingTalk Stream'))
+    t.same(printed, [], 'nothing printed to the console')
   },
 )
 
@@ -106,7 +117,7 @@ t.test('pushes that are not robot messages are acknowledged and ignored', async 
 })
 
 t.test('a dropped connection is re-opened, and pushes flow again', async (t) => {
-  const { webhook, gateway, receiver, message, h } = await setup(t)
+  const { webhook, gateway, receiver, message, h, printed } = await setup(t)
   receiver.start()
   await gateway.waitFor(() => gateway.connections() === 1)
   gateway.drop()
@@ -115,6 +126,7 @@ t.test('a dropped connection is re-opened, and pushes flow again', async (t) => 
   gateway.push(message('help'))
   await webhook.waitForPosts(1)
   t.equal(gateway.opens.length, 2, 'a new ticket for the new connection')
+  t.same(printed, [], 'nothing printed to the console')
 })
 
 t.test('reconnects back off: each wait at least doubles up to the cap', async (t) => {
