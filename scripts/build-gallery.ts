@@ -128,6 +128,7 @@ const CHAT: ReadonlyArray<[string, string]> = [
   ['reply-nodes', 'nodes'],
   ['reply-status', 'status'],
   ['reply-unknown-command', 'deploy everything'],
+  ['reply-unknown-key', 'events colour=red'],
   ['reply-bad-value', 'events since=forever'],
 ]
 

@@ -34,31 +34,28 @@ export function readArgs<S extends z.ZodObject>(
   const keys = Object.keys(schema.shape)
   const input: Record<string, string> = {}
   const put = (key: string, value: string) => {
-    if (key in input) throw new UserError('duplicate_key', `${key} is given twice`)
+    if (key in input) throw new UserError('duplicate_key', (s) => s.chat.givenTwice(key))
     input[key] = value
   }
   for (const { key, value } of line.args) {
     const canonical = KEY_ALIASES[key] ?? key
     if (!keys.includes(canonical)) {
-      throw new UserError(
-        'unknown_key',
-        keys.length === 0
-          ? `This command takes no arguments (got "${clip(key, 30)}=")`
-          : `Unknown key "${clip(key, 30)}": this command takes ${keys.map((k) => `${k}=`).join(' ')}`,
+      const typed = clip(key, 30)
+      const takes = keys.map((k) => `${k}=`).join(' ')
+      throw new UserError('unknown_key', (s) =>
+        keys.length === 0 ? s.chat.noArguments(typed) : s.chat.unknownKey(typed, takes),
       )
     }
     if (value.trim() === '') {
-      throw new UserError('bad_value', `${canonical}: give it a value, like ${canonical}=...`)
+      throw new UserError('bad_value', (s) => s.chat.emptyValue(canonical))
     }
     put(canonical, value)
   }
   line.words.forEach((word, i) => {
     const key = positional[i]
     if (key === undefined) {
-      throw new UserError(
-        'unexpected_argument',
-        `Did not expect "${clip(word, 40)}": write arguments as key=value`,
-      )
+      const typed = clip(word, 40)
+      throw new UserError('unexpected_argument', (s) => s.chat.unexpectedWord(typed))
     }
     put(key, word)
   })
@@ -66,8 +63,8 @@ export function readArgs<S extends z.ZodObject>(
   if (parsed.success) return parsed.data
   const issue = parsed.error.issues[0]
   const key = String(issue?.path[0] ?? 'arguments')
-  throw new UserError(
-    issue?.code === 'invalid_type' ? 'missing_key' : 'bad_value',
-    `${key}: ${issue?.code === 'invalid_type' ? 'is required' : (issue?.message ?? 'is not valid')}`,
-  )
+  if (issue?.code === 'invalid_type')
+    throw new UserError('missing_key', (s) => s.chat.required(key))
+  // The value rules' own words (arg-values.ts) are English: they quote the value and an example.
+  throw new UserError('bad_value', `${key}: ${issue?.message ?? 'is not valid'}`)
 }

@@ -110,6 +110,12 @@ export const en: Strings = {
     notText: 'I can only read text messages. Type help to see what I understand.',
     conversationNotAllowed: (id) =>
       `Sorry, I only answer in the groups listed in dingtalk.outgoing.conversations, and this one (${id}) is not among them. Ask whoever runs kubeding to add it.`,
+    givenTwice: (key) => `${key} is given twice`,
+    noArguments: (key) => `This command takes no arguments (got "${key}=")`,
+    unknownKey: (key, keys) => `Unknown key "${key}": this command takes ${keys}`,
+    emptyValue: (key) => `${key}: give it a value, like ${key}=...`,
+    unexpectedWord: (word) => `Did not expect "${word}": write arguments as key=value`,
+    required: (key) => `${key}: is required`,
     notAdmin: (command) =>
       `Sorry, only the admins listed in dingtalk.outgoing.admins may run ${command}; commands that only read are open to everyone.`,
   },

@@ -97,6 +97,13 @@ export interface Strings {
     notText: string
     conversationNotAllowed(id: string): string
     notAdmin(command: string): string
+    /** Argument errors, naming the key. */
+    givenTwice(key: string): string
+    noArguments(key: string): string
+    unknownKey(key: string, keys: string): string
+    emptyValue(key: string): string
+    unexpectedWord(word: string): string
+    required(key: string): string
   }
   /** The commands' replies. */
   commands: {

@@ -113,6 +113,12 @@ export const zhCN: Strings = {
     notText: '我只能读文字消息。发送 帮助 查看我能听懂的命令。',
     conversationNotAllowed: (id) =>
       `抱歉，我只在 dingtalk.outgoing.conversations 列出的群里回答，这个群（${id}）不在其中。请联系 kubeding 的运维添加。`,
+    givenTwice: (key) => `${key} 写了两次`,
+    noArguments: (key) => `这个命令不带参数（收到了“${key}=”）`,
+    unknownKey: (key, keys) => `不认识的键“${key}”：这个命令接受 ${keys}`,
+    emptyValue: (key) => `${key}：请给它一个值，例如 ${key}=...`,
+    unexpectedWord: (word) => `没想到这里有“${word}”：参数请写成 键=值`,
+    required: (key) => `${key}：必须给出`,
     notAdmin: (command) =>
       `抱歉，只有 dingtalk.outgoing.admins 列出的管理员可以执行 ${command}；只读的命令所有人都可以用。`,
   },

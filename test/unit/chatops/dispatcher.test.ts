@@ -38,6 +38,11 @@ t.test('in Chinese too: a sentence, the command list, never a code as the title'
   t.match(out, /我认识这些命令/)
   t.match(out, /mute \(静默\): mute/)
   t.equal((await h.ask('事件 ns=prod')).code, undefined, 'command names work in Chinese')
+  const badKey = await h.ask('事件 颜色=红')
+  t.equal(badKey.code, 'unknown_key')
+  t.equal(badKey.title, '这个命令不接受这个键')
+  t.match(await h.say('事件 颜色=红'), /不认识的键“颜色”：这个命令接受 ns= kind=/)
+  t.match(await h.say('事件 ns=prod ns=dev'), /ns 写了两次/)
   t.equal((await h.ask('events ns=prod')).code, undefined, 'and in English')
 })
 
