@@ -4,8 +4,8 @@
  * replies on a fake sessionWebhook.
  */
 import t from 'tap'
-import { createStreamClient } from '../../src/chatops/stream-client.ts'
-import { createStreamReceiver, ROBOT_TOPIC } from '../../src/chatops/stream-receiver.ts'
+import { createStreamClient } from '../../src/dingtalk/stream-client.ts'
+import { createStreamReceiver, ROBOT_TOPIC } from '../../src/dingtalk/stream-receiver.ts'
 import { aTextMessage, createFakeSessionWebhook } from '../helpers/dingtalk-callback.ts'
 import { createFakeStreamGateway } from '../helpers/fake-stream-gateway.ts'
 import { createChatHarness, START } from '../unit/chatops/chat-harness.ts'

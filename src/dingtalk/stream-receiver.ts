@@ -4,9 +4,9 @@
  * answered through its sessionWebhook. The receiver keeps the connection up, reconnecting with
  * exponential backoff. It speaks to the client through the narrow `StreamConnection` shape.
  */
-import type { ChatOps } from './chat-ops.ts'
-import { parseInboundMessage } from './inbound-message.ts'
-import type { Logger } from './logger.ts'
+import type { ChatOps } from '../chatops/chat-ops.ts'
+import { parseInboundMessage } from '../chatops/inbound-message.ts'
+import type { Logger } from '../chatops/logger.ts'
 
 /** DingTalk's topic for messages @-mentioning an app robot. */
 export const ROBOT_TOPIC = '/v1.0/im/bot/messages/get'

@@ -7,7 +7,7 @@
  * with the injected `fetch` at a configurable URL (tests use a fake gateway), `connect()` rejects
  * when it fails, and reconnecting is the Stream receiver's (with backoff).
  */
-import type { Logger } from './logger.ts'
+import type { Logger } from '../chatops/logger.ts'
 import type { StreamConnection, StreamPush } from './stream-receiver.ts'
 
 /** DingTalk's gateway, where a connection ticket is opened. */
