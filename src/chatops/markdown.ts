@@ -8,5 +8,4 @@ export {
   joinMarkdown,
   type Markdown,
   md,
-  toRawText,
 } from '../draft/rich-text.ts'

@@ -59,10 +59,6 @@ export function joinMarkdown(pieces: readonly Markdown[], separator: string): Ma
   return wrap(parts)
 }
 
-/** The text as a reader sees it, markup left as written (tests, logs, plain places). */
-export const toRawText = (text: Markdown): string =>
-  text.parts.map((p) => ('trusted' in p ? p.trusted : p.untrusted)).join('')
-
 /**
  * Shortens text for a one-line summary: whitespace runs become one space and anything past `max`
  * characters becomes `…`. Counts code points, so CJK text and emoji are not cut in half.

@@ -34,13 +34,6 @@ const toUtcOffset = (name = ''): string => {
   return offset === '' || offset === '+0' ? 'UTC' : `UTC${offset}`
 }
 
-/** `2026-11-24 21:03:05 UTC+8` */
-export function formatTime(ms: number, timeZone?: string): string {
-  const p = parts(ms, timeZone)
-  const zone = toUtcOffset(p.timeZoneName)
-  return `${p.year}-${p.month}-${p.day} ${p.hour}:${p.minute}:${p.second} ${zone}`
-}
-
 /** `21:03` */
 export function formatClock(ms: number, timeZone?: string): string {
   const p = parts(ms, timeZone)

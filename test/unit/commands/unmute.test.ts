@@ -1,5 +1,6 @@
 import t from 'tap'
-import { md, toRawText } from '../../../src/chatops/markdown.ts'
+import { md } from '../../../src/chatops/markdown.ts'
+import { toDingTalkMarkdown } from '../../../src/dingtalk/render-rich-text.ts'
 import { createChatHarness, START } from '../chatops/chat-harness.ts'
 
 t.test('unmute ID ends that mute, and says what it held back', async (t) => {
@@ -41,7 +42,7 @@ t.test('unknown, ended or malformed ids are refused and change nothing', async (
   const missing = await h.ask('unmute m9')
   t.equal(missing.code, 'not_found')
   t.match(
-    toRawText(missing.lines[0] ?? md``),
+    toDingTalkMarkdown(missing.lines[0] ?? md``),
     /m9 is not an active mute; type mutes to see the active ones/,
   )
   t.equal((await h.ask('unmute')).code, 'missing_key')
