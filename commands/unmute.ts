@@ -1,5 +1,6 @@
 /** `unmute ID` / `unmute all` (取消静默): end mutes early. */
 import { z } from 'zod'
+import { fail } from '../src/chatops/arg-values.ts'
 import type { MuteRecord } from '../src/chatops/context.ts'
 import { defineCommand } from '../src/chatops/define-command.ts'
 import { md } from '../src/chatops/markdown.ts'
@@ -19,8 +20,7 @@ export const unmute = defineCommand({
     id: z.string().transform((value, ctx) => {
       const id = value.toLowerCase()
       if (ALL.has(id) || /^m\d{1,9}$/.test(id)) return id
-      ctx.addIssue({ code: 'custom', message: 'write a mute id such as m3 (see mutes), or all' })
-      return z.NEVER
+      return fail(ctx, (s) => s.args.notMuteId)
     }),
   }),
   run(args, ctx) {

@@ -4,6 +4,7 @@
  * `UserError` naming the key, and nothing has run yet when it is thrown.
  */
 import type { z } from 'zod'
+import type { Strings } from '../i18n/strings.ts'
 import { clip } from './markdown.ts'
 import type { CommandLine } from './parse-command-line.ts'
 import { UserError } from './user-error.ts'
@@ -65,6 +66,8 @@ export function readArgs<S extends z.ZodObject>(
   const key = String(issue?.path[0] ?? 'arguments')
   if (issue?.code === 'invalid_type')
     throw new UserError('missing_key', (s) => s.chat.required(key))
-  // The value rules' own words (arg-values.ts) are English: they quote the value and an example.
-  throw new UserError('bad_value', `${key}: ${issue?.message ?? 'is not valid'}`)
+  const say = (issue?.code === 'custom' ? issue.params?.say : undefined) as
+    | ((strings: Strings) => string)
+    | undefined
+  throw new UserError('bad_value', (s) => `${key}: ${say?.(s) ?? issue?.message ?? 'is not valid'}`)
 }

@@ -119,6 +119,18 @@ export const en: Strings = {
     notAdmin: (command) =>
       `Sorry, only the admins listed in dingtalk.outgoing.admins may run ${command}; commands that only read are open to everyone.`,
   },
+  args: {
+    notNamespace: (v) => `${v} is not a namespace name (letters, digits and -, e.g. ns=prod)`,
+    notKind: (v) => `${v} is not a kind (e.g. kind=Pod, kind=Node)`,
+    notName: (v) => `${v} is not an object name (letters, digits, . - : and * only)`,
+    notReason: (v) => `${v} is not a reason (e.g. reason=BackOff)`,
+    notLevel: (v) => `${v} is not a level: write Warning, Normal or all`,
+    notDuration: (v) => `${v} is not a duration (write 30m, 2h or 7d)`,
+    atLeast: (limit, v) => `at least ${limit} (got ${v})`,
+    atMost: (limit, v) => `at most ${limit} (got ${v})`,
+    wholeNumber: (max, v) => `must be a whole number from 1 to ${max} (got ${v})`,
+    notMuteId: 'write a mute id such as m3 (see mutes), or all',
+  },
   commands: {
     summary: {
       help: 'this list',

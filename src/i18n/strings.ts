@@ -105,6 +105,19 @@ export interface Strings {
     unexpectedWord(word: string): string
     required(key: string): string
   }
+  /** What is wrong with a typed value; `value` is quoted and clipped already. */
+  args: {
+    notNamespace(value: string): string
+    notKind(value: string): string
+    notName(value: string): string
+    notReason(value: string): string
+    notLevel(value: string): string
+    notDuration(value: string): string
+    atLeast(limit: string, value: string): string
+    atMost(limit: string, value: string): string
+    wholeNumber(max: number, value: string): string
+    notMuteId: string
+  }
   /** The commands' replies. */
   commands: {
     /** What each command does, by its name (`help` lists them). */

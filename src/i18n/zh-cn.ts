@@ -122,6 +122,18 @@ export const zhCN: Strings = {
     notAdmin: (command) =>
       `抱歉，只有 dingtalk.outgoing.admins 列出的管理员可以执行 ${command}；只读的命令所有人都可以用。`,
   },
+  args: {
+    notNamespace: (v) => `${v} 不是命名空间名（字母、数字和 -，例如 ns=prod）`,
+    notKind: (v) => `${v} 不是对象类型（例如 kind=Pod、kind=Node）`,
+    notName: (v) => `${v} 不是对象名（只能有字母、数字、. - : 和 *）`,
+    notReason: (v) => `${v} 不是原因（例如 reason=BackOff）`,
+    notLevel: (v) => `${v} 不是级别：请写 Warning、Normal 或 all`,
+    notDuration: (v) => `${v} 不是时长（请写 30m、2h 或 7d）`,
+    atLeast: (limit, v) => `至少 ${limit}（收到 ${v}）`,
+    atMost: (limit, v) => `最多 ${limit}（收到 ${v}）`,
+    wholeNumber: (max, v) => `必须是 1 到 ${max} 的整数（收到 ${v}）`,
+    notMuteId: '请写静默编号，例如 m3（见 静默列表），或 all',
+  },
   commands: {
     summary: {
       help: '本列表',

@@ -43,6 +43,9 @@ t.test('in Chinese too: a sentence, the command list, never a code as the title'
   t.equal(badKey.title, '这个命令不接受这个键')
   t.match(await h.say('事件 颜色=红'), /不认识的键“颜色”：这个命令接受 ns= kind=/)
   t.match(await h.say('事件 ns=prod ns=dev'), /ns 写了两次/)
+  t.match(await h.say('事件 since=永远'), /since: "永远" 不是时长（请写 30m、2h 或 7d）/)
+  t.match(await h.say('事件 limit=100000'), /limit: 必须是 1 到 50 的整数/)
+  t.match(await h.say('取消静默 x1'), /id: 请写静默编号，例如 m3/)
   t.equal((await h.ask('events ns=prod')).code, undefined, 'and in English')
 })
 
