@@ -55,6 +55,7 @@ export const en: Strings = {
     testLine: (robot) => `If you can read this, robot ${robot} is set up right.`,
     moreLines: (n) => `… and ${plural(n, 'more line')}`,
   },
+  hint: (what, command) => `💡 ${what}: ${command}`,
   hints: {
     crashLoop: 'The container keeps crashing: read its last log',
     oom: 'Out of memory: see what was killed and the memory limits',

@@ -56,7 +56,9 @@ export interface Strings {
     testLine(robot: string): string
     moreLines(n: number): string
   }
-  /** One-line hints by what to check first; `cmd` is the kubectl command, filled in. */
+  /** The hint line: what to check first, then the command that shows it. */
+  hint(what: string, command: string): string
+  /** One-line hints by what to check first. */
   hints: {
     crashLoop: string
     oom: string

@@ -61,6 +61,7 @@ export const zhCN: Strings = {
     testLine: (robot) => `能看到这条消息，说明机器人 ${robot} 配置正确。`,
     moreLines: (n) => `…… 另有 ${n} 行`,
   },
+  hint: (what, command) => `💡 ${what}：${command}`,
   hints: {
     crashLoop: '容器反复崩溃：先看上一次的日志',
     oom: '内存不足：查看被杀的进程和内存限制',

@@ -94,11 +94,11 @@ export function toHint(subject: HintSubject, strings: Strings): Markdown | undef
   let key = BY_REASON[subject.reason]
   if (key === 'crashLoop' && PULLING_IMAGE.test(subject.message)) key = 'image'
   if (key === undefined) return undefined
-  return md`💡 ${strings.hints[key]}: ${toCommand(key, subject)}`
+  return md`${strings.hint(strings.hints[key], toCommand(key, subject))}`
 }
 
 /** The hint for a node condition; a condition no table knows still says to look at the node. */
 export function toNodeHint(node: string, condition: string, strings: Strings): Markdown {
   const key = BY_REASON[condition] ?? 'nodeProblem'
-  return md`💡 ${strings.hints[key]}: kubectl describe node ${node}`
+  return md`${strings.hint(strings.hints[key], `kubectl describe node ${node}`)}`
 }

@@ -76,7 +76,7 @@ t.test('a node problem, Chinese, on a NotReady cordoned node that flapped', asyn
     '#### 【警告】prod-hangzhou · Node node-2 · Ready',
     'kernel: INFO: task docker:20744 blocked for more than 120 seconds.',
     'Ready=Unknown，自 03:01:05 UTC（5 分钟前）起 · NodeStatusUnknown · 节点 NotReady（Unknown），已禁止调度 · 期间反复出现 3 次',
-    '💡 kubelet 停止上报：检查节点状况和 kubelet: kubectl describe node node-2',
+    '💡 kubelet 停止上报：检查节点状况和 kubelet：kubectl describe node node-2',
     '[静默 1 小时](dtmd://dingtalkclient/sendMessage?content=mute%20kind%3DNode%20name%3Dnode-2%20for%3D1h) · [查看节点](dtmd://dingtalkclient/sendMessage?content=nodes)',
   ])
 })
@@ -178,7 +178,7 @@ t.test('a hint for every reason the on-call meets most, names filled in', async 
   ]
   for (const reason of npd) {
     const hint = toHint({ ...node, reason }, zhCN)
-    t.match(hint && toDingTalkMarkdown(hint), /^💡 .+: kubectl describe node node-9$/, reason)
+    t.match(hint && toDingTalkMarkdown(hint), /^💡 .+：kubectl describe node node-9$/, reason)
   }
   const conditions = [
     'KernelDeadlock',

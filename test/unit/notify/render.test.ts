@@ -69,7 +69,7 @@ t.test('an alert, Chinese: the same layout, level word 警告, names untouched',
     '#### 【警告】prod-hangzhou · Pod payments/api-7d9f · BackOff',
     'Back-off restarting failed container',
     '共 1 次 · 最近 03:04:05 UTC（2 分钟前） · node-1 上的 kubelet',
-    '💡 容器反复崩溃：先看上一次的日志: kubectl -n payments logs api-7d9f --previous',
+    '💡 容器反复崩溃：先看上一次的日志：kubectl -n payments logs api-7d9f --previous',
   ])
   const normal = render(
     alert({}, { type: 'Normal', reason: 'Pulled' }),
