@@ -36,6 +36,7 @@ export const en: Strings = {
     topObjects: 'Most affected objects',
     moreObjects: (n) => `… and ${plural(n, 'more object')}`,
     seeAll: 'See them all',
+    seeAllWith: (command) => `See them all: ${command}`,
   },
   node: {
     since: (condition, status, at, ago) => `${condition}=${status} since ${at} (${ago})`,

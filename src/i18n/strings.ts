@@ -40,6 +40,7 @@ export interface Strings {
     topObjects: string
     moreObjects(n: number): string
     seeAll: string
+    seeAllWith(command: string): string
   }
   node: {
     since(condition: string, status: string, at: string, ago: string): string

@@ -42,6 +42,7 @@ export const zhCN: Strings = {
     topObjects: '受影响最多的对象',
     moreObjects: (n) => `…… 另有 ${n} 个对象`,
     seeAll: '查看全部',
+    seeAllWith: (command) => `查看全部：${command}`,
   },
   node: {
     since: (condition, status, at, ago) => `${condition}=${status}，自 ${at}（${ago}）起`,

@@ -154,7 +154,7 @@ export function toDigestDraft(messages: readonly OutboxMessage[], ctx: DraftCont
     },
   ]
   blocks.push(
-    { kind: 'text', text: md`${s.digest.seeAll}: ${command}` },
+    { kind: 'text', text: md`${s.digest.seeAllWith(command)}` },
     { kind: 'links', links: [{ label: s.digest.seeAll, command }] },
   )
   return { title: `${level} ${ctx.cluster}: ${head}`, blocks, at: mergeMentions(entries) }

@@ -346,7 +346,7 @@ t.test(
     t.equal(md(zh).title, '警告 prod-hangzhou: 5 条告警，共 20 次')
     t.match(md(zh).text, /\*\*按命名空间\*\* 集群级 9 · payments 8 · web 3/)
     t.match(md(zh).text, /\*\*按原因\*\* NodeNotReady 9 · BackOff 7/)
-    t.match(md(zh).text, /查看全部: events level=all since=15m limit=50/)
+    t.match(md(zh).text, /查看全部：events level=all since=15m limit=50/)
   },
 )
 
