@@ -52,6 +52,8 @@ export interface FakeStreamGateway {
   connections(): number
   /** Sends a robot message (as DingTalk's `data` JSON) on the live socket; returns the push's messageId. */
   push(message: unknown, data?: string): string
+  /** Sends a raw frame (a SYSTEM ping, a disconnect notice, junk) on the live socket. */
+  sendRaw(frame: string): void
   /** Closes the live socket from the server side. */
   drop(): void
   /** The next `n` open-connection requests answer HTTP `status`. */
@@ -157,6 +159,10 @@ export async function createFakeStreamGateway(credentials: {
         }),
       )
       return messageId
+    },
+    sendRaw(frame) {
+      if (!live) throw new Error('no client is connected to the fake gateway')
+      live.send(frame)
     },
     drop() {
       live?.terminate()

@@ -169,3 +169,39 @@ t.test('stop disconnects and does not reconnect', async (t) => {
   t.equal(gateway.opens.length, 1)
   t.equal(gateway.connections(), 1)
 })
+
+t.test(
+  'the gateway’s pings are answered; a disconnect notice reconnects; junk is dropped',
+  async (t) => {
+    const { gateway, receiver, h, printed, message, webhook } = await setup(t)
+    receiver.start()
+    await gateway.waitFor(() => gateway.connections() === 1)
+    gateway.sendRaw(
+      JSON.stringify({
+        specVersion: '1.0',
+        type: 'SYSTEM',
+        headers: { topic: 'ping', messageId: 'ping-1', contentType: 'application/json' },
+        data: '{"opaque":"abc"}',
+      }),
+    )
+    await gateway.waitFor(() => gateway.acks.length === 1)
+    t.match(gateway.acks[0], {
+      code: 200,
+      headers: { messageId: 'ping-1' },
+      message: 'OK',
+      data: '{"opaque":"abc"}',
+    })
+    gateway.sendRaw('not json')
+    gateway.sendRaw(JSON.stringify({ type: 'EVENT', headers: { topic: '*', messageId: 'e1' } }))
+    gateway.sendRaw(`{"type":"CALLBACK","data":"${'x'.repeat(300 * 1024)}"}`)
+    gateway.sendRaw(JSON.stringify({ type: 'SYSTEM', headers: { topic: 'disconnect' } }))
+    await gateway.waitFor(() => gateway.connections() === 2)
+    t.ok(h.logs.some((l) => l.msg === 'Stream frame is not JSON: dropped'))
+    t.ok(h.logs.some((l) => l.msg === 'Stream frame too large: dropped'))
+    t.ok(h.logs.some((l) => l.msg === 'the DingTalk Stream connection dropped: reconnecting'))
+    gateway.push(message('help'))
+    await webhook.waitForPosts(1)
+    t.equal(gateway.acks.length, 2, 'the ping and the push: nothing else was acknowledged')
+    t.same(printed, [], 'nothing printed to the console')
+  },
+)
