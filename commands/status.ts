@@ -2,43 +2,37 @@
 import { z } from 'zod'
 import type { StatusSnapshot } from '../src/chatops/context.ts'
 import { defineCommand } from '../src/chatops/define-command.ts'
-import { formatAge, formatSpan, formatUntil } from '../src/chatops/format-age.ts'
-import { type Markdown, md } from '../src/chatops/markdown.ts'
+import { md } from '../src/chatops/markdown.ts'
+import type { Strings } from '../src/i18n/strings.ts'
 
 export const status = defineCommand({
   name: 'status',
   aliases: ['状态'],
-  summary: 'watch state, events taken in, alerts sent/queued/refused/muted, version',
   usage: 'status',
   example: 'status',
   write: false,
   args: z.strictObject({}),
   run(_args, ctx) {
     const s = ctx.status()
+    const t = ctx.strings.commands.status
+    const ago = (at: number) => ctx.strings.ago(ctx.now - at)
+    const resync = s.watch.lastResync === undefined ? undefined : ago(s.watch.lastResync)
     return {
-      title: `kubeding on ${s.cluster}: watch ${s.watch.state}`,
+      title: t.title(s.cluster, s.watch.state),
       lines: [
-        md`**Cluster** ${s.cluster}`,
-        toWatchLine(s, ctx.now),
-        md`**Events taken in** ${s.eventsTakenIn}`,
-        md`**Alerts** sent ${s.alerts.sent} · queued ${s.alerts.queued} · muted ${s.alerts.muted} · refused by DingTalk ${toRefusedText(s)}`,
-        md`**Throttled robots** ${toThrottledText(s, ctx.now)}`,
+        md`**${t.cluster}** ${s.cluster}`,
+        md`**${t.watchLabel}** ${t.watch(s.watch.state, ago(s.watch.since), resync)}`,
+        md`**${t.eventsTakenIn}** ${s.eventsTakenIn}`,
+        md`**${t.alertsLabel}** ${t.alerts(s.alerts.sent, s.alerts.queued, s.alerts.muted, toRefusedText(s))}`,
+        md`**${t.throttled}** ${toThrottledText(s, ctx.now, ctx.strings)}`,
         s.storeProblem
-          ? md`**Store** ${formatBytes(s.storeBytes)} · FAILING: ${s.storeProblem}`
-          : md`**Store** ${formatBytes(s.storeBytes)}`,
-        md`**Version** ${s.version} · up ${formatSpan(ctx.now - s.startedAt)}`,
+          ? md`**${t.store}** ${formatBytes(s.storeBytes)} · ${t.storeFailing(s.storeProblem)}`
+          : md`**${t.store}** ${formatBytes(s.storeBytes)}`,
+        md`**${t.versionLabel}** ${t.version(s.version, ctx.strings.span(ctx.now - s.startedAt))}`,
       ],
     }
   },
 })
-
-function toWatchLine(s: StatusSnapshot, now: number): Markdown {
-  const resync =
-    s.watch.lastResync === undefined
-      ? 'no resync yet'
-      : `last resync ${formatAge(s.watch.lastResync, now)}`
-  return md`**Watch** ${s.watch.state} since ${formatAge(s.watch.since, now)} · ${resync}`
-}
 
 function toRefusedText(s: StatusSnapshot): string {
   const refused = s.alerts.refused.filter((r) => r.count > 0)
@@ -52,11 +46,12 @@ function toRefusedText(s: StatusSnapshot): string {
     .join(', ')
 }
 
-function toThrottledText(s: StatusSnapshot, now: number): string {
-  if (s.throttledRobots.length === 0) return 'none'
+function toThrottledText(s: StatusSnapshot, now: number, strings: Strings): string {
+  const t = strings.commands.status
+  if (s.throttledRobots.length === 0) return t.none
   return s.throttledRobots
     .map((r) =>
-      r.until === undefined ? r.robot : `${r.robot} (until ${formatUntil(r.until, now)})`,
+      r.until === undefined ? r.robot : t.until(r.robot, strings.commands.until(r.until - now)),
     )
     .join(', ')
 }

@@ -10,9 +10,9 @@ import { buildApp } from './app.ts'
 import { createSlsArchive, type SlsArchive } from './archive/create-sls-archive.ts'
 import { createChatOps } from './chatops/chat-ops.ts'
 import { toMuteEndedNotice } from './chatops/mute-text.ts'
-import { createStreamClient } from './chatops/stream-client.ts'
-import { createStreamReceiver, type StreamReceiver } from './chatops/stream-receiver.ts'
 import type { Config } from './config/schema.ts'
+import { createStreamClient } from './dingtalk/stream-client.ts'
+import { createStreamReceiver, type StreamReceiver } from './dingtalk/stream-receiver.ts'
 import { startHousekeeping } from './housekeeping.ts'
 import { createMetricsRegistry, registerMetrics } from './http/metrics.ts'
 import { registerOutgoing } from './http/outgoing-route.ts'
@@ -80,6 +80,7 @@ export async function createService(o: ServiceOptions): Promise<Service> {
     robots: config.dingtalk.robots,
     cluster: config.cluster,
     muteLinks: config.alerting.muteLinks,
+    language: config.language,
     now,
     logger,
     ...(o.notifierTuning ? { tuning: o.notifierTuning } : {}),
@@ -160,6 +161,8 @@ export async function createService(o: ServiceOptions): Promise<Service> {
     admins: config.dingtalk.outgoing.admins,
     conversations: config.dingtalk.outgoing.conversations,
     perSenderPerMinute: config.dingtalk.outgoing.commandsPerMinute,
+    language: config.language,
+    robotWebhooks: config.dingtalk.robots.map((r) => r.webhook),
     fetch: fetchFn,
     now,
     logger,
@@ -234,6 +237,7 @@ export async function createService(o: ServiceOptions): Promise<Service> {
           client: createStreamClient({
             ...streamConfig,
             fetch: fetchFn,
+            logger,
             ...(o.streamGatewayUrl ? { gatewayUrl: o.streamGatewayUrl } : {}),
           }),
           chat,

@@ -4,6 +4,8 @@
  * changing `senderStaffId` gets past the first limit but not the other two. The excess gets one
  * polite "try again in Ns" per sender (or group) and budget, then nothing until the budget frees.
  */
+
+import type { Strings } from '../i18n/strings.ts'
 import { createRollingLimit, type RollingLimit } from './rolling-limit.ts'
 import { UserError } from './user-error.ts'
 
@@ -45,28 +47,25 @@ export function createChatLimits(options: ChatLimitOptions): ChatLimits {
     limit: RollingLimit
     key: (sender: string, conversation: string) => string
     code: RateCode
-    say: (wait: string) => string
+    say: (strings: Strings, waitSeconds: number) => string
   }> = [
     {
       limit: senders,
       key: (sender) => sender,
       code: 'rate_limited',
-      say: (wait) =>
-        `You have sent ${perSenderPerMinute} commands in the last minute; please wait ${wait} and try again`,
+      say: (s, wait) => s.chat.rateLimited(perSenderPerMinute, wait),
     },
     {
       limit: conversations,
       key: (_, conversation) => conversation,
       code: 'group_rate_limited',
-      say: (wait) =>
-        `This group has sent ${perConversation} commands in the last minute; please wait ${wait} and try again`,
+      say: (s, wait) => s.chat.groupRateLimited(perConversation, wait),
     },
     {
       limit: everyone,
       key: () => '',
       code: 'busy',
-      say: (wait) =>
-        `I have answered ${perEveryone} commands in the last minute, more than I take; please wait ${wait} and try again`,
+      say: (s, wait) => s.chat.busy(perEveryone, wait),
     },
   ]
   return {
@@ -74,8 +73,9 @@ export function createChatLimits(options: ChatLimitOptions): ChatLimits {
       for (const { limit, key, code, say } of budgets) {
         const taken = limit.take(key(sender, conversation), now)
         if (taken.waitMs > 0) {
-          const wait = `${Math.ceil(taken.waitMs / 1_000)}s`
-          return { error: new UserError(code, say(wait)), quiet: !taken.firstRefusal }
+          const wait = Math.ceil(taken.waitMs / 1_000)
+          const error = new UserError(code, (s) => say(s, wait))
+          return { error, quiet: !taken.firstRefusal }
         }
       }
       return undefined

@@ -3,6 +3,7 @@
  * other modules provide (node cache, status figures), kept narrow so commands depend on nothing
  * else. Commands return a `Reply`; they never send anything.
  */
+import type { Strings } from '../i18n/strings.ts'
 import type { NodeInfo as CachedNode } from '../kube/node-cache.ts'
 import type { AuditLog } from '../store/audit.ts'
 import type { EventsQuery } from '../store/events-query.ts'
@@ -15,7 +16,7 @@ export type { AuditEntry, AuditLog } from '../store/audit.ts'
 export type { EventFilter, EventSummary, EventsQuery } from '../store/events-query.ts'
 export type { MuteRecord, MuteSelector, MuteStore } from '../store/mutes.ts'
 
-/** A reply to one chat command; the transport renders it as a DingTalk markdown message. */
+/** A reply to one chat command; the transport has it rendered for the chat platform. */
 export interface Reply {
   /** Plain text, shown in the notification. */
   title: string
@@ -84,7 +85,6 @@ export interface Sender {
 export interface CommandInfo {
   name: string
   aliases: readonly string[]
-  summary: string
   usage: string
   example: string
   /** Write commands change state: gated by `admins` and recorded in the audit. */
@@ -104,4 +104,6 @@ export interface CommandContext {
   status(): StatusSnapshot
   /** Every registered command, for `help`. */
   commands: readonly CommandInfo[]
+  /** The chat's language: every reply is worded with these. */
+  strings: Strings
 }

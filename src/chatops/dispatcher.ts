@@ -6,11 +6,12 @@
 import { randomBytes } from 'node:crypto'
 import { createChatLimits } from './chat-limits.ts'
 import type { CommandRegistry } from './command-registry.ts'
-import type { CommandContext, CommandInfo, Reply } from './context.ts'
+import type { CommandContext, Reply } from './context.ts'
 import type { Command } from './define-command.ts'
+import { toErrorReply, toSorryReply } from './error-reply.ts'
 import type { InboundMessage } from './inbound-message.ts'
 import type { Logger } from './logger.ts'
-import { clip, md } from './markdown.ts'
+import { clip } from './markdown.ts'
 import { parseCommandLine } from './parse-command-line.ts'
 import {
   type Answer,
@@ -21,7 +22,10 @@ import {
 import { isUserError, UserError } from './user-error.ts'
 
 /** The stateful parts commands read and write; shared with the pipeline where it matters. */
-export type ChatServices = Pick<CommandContext, 'events' | 'mutes' | 'audit' | 'nodes' | 'status'>
+export type ChatServices = Pick<
+  CommandContext,
+  'events' | 'mutes' | 'audit' | 'nodes' | 'status' | 'strings'
+>
 
 export interface DispatcherDeps {
   registry: CommandRegistry
@@ -118,21 +122,19 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
       const refusal = limits.take(sender.id, message.conversationId, now)
       if (refusal) {
         result = refusal.error.code
-        return { reply: toErrorReply(refusal.error, undefined), quiet: refusal.quiet }
+        return {
+          reply: toErrorReply(refusal.error, undefined, registry.list, deps.services.strings),
+          quiet: refusal.quiet,
+        }
       }
       if (message.msgtype !== 'text' || message.text === undefined) {
-        throw new UserError(
-          'not_text',
-          'I can only read text messages. Type help to see what I understand.',
-        )
+        throw new UserError('not_text', (s) => s.chat.notText)
       }
       const line = parseCommandLine(message.text.content)
       command = registry.find(line.name === '' ? 'help' : line.name)
       if (!command) {
-        throw new UserError(
-          'unknown_command',
-          `I do not know "${clip(line.name, 40)}". Type help to see what I understand.`,
-        )
+        const word = clip(line.name, 40)
+        throw new UserError('unknown_command', (s) => s.chat.unknownCommand(word))
       }
       if (command.write) checkAdmin(deps.admins, message, command.name)
       const reply = await command.run(line, {
@@ -148,7 +150,10 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
       if (isUserError(err)) {
         result = err.code
         if (command?.write) audit(`refused: ${err.code}`)
-        return { reply: toErrorReply(err, command), quiet: false }
+        return {
+          reply: toErrorReply(err, command, registry.list, deps.services.strings),
+          quiet: false,
+        }
       }
       result = 'internal_error'
       const ref = randomBytes(4).toString('hex')
@@ -163,16 +168,7 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
         'chat command failed',
       )
       if (command?.write) audit(`failed: ${ref}`)
-      return {
-        reply: {
-          title: 'Sorry, something went wrong',
-          lines: [
-            md`Sorry, something went wrong on my side. Reference: ${ref} (the operator can find it in the log).`,
-          ],
-          code: 'internal_error',
-        },
-        quiet: false,
-      }
+      return { reply: toSorryReply(ref, deps.services.strings), quiet: false }
     } finally {
       tally(command?.name ?? 'unknown', result)
     }
@@ -215,9 +211,8 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
 
 function checkConversation(allowed: readonly string[], conversationId: string): void {
   if (allowed.length > 0 && !allowed.includes(conversationId)) {
-    throw new UserError(
-      'conversation_not_allowed',
-      `Sorry, I only answer in the groups listed in dingtalk.outgoing.conversations, and this one (${conversationId}) is not among them. Ask whoever runs kubeding to add it.`,
+    throw new UserError('conversation_not_allowed', (s) =>
+      s.chat.conversationNotAllowed(conversationId),
     )
   }
 }
@@ -225,16 +220,6 @@ function checkConversation(allowed: readonly string[], conversationId: string): 
 function checkAdmin(admins: readonly string[], message: InboundMessage, command: string): void {
   const ids = [message.senderStaffId, message.senderId]
   if (admins.length > 0 && !ids.some((id) => id !== undefined && admins.includes(id))) {
-    throw new UserError(
-      'not_admin',
-      `Sorry, only the admins listed in dingtalk.outgoing.admins may run ${command}; commands that only read are open to everyone.`,
-    )
+    throw new UserError('not_admin', (s) => s.chat.notAdmin(command))
   }
-}
-
-function toErrorReply(err: UserError, command: CommandInfo | undefined): Reply {
-  const lines = [md`${err.message}`]
-  if (command) lines.push(md`Usage: ${command.usage}`)
-  lines.push(md`(${err.code})`)
-  return { title: command ? `${command.name}: ${err.code}` : err.code, lines, code: err.code }
 }

@@ -3,6 +3,7 @@
  * validated once at the edge. Objects are strict, so a misspelt key is an error that names it.
  */
 import { z } from 'zod'
+import { DEFAULT_LANGUAGE, LANGUAGES } from '../i18n/language.ts'
 import { parseDuration } from './duration.ts'
 
 /** An interpolated `${VAR}` that is unset becomes ''; optional secrets treat that as absent. */
@@ -179,6 +180,8 @@ export const ConfigSchema = z
       (v) => (v === '' || v === null ? undefined : v),
       z.string().min(1).default('kubernetes'),
     ),
+    /** Every alert, notice and chat reply is worded in it; commands work in both. */
+    language: z.enum(LANGUAGES).default(DEFAULT_LANGUAGE),
     kubernetes: z
       .strictObject({
         kubeconfig: optionalText,

@@ -7,7 +7,6 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import type { ChatOps } from '../chatops/chat-ops.ts'
 import { parseInboundMessage } from '../chatops/inbound-message.ts'
 import type { Logger } from '../chatops/logger.ts'
-import { toDingTalkMessage } from '../chatops/to-dingtalk-message.ts'
 import { createSignatureMemory, type SignatureMemory } from './signature-memory.ts'
 import { verifyOutgoing } from './verify-outgoing.ts'
 
@@ -17,7 +16,7 @@ export const OUTGOING_BODY_LIMIT = 64 * 1024
 export interface OutgoingRouteDeps {
   /** `dingtalk.outgoing` from the config. */
   outgoing: { path: string; token?: string | undefined; appSecret?: string | undefined }
-  chat: Pick<ChatOps, 'dispatch' | 'answerViaSessionWebhook'>
+  chat: Pick<ChatOps, 'dispatch' | 'toMessage' | 'answerViaSessionWebhook'>
   now: () => number
   logger: Logger
   /** The pairs already used (default: a new memory); tests pass a small one to fill it. */
@@ -86,7 +85,7 @@ export function registerOutgoing(app: FastifyInstance, deps: OutgoingRouteDeps):
       if (verified?.via === 'token') {
         const { reply: answer, quiet } = await chat.dispatch(message)
         // A quiet refusal: the sender was told to wait already; `{}` puts nothing in the group.
-        return reply.send(quiet ? {} : toDingTalkMessage(answer))
+        return reply.send(quiet ? {} : chat.toMessage(answer))
       }
       if (verified?.via === 'sign') {
         const use = signatures.claim(verified, message.msgId, now())

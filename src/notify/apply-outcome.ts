@@ -6,8 +6,8 @@
 import type { RobotConfig } from '../config/schema.ts'
 import { NOT_DINGTALK_ANSWER } from '../dingtalk/errcodes.ts'
 import { maskWebhook } from '../dingtalk/mask-webhook.ts'
+import { DEFAULT_MAX_BYTES } from '../dingtalk/render-draft.ts'
 import type { SendOutcome } from '../dingtalk/robot-client.ts'
-import { DEFAULT_MAX_BYTES } from './compose-message.ts'
 import type { Logger } from './logger.ts'
 import type { Delivery, Outbox, OutboxRow } from './outbox.ts'
 

@@ -4,8 +4,10 @@
  * throttling, retrying when DingTalk is away and halting on a config error, never losing a
  * message in between.
  */
+
 import type { RobotConfig } from '../config/schema.ts'
 import { createRobotClient, type RobotClient } from '../dingtalk/robot-client.ts'
+import type { Language } from '../i18n/language.ts'
 import type { Store } from '../store/open-store.ts'
 import type { LaneTuning } from './apply-outcome.ts'
 import type { Logger } from './logger.ts'
@@ -23,6 +25,8 @@ export interface NotifierOptions {
   cluster: string
   /** End alerts with a click-to-mute link (`alerting.muteLinks`). */
   muteLinks: boolean
+  /** The group's language (`language`); default zh-CN. */
+  language?: Language
   /** Default: a real client per robot. */
   clientFor?: (robot: RobotConfig) => RobotClient
   now?: () => number
@@ -96,6 +100,8 @@ export function createNotifier(options: NotifierOptions): Notifier {
       render: {
         cluster: options.cluster,
         muteLinks: options.muteLinks,
+        now,
+        ...(options.language ? { language: options.language } : {}),
         ...(options.timeZone ? { timeZone: options.timeZone } : {}),
       },
       tuning,

@@ -14,13 +14,12 @@ import {
   type LaneTuning,
   type OutcomeContext,
 } from './apply-outcome.ts'
-import type { RenderOptions } from './compose-message.ts'
 import type { Logger } from './logger.ts'
 import type { Outbox, OutboxRow } from './outbox.ts'
 import { RENDER_FAILED_ERRCODE, UNREADABLE_ERRCODE } from './outbox.ts'
 import type { OutboxMessage } from './outbox-message.ts'
 import { planPeekLimit, planSend, RATE_WINDOW_MS, selectDigest } from './plan-send.ts'
-import { type DigestMessage, renderBatch, renderMessage } from './render-message.ts'
+import { type RenderOptions, renderBatch, renderMessage } from './render-message.ts'
 
 /** Timers, injectable so tests move time themselves. */
 export interface Timers {
@@ -173,7 +172,7 @@ export function createRobotLane(deps: LaneDeps): RobotLane {
     let body: DingTalkMessage
     try {
       body = digest
-        ? renderBatch(messages as DigestMessage[], options)
+        ? renderBatch(messages, options)
         : renderMessage(messages[0] as OutboxMessage, options)
     } catch (err) {
       dropBatch(state, ctx, batch, RENDER_FAILED_ERRCODE, `could not render: ${String(err)}`)

@@ -31,9 +31,10 @@ export async function createChatHttpRig(
   t: { teardown(fn: () => unknown): void },
   options: RigOptions = {},
 ) {
-  const h = createChatHarness(t, options)
   const webhook = await createFakeSessionWebhook()
   t.teardown(() => webhook.close())
+  // The fake sessionWebhook stands where a configured robot's host would: replies may go there.
+  const h = createChatHarness(t, { robotWebhooks: [`${webhook.origin}/robot/send`], ...options })
   const outgoing = {
     path: PATH,
     token: 'token' in options ? options.token : TOKEN,

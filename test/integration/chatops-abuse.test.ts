@@ -6,6 +6,7 @@
 import t from 'tap'
 import { ConfigSchema } from '../../src/config/schema.ts'
 import { createSignatureMemory } from '../../src/http/signature-memory.ts'
+import { en } from '../../src/i18n/en.ts'
 import { appRobotHeaders, outgoingHeaders } from '../helpers/dingtalk-callback.ts'
 import { START } from '../unit/chatops/chat-harness.ts'
 import { APP_SECRET, createChatHttpRig, markdownOf, TOKEN } from './chat-http-rig.ts'
@@ -62,7 +63,7 @@ t.test('commandsPerMinute: the excess gets one "try again in Ns", then silence',
   t.equal(webhook.posts.length, 4, 'three answers and one slow-down reply, not three')
   const slowDown = webhook.posts[3]?.body.markdown.text as string
   t.match(slowDown, /You have sent 3 commands in the last minute; please wait 57s and try again/)
-  t.match(slowDown, /\(rate\\_limited\)/)
+  t.match(webhook.posts[3]?.body.markdown.title, en.chat.errorTitle.rate_limited)
   h.clock.now = START + 61_000
   await send('help')
   await h.chat.idle()
@@ -79,7 +80,7 @@ t.test('changing senderStaffId does not get past the per-group limit', async (t)
     codes.push(title === undefined ? 'quiet' : title === 'What I understand' ? 'ok' : title)
   }
   t.same(codes.slice(0, 30), Array(30).fill('ok'), '3 × commandsPerMinute per group')
-  t.equal(codes[30], 'group_rate_limited')
+  t.equal(codes[30], en.chat.errorTitle.group_rate_limited)
   t.same(codes.slice(31), Array(9).fill('quiet'), 'told once; the rest answer {} and post nothing')
   const other = await viaToken('help', { conversationId: 'cidOtherGroup==' })
   t.equal(markdownOf(other).title, 'What I understand', 'another group is not affected')
@@ -93,7 +94,7 @@ t.test('changing the group id too meets the overall limit: 10 × commandsPerMinu
     titles.push((res.json() as { markdown?: { title: string } }).markdown?.title ?? 'quiet')
   }
   t.same(titles.slice(0, 20), Array(20).fill('What I understand'))
-  t.same(titles.slice(20), ['busy', 'quiet'])
+  t.same(titles.slice(20), [en.chat.errorTitle.busy, 'quiet'])
 })
 
 t.test('thousands of commands with varying ids keep every structure at its cap', async (t) => {

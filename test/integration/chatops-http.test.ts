@@ -3,6 +3,8 @@
  * `app.inject()`, into the real ChatOps and store; app-robot replies land on a fake
  * sessionWebhook on 127.0.0.1.
  */
+import { createServer } from 'node:http'
+import type { AddressInfo } from 'node:net'
 import t from 'tap'
 import { aClusterEvent } from '../helpers/cluster-events.ts'
 import { appRobotHeaders, outgoingHeaders } from '../helpers/dingtalk-callback.ts'
@@ -79,6 +81,50 @@ t.test('app robot HTTP mode: 200 at once, the reply goes to the sessionWebhook',
     'DingTalk took the reply: nothing to warn about',
   )
 })
+
+t.test(
+  'a signed callback naming a foreign or a redirecting sessionWebhook: nothing leaves for it',
+  async (t) => {
+    const hits: string[] = []
+    const foreign = createServer((req, res) => {
+      hits.push(req.url ?? '')
+      res.end('{"errcode":0,"errmsg":"ok"}')
+    })
+    await new Promise<void>((resolve) => foreign.listen(0, '127.0.0.1', resolve))
+    t.teardown(() => new Promise<void>((resolve) => foreign.close(() => resolve())))
+    const foreignOrigin = `http://127.0.0.1:${(foreign.address() as AddressInfo).port}`
+    const { h, viaSign, message, webhook } = await setup(t)
+    // The sessionWebhook names a host that is neither DingTalk's nor a configured robot's.
+    const res = await viaSign(
+      message('events', { sessionWebhook: `${foreignOrigin}/robot/sendBySession?session=s1` }),
+    )
+    t.equal(res.statusCode, 200)
+    await h.chat.idle()
+    t.same(hits, [], 'the foreign host got nothing')
+    t.ok(h.logs.some((l) => /not on a DingTalk host/.test(String(l.msg))))
+
+    // A configured robot's host that answers with a redirect to elsewhere is not followed.
+    const redirecting = createServer((_req, res) => {
+      res.writeHead(302, { location: `${foreignOrigin}/stolen` }).end()
+    })
+    await new Promise<void>((resolve) => redirecting.listen(0, '127.0.0.1', resolve))
+    t.teardown(() => new Promise<void>((resolve) => redirecting.close(() => resolve())))
+    const redirectOrigin = `http://127.0.0.1:${(redirecting.address() as AddressInfo).port}`
+    const second = await setup(t, { robotWebhooks: [`${redirectOrigin}/robot/send`] })
+    await second.viaSign(
+      second.message('events', {
+        sessionWebhook: `${redirectOrigin}/robot/sendBySession?session=r`,
+      }),
+    )
+    await second.h.chat.idle()
+    t.same(hits, [], 'the redirect was not followed')
+    t.match(second.h.logs.at(-1), {
+      status: 302,
+      msg: 'DingTalk refused the reply posted to the sessionWebhook',
+    })
+    t.same(webhook.posts, [])
+  },
+)
 
 t.test('an expired sessionWebhook: nothing runs and nothing is posted', async (t) => {
   const { h, viaSign, message, webhook } = await setup(t)

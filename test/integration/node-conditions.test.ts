@@ -17,7 +17,7 @@ import { createRig } from '../helpers/service-rig.ts'
 import { isoAgo } from '../helpers/test-clock.ts'
 
 t.test('an NPD condition with no Event: problem within 10 s, resolved with how long', async (t) => {
-  const rig = await createRig(t, { config: { alerting: { groupWindow: '1s' } } })
+  const rig = await createRig(t, { config: { language: 'en', alerting: { groupWindow: '1s' } } })
   rig.kube.addNode(buildNode('node-1'))
   rig.kube.addNode(buildNode('node-2'))
   const service = await startWithNodes(rig)
@@ -30,11 +30,10 @@ t.test('an NPD condition with no Event: problem within 10 s, resolved with how l
   const [first] = markdowns(rig)
   t.equal(first?.title, 'Warning Node node-2: KernelDeadlock')
   for (const part of [
-    '**Node:** node-2',
-    '**Condition:** KernelDeadlock = True (DockerHung)',
-    '**Message:** task docker:7 blocked for more than 120 seconds.',
-    '**Since:** ',
-    '**Node state:** Ready, schedulable',
+    '· Node node-2 · KernelDeadlock',
+    'task docker:7 blocked for more than 120 seconds.',
+    'KernelDeadlock=True since ',
+    ' · DockerHung · node Ready, schedulable',
     'mute%20kind%3DNode%20name%3Dnode-2',
   ]) {
     t.ok(first?.text.includes(part), part)
@@ -43,9 +42,9 @@ t.test('an NPD condition with no Event: problem within 10 s, resolved with how l
   rig.kube.updateNode('node-2', [{ ...KERNEL_OK, lastTransitionTime: isoAgo(0) }])
   await eventually(() => rig.dingtalk.messages.length === 2, 'the resolved message', 10_000)
   const resolved = markdowns(rig)[1]
-  t.match(resolved?.title, /^Resolved \(恢复\) Node node-2: KernelDeadlock after \d+s$/)
-  t.ok(resolved?.text.includes('**Lasted:** '), 'how long it lasted')
-  t.ok(resolved?.text.includes('KernelDeadlock is False again (KernelHasNoDeadlock)'))
+  t.match(resolved?.title, /^Resolved Node node-2: KernelDeadlock after \d+s$/)
+  t.match(resolved?.text, /KernelDeadlock is back to normal after \d+s \(/, 'how long it lasted')
+  t.ok(resolved?.text.includes('node Ready, schedulable · KernelHasNoDeadlock'))
   await quiet(1_500)
   t.equal(rig.dingtalk.messages.length, 2, 'nothing more')
   const metrics = (await service.app.inject({ url: '/metrics' })).body
@@ -55,7 +54,7 @@ t.test('an NPD condition with no Event: problem within 10 s, resolved with how l
 })
 
 t.test('the kubelet pressure conditions and a cordoned node', async (t) => {
-  const rig = await createRig(t)
+  const rig = await createRig(t, { config: { language: 'en' } })
   const node = buildNode('node-3')
   node.spec = { unschedulable: true }
   rig.kube.addNode(node)
@@ -65,11 +64,13 @@ t.test('the kubelet pressure conditions and a cordoned node', async (t) => {
   ])
   await eventually(() => rig.dingtalk.messages.length === 1, 'DiskPressure')
   t.equal(titles(rig)[0], 'Warning Node node-3: DiskPressure')
-  t.ok(markdowns(rig)[0]?.text.includes('**Node state:** Ready, cordoned'))
+  t.ok(markdowns(rig)[0]?.text.includes('node Ready, cordoned'))
 })
 
 t.test('Ready False is told once it lasted nodeNotReadyAfter, not before', async (t) => {
-  const rig = await createRig(t, { config: { alerting: { nodeNotReadyAfter: '2s' } } })
+  const rig = await createRig(t, {
+    config: { language: 'en', alerting: { nodeNotReadyAfter: '2s' } },
+  })
   rig.kube.addNode(buildNode('node-4'))
   await startWithNodes(rig)
   const turned = Date.now()
@@ -85,11 +86,13 @@ t.test('Ready False is told once it lasted nodeNotReadyAfter, not before', async
   await eventually(() => rig.dingtalk.messages.length === 1, 'NotReady', 10_000)
   t.ok(Date.now() - turned >= 1_000, `not before its time (${Date.now() - turned} ms)`)
   t.equal(titles(rig)[0], 'Warning Node node-4: Ready')
-  t.ok(markdowns(rig)[0]?.text.includes('**Node state:** NotReady (False), schedulable'))
+  t.ok(markdowns(rig)[0]?.text.includes('node NotReady (False), schedulable'))
 })
 
 t.test('alerting.resolved false: the problem is told, its end is not', async (t) => {
-  const rig = await createRig(t, { config: { alerting: { groupWindow: '1s', resolved: false } } })
+  const rig = await createRig(t, {
+    config: { language: 'en', alerting: { groupWindow: '1s', resolved: false } },
+  })
   rig.kube.addNode(buildNode('node-5'))
   await startWithNodes(rig)
   rig.kube.updateNode('node-5', [KERNEL])
@@ -102,6 +105,7 @@ t.test('alerting.resolved false: the problem is told, its end is not', async (t)
 t.test('routes: kinds [Node] and a namespace filter still get node problems', async (t) => {
   const rig = await createRig(t, {
     config: {
+      language: 'en',
       routes: [
         { robot: 'ops', kinds: ['Pod'] },
         {
@@ -123,7 +127,9 @@ t.test('routes: kinds [Node] and a namespace filter still get node problems', as
 })
 
 t.test('no route for kind Node: nothing is sent', async (t) => {
-  const rig = await createRig(t, { config: { routes: [{ robot: 'ops', kinds: ['Pod'] }] } })
+  const rig = await createRig(t, {
+    config: { language: 'en', routes: [{ robot: 'ops', kinds: ['Pod'] }] },
+  })
   rig.kube.addNode(buildNode('node-8'))
   await startWithNodes(rig)
   rig.kube.updateNode('node-8', [KERNEL])

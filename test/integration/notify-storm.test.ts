@@ -12,6 +12,7 @@ import {
   createManualClock,
   type FakeDingTalk,
 } from '../helpers/fake-dingtalk.ts'
+import { alertPodName, digestOccurrences } from '../helpers/read-message.ts'
 import { testNow } from '../helpers/test-clock.ts'
 
 const TOKEN = 'storm-token'
@@ -20,9 +21,9 @@ const SECRET = 'SECstorm0123456789'
 /** The occurrences a delivered message accounts for: a digest says so, an alert is looked up by its object. */
 function occurrencesOf(m: AcceptedMessage, byName: Map<string, number>): number {
   const text: string = m.body.markdown.text
-  const digest = /\*\*Occurrences:\*\* (\d+) in \d+ alerts?/.exec(text)
-  if (digest) return Number(digest[1])
-  const name = /\*\*Object:\*\* Pod\/(\S+)/.exec(text)?.[1] ?? ''
+  const digest = digestOccurrences(text)
+  if (digest !== undefined) return digest
+  const name = alertPodName(text) ?? ''
   const n = byName.get(name)
   if (n === undefined) throw new Error(`unknown object in ${text}`)
   return n
@@ -148,7 +149,7 @@ async function storm(t: Test, rate: number) {
     queued: 0,
     dropped: 0,
   })
-  const digests = fake.messages.filter((m) => /Occurrences:\*\* \d+ in/.test(m.body.markdown.text))
+  const digests = fake.messages.filter((m) => digestOccurrences(m.body.markdown.text) !== undefined)
   t.ok(digests.length > 0, 'the storm became digests')
   const times = fake.messages.map((m) => m.at)
   const longestGap = Math.max(...times.slice(1).map((at, i) => at - (times[i] ?? at)))

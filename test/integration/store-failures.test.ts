@@ -51,7 +51,7 @@ t.test(
   async (t) => {
     const disk = createSmallDisk(t)
     const rig = await createRig(t, {
-      config: { state: { dir: disk.dir } },
+      config: { language: 'en', state: { dir: disk.dir } },
       outgoing: { token: OUTGOING_TOKEN },
     })
     const service = await rig.start({
@@ -103,7 +103,10 @@ t.test(
 t.test(
   'the store file deleted while running: /readyz 503, status and the log say so; the next start says it is a first start',
   async (t) => {
-    const rig = await createRig(t, { outgoing: { token: OUTGOING_TOKEN } })
+    const rig = await createRig(t, {
+      config: { language: 'en' },
+      outgoing: { token: OUTGOING_TOKEN },
+    })
     const service = await rig.start()
     await untilReady(service)
     const file = join(rig.stateDir, STORE_FILE)

@@ -3,6 +3,8 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import t from 'tap'
 import { toMuteEndedNotice } from '../../../src/chatops/mute-text.ts'
+import type { MarkdownMessage } from '../../../src/dingtalk/dingtalk-message.ts'
+import { renderMessage } from '../../../src/notify/render-message.ts'
 import { isGlobMatch, toGlob } from '../../../src/store/glob-match.ts'
 import { createMuteStore, type NewMute } from '../../../src/store/mutes.ts'
 import { openStore } from '../../../src/store/open-store.ts'
@@ -145,18 +147,26 @@ t.test('the mute-ended notice says which mute, why, and what it held back', asyn
   mutes.add(aMute({ namespace: 'prod', reason: 'Back Off' }))
   mutes.recordHeldBack('m1', 12)
   const [expired] = mutes.expireDue(now + H)
-  t.same(toMuteEndedNotice(expired!), {
-    kind: 'notice',
-    title: 'Mute m1 ended',
-    lines: [
-      'Mute m1 (ns=prod reason="Back Off") ended: it ran out after 1h.',
-      'It held back 12 alerts while it was on; matching events alert again from now.',
-    ],
-  })
+  const notice = toMuteEndedNotice(expired!)
+  t.match(notice, { kind: 'notice', topic: 'mute-ended', mute: { id: 'm1', heldBack: 12 } })
+  const said = (n: typeof notice, language: 'en' | 'zh-CN' = 'en') =>
+    (
+      renderMessage(n, {
+        robot: { name: 'ops', keywords: [], msgType: 'markdown' },
+        cluster: 'prod',
+        muteLinks: true,
+        language,
+      }) as MarkdownMessage
+    ).markdown
+  t.equal(said(notice).title, 'Mute m1 ended')
+  t.match(said(notice).text, 'Mute m1 (ns=prod reason="Back Off") ran out after 1h.')
+  t.match(said(notice).text, 'It held back 12 alerts; matching events alert again from now.')
+  t.equal(said(notice, 'zh-CN').title, '静默 m1 已结束')
+  t.match(said(notice, 'zh-CN').text, '静默 m1（ns=prod reason="Back Off"）已到期，共持续 1 小时。')
   mutes.add(aMute({ kind: 'Node' }))
   const early = mutes.end('m2', 'Bob', now)
-  t.match(toMuteEndedNotice(early!).lines[0], /ended: it was ended early by Bob\.$/)
-  t.match(toMuteEndedNotice(early!).lines[1], /held back no alerts/)
+  t.match(said(toMuteEndedNotice(early!)).text, /was ended early by Bob\./)
+  t.match(said(toMuteEndedNotice(early!)).text, /held back no alerts/)
 })
 
 t.test('name wildcards match in bounded time, whatever the pattern and the name', async (t) => {

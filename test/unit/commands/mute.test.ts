@@ -1,4 +1,6 @@
 import t from 'tap'
+import { md } from '../../../src/chatops/markdown.ts'
+import { toDingTalkMarkdown } from '../../../src/dingtalk/render-rich-text.ts'
 import { createChatHarness, START } from '../chatops/chat-harness.ts'
 
 const H = 3_600_000
@@ -44,7 +46,10 @@ t.test('a mute needs at least one key', async (t) => {
   const h = createChatHarness(t)
   const reply = await h.ask('mute for=1h')
   t.equal(reply.code, 'missing_key')
-  t.match(reply.lines[0]?.text, /Name at least one of ns=, kind=, name=, reason=/)
+  t.match(
+    toDingTalkMarkdown(reply.lines[0] ?? md``),
+    /Name at least one of ns=, kind=, name=, reason=/,
+  )
   t.same(h.mutes.active(START), [])
 })
 

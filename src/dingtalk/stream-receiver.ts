@@ -2,11 +2,11 @@
  * Stream mode (app robot, no inbound port): every push is acknowledged at once (DingTalk
  * re-delivers unacknowledged ones after about a minute), validated like an HTTP callback and
  * answered through its sessionWebhook. The receiver keeps the connection up, reconnecting with
- * exponential backoff. It speaks to the SDK through the narrow `StreamConnection` shape.
+ * exponential backoff. It speaks to the client through the narrow `StreamConnection` shape.
  */
-import type { ChatOps } from './chat-ops.ts'
-import { parseInboundMessage } from './inbound-message.ts'
-import type { Logger } from './logger.ts'
+import type { ChatOps } from '../chatops/chat-ops.ts'
+import { parseInboundMessage } from '../chatops/inbound-message.ts'
+import type { Logger } from '../chatops/logger.ts'
 
 /** DingTalk's topic for messages @-mentioning an app robot. */
 export const ROBOT_TOPIC = '/v1.0/im/bot/messages/get'
@@ -14,13 +14,13 @@ export const ROBOT_TOPIC = '/v1.0/im/bot/messages/get'
 /** The same limit as the HTTP callback's body. */
 const MAX_PUSH_BYTES = 64 * 1024
 
-/** One push as the SDK hands it over. */
+/** One push as the Stream client hands it over. */
 export interface StreamPush {
   headers: { messageId: string; topic?: string }
   data: string
 }
 
-/** The part of the SDK's DWClient the receiver uses. */
+/** The Stream connection the receiver uses (`stream-client.ts`). */
 export interface StreamConnection {
   readonly connected: boolean
   registerCallbackListener(topic: string, callback: (push: StreamPush) => void): unknown
