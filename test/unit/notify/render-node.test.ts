@@ -89,15 +89,15 @@ t.test('resolved: 恢复 / Resolved, the condition and how long it lasted', asyn
     endedAt: now - M,
   })
   const m = renderMessage(resolved, options())
-  t.equal(md(m).title, 'Resolved Node node-2: KernelDeadlock')
+  t.equal(md(m).title, 'Resolved Node node-2: KernelDeadlock after 1h 4m')
   t.same(lines(md(m).text), [
     '#### 【Resolved】prod-hangzhou · Node node-2 · KernelDeadlock',
     'KernelDeadlock is back to normal after 1h 4m (02:01:05 – 03:05:05 UTC).',
-    'node Ready, schedulable',
+    'node Ready, schedulable · DockerHung',
     '[Show nodes](dtmd://dingtalkclient/sendMessage?content=nodes)',
   ])
   const zh = renderMessage(resolved, options({ language: 'zh-CN' }))
-  t.equal(md(zh).title, '恢复 Node node-2: KernelDeadlock')
+  t.equal(md(zh).title, '恢复 Node node-2: KernelDeadlock，持续 1 小时 4 分钟')
   t.match(
     md(zh).text,
     /^#### 【恢复】prod-hangzhou · Node node-2 · KernelDeadlock\n\nKernelDeadlock 已恢复正常，持续 1 小时 4 分钟（02:01:05 – 03:05:05 UTC）。/,
