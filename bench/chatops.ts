@@ -277,7 +277,6 @@ export async function benchChatops(
       storeMiB: mib(store.sizeBytes()),
     }
     await app.close()
-    chat.close()
     return figures
   } finally {
     store.close()

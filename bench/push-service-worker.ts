@@ -2,7 +2,7 @@
  * The service under measurement, alone in its own process: bench/push.ts forks this file, so the
  * fakes (in the parent) never share its event loop and the RSS it reports is the service's own.
  * Production defaults throughout (tick, notifier tuning, watch backoff, info logging, listening);
- * only the config comes from the parent.
+ * only the config comes from the parent, and for one phase a clock that runs faster than ours.
  *
  * IPC, parent → child: `start` (config, kube server and token, log file), `memory`, `stop`;
  * child → parent: `ready` once /readyz says so, `memory`, `stopped`, or `failed` with the reason.
@@ -11,10 +11,18 @@ import { KubeConfig } from '@kubernetes/client-node'
 import pino from 'pino'
 import { ConfigSchema } from '../src/config/schema.ts'
 import { createService, type Service } from '../src/service.ts'
+import { type FastClock, fastNow } from './fast-clock.ts'
 
 /** What the parent asks. */
 export type WorkerCommand =
-  | { cmd: 'start'; config: unknown; kube: { server: string; token: string }; logFile: string }
+  | {
+      cmd: 'start'
+      config: unknown
+      kube: { server: string; token: string }
+      logFile: string
+      /** Omitted: the real clock. */
+      clock?: FastClock
+    }
   | { cmd: 'memory' }
   | { cmd: 'stop' }
 
@@ -76,6 +84,8 @@ async function handle(command: WorkerCommand): Promise<void> {
       logger,
       version: 'bench',
       loadKubeConfig: () => kc,
+      // The store keeps whole milliseconds.
+      ...(command.clock ? { now: () => Math.round(fastNow(command.clock as FastClock)) } : {}),
     })
     await service.app.listen({ host: '127.0.0.1', port: 0 })
     service.start()

@@ -2,6 +2,8 @@
  * Push path figures, measured through the fakes over real HTTP on one machine:
  * - ingest: events a second from the watch stream to archived and routed (target ≥ 20,000/s);
  * - alert latency at a low rate, Event created → DingTalk received (target p99 < 1 s);
+ * - alert latency at 15 alerts a minute to one robot, over minutes of the service's own clock
+ *   (target p99 < 1 s: what fits in the rate budget goes alone, at once);
  * - memory: RSS idle and after 100,000 events archived (target < 150 MB);
  * - storm: 10,000 Warnings on 2,000 objects within a minute → messages per rolling minute
  *   (target ≤ 20), share of the events accounted in them (target 100%), 130101 answers (0).
@@ -18,10 +20,13 @@ import { availableParallelism, cpus, loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { DatabaseSync } from 'node:sqlite'
 import { setTimeout as sleep } from 'node:timers/promises'
+import { DEFAULT_TUNING } from '../src/notify/notifier.ts'
+import { reserveFor } from '../src/notify/plan-send.ts'
 import { STORE_FILE } from '../src/store/open-store.ts'
 import { buildEvent, type KubeObject } from '../test/helpers/event-builders.ts'
 import { createFakeDingTalk, type FakeDingTalk } from '../test/helpers/fake-dingtalk.ts'
 import { createFakeKubeApi, type FakeKubeApi } from '../test/helpers/fake-kube-api.ts'
+import { type FastClock, fastNow, toWallTime } from './fast-clock.ts'
 import { note, row } from './format-figures.ts'
 import type { WorkerCommand, WorkerMemory, WorkerReply } from './push-service-worker.ts'
 
@@ -49,6 +54,24 @@ export interface LatencyFigures {
   maxMs: number
   /** Messages that carried more than one alert (0: every alert went out on its own). */
   digests: number
+}
+
+/** Alert latency at a steady rate to one robot, on a clock `speed` times faster than the wall. */
+export interface SteadyLatencyFigures {
+  samples: number
+  perMinute: number
+  /** Minutes of the service's clock the run lasted, and how much faster than the wall it ran. */
+  minutes: number
+  speed: number
+  /** Alerts that came after the first minute, with a full minute of answers in the budget. */
+  steadySamples: number
+  /** Wall-clock milliseconds, Event created → DingTalk received. */
+  p50Ms: number
+  p99Ms: number
+  maxMs: number
+  digests: number
+  /** The most requests inside any 60 s of the service's clock. */
+  maxPerRollingMinute: number
 }
 
 export interface MemoryFigures {
@@ -88,6 +111,8 @@ export interface PushBenchFigures {
   /** Normal events: archived only (the default route takes Warnings). */
   ingestNormal: IngestFigures
   latency: LatencyFigures
+  /** 15 a minute to one robot. */
+  steady: SteadyLatencyFigures
   memory: MemoryFigures
   storm: StormFigures
   /** Lines the service logged at warn or above, over all phases. */
@@ -100,6 +125,9 @@ export interface PushBenchOptions {
   ingestEvents?: number
   latencySamples?: number
   latencyPerSecond?: number
+  steadyPerMinute?: number
+  steadyMinutes?: number
+  steadySpeed?: number
   stormObjects?: number
   stormEventsPerObject?: number
   stormSpreadMs?: number
@@ -107,8 +135,8 @@ export interface PushBenchOptions {
 
 const SECRET = 'SECbench0123456789abcdef'
 const KUBE_TOKEN = 'bench-kube-token'
-/** A robot's single alerts per rolling minute before the notifier digests (its default burst). */
-const SINGLES_PER_MINUTE = 5
+/** A robot's single alerts per rolling minute before the notifier digests: 20 less its reserve. */
+const SINGLES_PER_MINUTE = 20 - reserveFor(DEFAULT_TUNING.digestReserve, 20)
 const MiB = 1024 * 1024
 const mib = (bytes: number) => Math.round((bytes / MiB) * 10) / 10
 const round = (v: number, digits = 1) => Math.round(v * 10 ** digits) / 10 ** digits
@@ -185,6 +213,8 @@ interface PhaseSetup {
   robots: readonly string[]
   /** Omitted: the default, one Warning route per robot. */
   routes?: readonly { robot: string; namespaces: string[] }[]
+  /** The service's and the fake DingTalk's clock; omitted: the real one. */
+  clock?: FastClock
 }
 
 let serviceWarnings = 0
@@ -195,7 +225,7 @@ async function withPhase<T>(setup: PhaseSetup, fn: (phase: Phase) => Promise<T>)
   const kube = await createFakeKubeApi({ token: KUBE_TOKEN })
   const dingtalk = await createFakeDingTalk({
     robots: setup.robots.map((name) => ({ token: `token-${name}`, secret: SECRET })),
-    now: preciseNow,
+    now: setup.clock ? () => fastNow(setup.clock as FastClock) : preciseNow,
   })
   const child = fork(new URL('./push-service-worker.ts', import.meta.url), [], {
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
@@ -237,6 +267,7 @@ async function withPhase<T>(setup: PhaseSetup, fn: (phase: Phase) => Promise<T>)
       },
       kube: { server: kube.url, token: KUBE_TOKEN },
       logFile,
+      ...(setup.clock ? { clock: setup.clock } : {}),
     })
     const store = new DatabaseSync(join(dir, STORE_FILE), { readOnly: true })
     db = store
@@ -359,9 +390,10 @@ function percentile(sorted: readonly number[], q: number): number {
 
 /**
  * Latency at a low rate: `samples` Warnings on distinct objects, `perSecond` a second. A robot
- * sends at most 5 alerts a rolling minute on their own, then merges into digests 15 s apart
- * (the rate rules); to measure single alerts with the default tuning, the events are spread
- * over enough robots (one route per namespace) that none gets more than 5 in the run.
+ * sends at most 16 alerts a rolling minute on their own (20 less the digests' reserve), then
+ * merges into digests 15 s apart (the rate rules); to measure single alerts with the default
+ * tuning, the events are spread over enough robots (one route per namespace) that none gets
+ * more than 16 in the run.
  */
 export async function benchLatency(samples: number, perSecond: number): Promise<LatencyFigures> {
   if (samples / perSecond > 60) throw new Error('keep the latency run under a minute')
@@ -384,9 +416,7 @@ export async function benchLatency(samples: number, perSecond: number): Promise<
     await until(
       () => {
         for (const m of dingtalk.messages.splice(0)) {
-          const ids = new Set(
-            [...JSON.stringify(m.body).matchAll(/latency(\d+)/g)].map((x) => Number(x[1])),
-          )
+          const ids = namedIn(m.body, 'latency')
           if (ids.size > 1) digests++
           for (const id of ids) if (!received.has(id)) received.set(id, m.at)
         }
@@ -404,6 +434,69 @@ export async function benchLatency(samples: number, perSecond: number): Promise<
       p99Ms: round(percentile(ms, 0.99), 2),
       maxMs: round(ms.at(-1) ?? 0, 2),
       digests,
+    }
+  })
+}
+
+/** Which `<prefix><n>` objects a message names, and whether it merged several. */
+function namedIn(body: unknown, prefix: string): Set<number> {
+  const pattern = new RegExp(`${prefix}(\\d+)`, 'g')
+  return new Set([...JSON.stringify(body).matchAll(pattern)].map((x) => Number(x[1])))
+}
+
+/**
+ * Latency at a steady rate to one robot: a Warning on a new object every `60 / perMinute` s of
+ * the service's clock for `minutes` of it, the service and the fake DingTalk on a clock `speed`
+ * times faster than the wall (the budget is a rolling minute of that clock; the work of taking
+ * an event in and sending it is not sped up, and latencies are wall-clock). From the second
+ * minute on, every alert finds the minute before it in the budget: at 15 a minute, 15 answers.
+ */
+export async function benchSteadyLatency(
+  perMinute: number,
+  minutes: number,
+  speed: number,
+): Promise<SteadyLatencyFigures> {
+  const clock: FastClock = { origin: preciseNow(), speed }
+  return withPhase({ robots: ['ops'], clock }, async ({ kube, dingtalk }) => {
+    const samples = Math.round(perMinute * minutes)
+    const created: number[] = []
+    const start = fastNow(clock) + 100 * speed
+    for (let k = 0; k < samples; k++) {
+      const wait = toWallTime(clock, start + (k * 60_000) / perMinute) - preciseNow()
+      if (wait > 0) await sleep(wait)
+      const event = anEvent('Warning', 'steady', `steady${k}`, k)
+      created[k] = preciseNow()
+      kube.addEvent(event)
+    }
+    const received = new Map<number, number>()
+    let digests = 0
+    await until(
+      () => {
+        for (const m of dingtalk.messages.splice(0)) {
+          const ids = namedIn(m.body, 'steady')
+          if (ids.size > 1) digests++
+          for (const id of ids) if (!received.has(id)) received.set(id, toWallTime(clock, m.at))
+        }
+        return received.size >= samples
+      },
+      'every alert at the fake DingTalk',
+      60_000,
+    )
+    const ms = created.map((c, k) => (received.get(k) ?? Number.NaN) - c).sort((a, b) => a - b)
+    return {
+      samples,
+      perMinute,
+      minutes,
+      speed,
+      steadySamples: Math.max(0, samples - perMinute),
+      p50Ms: round(percentile(ms, 0.5), 2),
+      p99Ms: round(percentile(ms, 0.99), 2),
+      maxMs: round(ms.at(-1) ?? 0, 2),
+      digests,
+      maxPerRollingMinute: maxInWindow(
+        dingtalk.requests.map((r) => r.at),
+        60_000,
+      ),
     }
   })
 }
@@ -505,6 +598,11 @@ export async function benchPush(o: PushBenchOptions = {}): Promise<PushBenchFigu
   const { ingest, memory } = await benchIngest(n, 'Warning')
   const { ingest: ingestNormal } = await benchIngest(n, 'Normal')
   const latency = await benchLatency(o.latencySamples ?? 200, o.latencyPerSecond ?? 5)
+  const steady = await benchSteadyLatency(
+    o.steadyPerMinute ?? 15,
+    o.steadyMinutes ?? 4,
+    o.steadySpeed ?? 10,
+  )
   const storm = await benchStorm(
     o.stormObjects ?? 2_000,
     o.stormEventsPerObject ?? 5,
@@ -514,6 +612,7 @@ export async function benchPush(o: PushBenchOptions = {}): Promise<PushBenchFigu
     ingest,
     ingestNormal,
     latency,
+    steady,
     memory,
     storm,
     serviceWarnings,
@@ -526,7 +625,7 @@ const MB = 1_000_000
 
 /** The figures as printed lines, each with its target and whether it was met. */
 export function formatPush(f: PushBenchFigures): string[] {
-  const { ingest: w, ingestNormal: nm, latency: l, memory: m, storm: s } = f
+  const { ingest: w, ingestNormal: nm, latency: l, steady: q, memory: m, storm: s } = f
   const kinds = Object.entries(s.byKind)
     .map(([k, n]) => `${n} ${k}`)
     .join(', ')
@@ -548,7 +647,14 @@ export function formatPush(f: PushBenchFigures): string[] {
       met: l.p99Ms < 1_000 && l.digests === 0,
     }),
     ...note(
-      `Event created in the fake API -> received by the fake DingTalk. ${l.samples} Warnings on distinct objects at ${l.perSecond}/s, routed by namespace over ${l.robots} robots so that none gets more than 5 a minute and each alert goes out on its own with the default tuning (${l.digests} digests).`,
+      `Event created in the fake API -> received by the fake DingTalk. ${l.samples} Warnings on distinct objects at ${l.perSecond}/s, routed by namespace over ${l.robots} robots so that none gets more than ${SINGLES_PER_MINUTE} a minute and each alert goes out on its own with the default tuning (${l.digests} digests).`,
+    ),
+    row(`latency, ${q.perMinute}/min`, `p50 ${q.p50Ms} ms, p99 ${q.p99Ms} ms, max ${q.maxMs} ms`, {
+      text: 'p99 < 1000 ms',
+      met: q.p99Ms < 1_000 && q.digests === 0,
+    }),
+    ...note(
+      `${q.samples} Warnings to one robot, one every ${60 / q.perMinute} s for ${q.minutes} minutes of the service's clock, which ran ${q.speed}x faster than the wall (latencies are wall time); ${q.steadySamples} of them came with a full minute of answers already in the rolling budget. ${q.digests} digests; at most ${q.maxPerRollingMinute} messages in any 60 s.`,
     ),
     row(
       'memory, rss',

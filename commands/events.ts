@@ -11,7 +11,6 @@ import {
 } from '../src/chatops/arg-values.ts'
 import type { EventFilter } from '../src/chatops/context.ts'
 import { defineCommand } from '../src/chatops/define-command.ts'
-import { formatAge } from '../src/chatops/format-age.ts'
 import { clip, md } from '../src/chatops/markdown.ts'
 import { toDurationText } from '../src/config/duration.ts'
 
@@ -24,7 +23,6 @@ const MESSAGE_CHARS = 200
 export const events = defineCommand({
   name: 'events',
   aliases: ['事件'],
-  summary: 'the newest matching events (Warning, last hour, 10 unless told otherwise)',
   usage: 'events [ns=] [kind=] [name=] [reason=] [level=Warning|Normal|all] [since=1h] [limit=10]',
   example: 'events ns=prod reason=BackOff since=6h',
   write: false,
@@ -46,23 +44,18 @@ export const events = defineCommand({
     if (args.reason !== undefined) filter.reason = args.reason
     const found = ctx.events.find(filter)
     const shown = found.slice(0, args.limit)
-    const what = `${args.level === 'all' ? '' : `${args.level} `}events${args.ns ? ` in ${args.ns}` : ''}`
-    const window = `the last ${toDurationText(args.since)}`
+    const s = ctx.strings
+    const t = s.commands.events
+    const what = t.what(args.level, args.ns)
+    const window = t.window(toDurationText(args.since))
     if (shown.length === 0) {
-      return {
-        title: `No ${what}`,
-        lines: [md`No ${what} in ${window} match. Try a longer since= or level=all.`],
-      }
+      return { title: t.noneTitle(what), lines: [md`${t.none(what, window)}`] }
     }
     const lines = shown.map(
       (e) =>
-        md`**${e.reason}** ${e.kind}/${e.name} · ${e.namespace || 'cluster-wide'} · ×${e.count} · ${formatAge(e.lastSeen, ctx.now)}  \n${clip(e.message, MESSAGE_CHARS) || '(no message)'}`,
+        md`**${e.reason}** ${e.kind}/${e.name} · ${e.namespace || t.clusterWide} · ×${e.count} · ${s.ago(ctx.now - e.lastSeen)}  \n${clip(e.message, MESSAGE_CHARS) || s.alert.noMessage}`,
     )
-    if (found.length > shown.length) {
-      lines.push(
-        md`More match: narrow with ns=, kind=, name= or reason=, or raise limit= (up to ${MAX_EVENTS}).`,
-      )
-    }
-    return { title: `${shown.length} ${what}, ${window}`, lines }
+    if (found.length > shown.length) lines.push(md`${t.more(MAX_EVENTS)}`)
+    return { title: t.title(shown.length, what, window), lines }
   },
 })

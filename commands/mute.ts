@@ -9,7 +9,6 @@ import {
 } from '../src/chatops/arg-values.ts'
 import type { MuteSelector } from '../src/chatops/context.ts'
 import { defineCommand } from '../src/chatops/define-command.ts'
-import { formatUntil } from '../src/chatops/format-age.ts'
 import { md } from '../src/chatops/markdown.ts'
 import { toSelectorText } from '../src/chatops/mute-text.ts'
 import { UserError } from '../src/chatops/user-error.ts'
@@ -22,7 +21,6 @@ export const MAX_MUTE_MS = 7 * 24 * 60 * MINUTE
 export const mute = defineCommand({
   name: 'mute',
   aliases: ['静默'],
-  summary: 'hold back alerts matching every given key (default 1h, at most 7d)',
   usage: 'mute [ns=] [kind=] [name=] [reason=] [for=1h]',
   example: 'mute ns=prod name=web-* reason=BackOff for=2h',
   write: true,
@@ -40,10 +38,11 @@ export const mute = defineCommand({
     if (args.name !== undefined) selector.name = args.name
     if (args.reason !== undefined) selector.reason = args.reason
     if (Object.keys(selector).length === 0) {
-      throw new UserError(
-        'missing_key',
-        'Name at least one of ns=, kind=, name=, reason=: a mute of everything would hide every alert',
-      )
+      throw new UserError('missing_key', (s) => s.commands.mute.missingKey)
+    }
+    // nameArg folds `***` to `*`, so `*` is the only name that matches every alert.
+    if (Object.keys(selector).length === 1 && selector.name === '*') {
+      throw new UserError('matches_everything', (s) => s.chat.matchesEverything)
     }
     const record = ctx.mutes.add({
       selector,
@@ -53,11 +52,12 @@ export const mute = defineCommand({
       createdAt: ctx.now,
       endsAt: ctx.now + args.for,
     })
+    const t = ctx.strings.commands
     return {
-      title: `Muted ${record.id}`,
+      title: t.mute.title(record.id),
       lines: [
-        md`Mute **${record.id}** is on: alerts matching ${toSelectorText(selector)} are held back; it ends ${formatUntil(record.endsAt, ctx.now)}.`,
-        md`Held-back events are still archived (see events). End it early with: unmute ${record.id}`,
+        t.mute.on(record.id, toSelectorText(selector), t.until(record.endsAt - ctx.now)),
+        md`${t.mute.after(record.id)}`,
       ],
     }
   },

@@ -2,65 +2,69 @@
 import { z } from 'zod'
 import type { ReplicasStatus, StatusSnapshot } from '../src/chatops/context.ts'
 import { defineCommand } from '../src/chatops/define-command.ts'
-import { formatAge, formatSpan, formatUntil } from '../src/chatops/format-age.ts'
-import { type Markdown, md } from '../src/chatops/markdown.ts'
+import { md } from '../src/chatops/markdown.ts'
+import type { Strings } from '../src/i18n/strings.ts'
 
 export const status = defineCommand({
   name: 'status',
   aliases: ['状态'],
-  summary: 'watch state, events taken in, alerts sent/queued/refused/muted, version',
   usage: 'status',
   example: 'status',
   write: false,
   args: z.strictObject({}),
   run(_args, ctx) {
     const s = ctx.status()
+    const t = ctx.strings.commands.status
+    const ago = (at: number) => ctx.strings.ago(ctx.now - at)
+    const resync = s.watch.lastResync === undefined ? undefined : ago(s.watch.lastResync)
     return {
-      title: `kubeding on ${s.cluster}: watch ${s.watch.state}`,
+      title: t.title(s.cluster, s.watch.state),
       lines: [
-        md`**Cluster** ${s.cluster}`,
-        toWatchLine(s, ctx.now),
-        md`**Events taken in** ${s.eventsTakenIn}`,
-        md`**Alerts** sent ${s.alerts.sent} · queued ${s.alerts.queued} · muted ${s.alerts.muted} · refused by DingTalk ${toRefusedText(s)}`,
-        md`**Throttled robots** ${toThrottledText(s, ctx.now)}`,
-        md`**Store** ${formatBytes(s.storeBytes)}`,
-        md`**Version** ${s.version} · up ${formatSpan(ctx.now - s.startedAt)}`,
-        ...(s.replicas ? [toReplicasLine(s.replicas, ctx.now)] : []),
+        md`**${t.cluster}** ${s.cluster}`,
+        md`**${t.watchLabel}** ${t.watch(s.watch.state, ago(s.watch.since), resync)}`,
+        md`**${t.eventsTakenIn}** ${s.eventsTakenIn}`,
+        md`**${t.alertsLabel}** ${t.alerts(s.alerts.sent, s.alerts.queued, s.alerts.muted, toRefusedText(s))}`,
+        md`**${t.throttled}** ${toThrottledText(s, ctx.now, ctx.strings)}`,
+        s.storeProblem
+          ? md`**${t.store}** ${formatBytes(s.storeBytes)} · ${t.storeFailing(s.storeProblem)}`
+          : md`**${t.store}** ${formatBytes(s.storeBytes)}`,
+        md`**${t.versionLabel}** ${t.version(s.version, ctx.strings.span(ctx.now - s.startedAt))}`,
+        ...(s.replicas ? [md`**${t.replicasLabel}** ${toReplicasText(s.replicas, ago, t)}`] : []),
       ],
     }
   },
 })
 
-function toWatchLine(s: StatusSnapshot, now: number): Markdown {
-  const resync =
-    s.watch.lastResync === undefined
-      ? 'no resync yet'
-      : `last resync ${formatAge(s.watch.lastResync, now)}`
-  return md`**Watch** ${s.watch.state} since ${formatAge(s.watch.since, now)} · ${resync}`
-}
-
-/** `**Replicas** leader pod-a · pod-a (this one): watching, seen 3s ago · pod-b: …` */
-function toReplicasLine(r: ReplicasStatus, now: number): Markdown {
+/** `leader pod-a · pod-a: watching, seen 3s ago · pod-b (this one): …` */
+function toReplicasText(
+  r: ReplicasStatus,
+  ago: (at: number) => string,
+  t: Strings['commands']['status'],
+): string {
   const members = r.members
-    .map(
-      (m) =>
-        `${m.name}${m.name === r.self ? ' (this one)' : ''}: ${m.watch}, seen ${formatAge(m.seenAt, now)}`,
-    )
+    .map((m) => t.replica(m.name, m.name === r.self, m.watch, ago(m.seenAt)))
     .join(' · ')
-  return md`**Replicas** leader ${r.leader || 'none'} · ${members || 'none heard of yet'}`
+  return t.replicas(r.leader, members)
 }
 
 function toRefusedText(s: StatusSnapshot): string {
   const refused = s.alerts.refused.filter((r) => r.count > 0)
   if (refused.length === 0) return '0'
-  return refused.map((r) => `${r.count}× errcode ${r.errcode} (${r.errmsg})`).join(', ')
+  return refused
+    .map((r) =>
+      r.errcode === null
+        ? `${r.count}× ${r.errmsg}`
+        : `${r.count}× errcode ${r.errcode} (${r.errmsg})`,
+    )
+    .join(', ')
 }
 
-function toThrottledText(s: StatusSnapshot, now: number): string {
-  if (s.throttledRobots.length === 0) return 'none'
+function toThrottledText(s: StatusSnapshot, now: number, strings: Strings): string {
+  const t = strings.commands.status
+  if (s.throttledRobots.length === 0) return t.none
   return s.throttledRobots
     .map((r) =>
-      r.until === undefined ? r.robot : `${r.robot} (until ${formatUntil(r.until, now)})`,
+      r.until === undefined ? r.robot : t.until(r.robot, strings.commands.until(r.until - now)),
     )
     .join(', ')
 }

@@ -1,9 +1,10 @@
 /** `unmute ID` / `unmute all` (取消静默): end mutes early. */
 import { z } from 'zod'
+import { fail } from '../src/chatops/arg-values.ts'
 import type { MuteRecord } from '../src/chatops/context.ts'
 import { defineCommand } from '../src/chatops/define-command.ts'
 import { md } from '../src/chatops/markdown.ts'
-import { toHeldBackText, toSelectorText } from '../src/chatops/mute-text.ts'
+import { toSelectorText } from '../src/chatops/mute-text.ts'
 import { UserError } from '../src/chatops/user-error.ts'
 
 const ALL = new Set(['all', '全部'])
@@ -11,7 +12,6 @@ const ALL = new Set(['all', '全部'])
 export const unmute = defineCommand({
   name: 'unmute',
   aliases: ['取消静默'],
-  summary: 'end a mute early (or all of them)',
   usage: 'unmute ID | unmute all',
   example: 'unmute m3',
   write: true,
@@ -20,8 +20,7 @@ export const unmute = defineCommand({
     id: z.string().transform((value, ctx) => {
       const id = value.toLowerCase()
       if (ALL.has(id) || /^m\d{1,9}$/.test(id)) return id
-      ctx.addIssue({ code: 'custom', message: 'write a mute id such as m3 (see mutes), or all' })
-      return z.NEVER
+      return fail(ctx, (s) => s.args.notMuteId)
     }),
   }),
   run(args, ctx) {
@@ -29,18 +28,15 @@ export const unmute = defineCommand({
     const ended: MuteRecord[] = ALL.has(args.id)
       ? ctx.mutes.endAll(by, ctx.now)
       : [ctx.mutes.end(args.id, by, ctx.now) ?? notActive(args.id)]
-    if (ended.length === 0)
-      return { title: 'No active mutes', lines: [md`There were no active mutes to end.`] }
+    const t = ctx.strings.commands.unmute
+    if (ended.length === 0) return { title: t.noneTitle, lines: [md`${t.none}`] }
     return {
-      title: `Ended ${ended.map((m) => m.id).join(', ')}`,
-      lines: ended.map(
-        (m) =>
-          md`Mute **${m.id}** (${toSelectorText(m.selector)}) ended; it ${toHeldBackText(m.heldBack)}. Matching events alert again from now.`,
-      ),
+      title: t.title(ended.map((m) => m.id).join(', ')),
+      lines: ended.map((m) => t.ended(m.id, toSelectorText(m.selector), m.heldBack)),
     }
   },
 })
 
 function notActive(id: string): never {
-  throw new UserError('not_found', `${id} is not an active mute; type mutes to see the active ones`)
+  throw new UserError('not_found', (s) => s.commands.unmute.notActive(id))
 }

@@ -1,6 +1,7 @@
 /**
- * The service's clockwork: closes grouping windows, ends mutes whose time ran out (and has the
- * group told), and purges what outlived `state.retention`.
+ * The service's clockwork: closes grouping windows, tells node conditions that came due, ends
+ * mutes whose time ran out (and has the group told), purges what outlived `state.retention`, and
+ * checks that the store file is still there.
  */
 import type { Outbox } from './notify/outbox.ts'
 import type { Pipeline } from './pipeline/pipeline.ts'
@@ -8,9 +9,12 @@ import type { AlertLedger } from './store/alert-ledger.ts'
 import type { EventArchive } from './store/events.ts'
 import type { MuteRecord, MuteStore } from './store/mutes.ts'
 import type { Store } from './store/open-store.ts'
+import { isStoreFailure, type StoreHealth } from './store/store-health.ts'
 
-/** Archive rows younger than this are never purged, whatever `state.retention` says: the API
- * server keeps events for an hour, and a purged event that is listed again would alert again. */
+/** Nothing kubeding saw less than this ago is purged, whatever `state.retention` says. Archive
+ * rows are purged only once the API server deleted them (see store/events.ts); the floor keeps
+ * the ledger and a deleted event's row long enough to answer for a recent alert. The ledger is
+ * purged by `at`, kubeding's own time of the alert. */
 const MIN_RETENTION_MS = 2 * 3_600_000
 /** The rate budget reads a minute of deliveries; a day is kept for looking back. */
 const DELIVERIES_KEPT_MS = 86_400_000
@@ -22,8 +26,12 @@ export interface HousekeepingOptions {
   ledger: Pick<AlertLedger, 'purge'>
   outbox: Pick<Outbox, 'purgeDeliveries'>
   pipeline: Pipeline
+  /** The node condition source: Ready problems whose wait is over, resolved messages due. */
+  nodeConditions?: { tick(): void }
   mutes: Pick<MuteStore, 'expireDue'>
   retentionMs: number
+  /** Told of store failures (logged once per outage there, not on every tick). */
+  health?: Pick<StoreHealth, 'failed' | 'checkFile'>
   onMuteEnded(mute: MuteRecord): void
   now: () => number
   logger: { info(obj: object, msg: string): void; error(obj: object, msg: string): void }
@@ -41,20 +49,27 @@ export function startHousekeeping(o: HousekeepingOptions): { stop(): void } {
       ledger: o.ledger.purge(cutoff),
       deliveries: o.outbox.purgeDeliveries(now - DELIVERIES_KEPT_MS),
     }))
-    if (removed.events > 0) o.logger.info(removed, 'purged events past state.retention')
+    if (removed.events > 0)
+      o.logger.info(
+        removed,
+        'purged events deleted from the cluster and unseen for state.retention',
+      )
   }
 
   const tick = () => {
     try {
+      o.health?.checkFile()
       const now = o.now()
       o.pipeline.tick()
+      o.nodeConditions?.tick()
       for (const mute of o.mutes.expireDue(now)) o.onMuteEnded(mute)
       if (now - lastPurge >= PURGE_EVERY_MS) {
         lastPurge = now
         purge(now)
       }
     } catch (err) {
-      o.logger.error({ err }, 'housekeeping failed; trying again on the next tick')
+      if (o.health && isStoreFailure(err)) o.health.failed(err, 'housekeeping')
+      else o.logger.error({ err }, 'housekeeping failed; trying again on the next tick')
     }
   }
   const timer = setInterval(tick, o.tickMs)

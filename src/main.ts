@@ -7,6 +7,7 @@ import { runCli } from './cli.ts'
 import { loadKubeConfig } from './kube/load-kube-config.ts'
 import { sendTest } from './send-test.ts'
 import { createService } from './service.ts'
+import { StoreOpenError } from './store/open-store.ts'
 
 /** How long SIGTERM waits for the outbox (and the SLS queue) to drain. */
 const FLUSH_ON_STOP_MS = 10_000
@@ -46,9 +47,36 @@ const service = await createService({
       },
       process.env,
     ),
+}).catch((err: unknown) => {
+  // A store that waiting cannot heal (damaged, read-only): one line that says what to do,
+  // not a stack trace. (A full disk is waited for inside createService.)
+  if (!(err instanceof StoreOpenError)) throw err
+  io.stderr(`kubeding: ${err.message}\n`)
+  process.exit(1)
 })
-await service.app.listen({ host: config.server.host, port: config.server.port })
-service.start()
+if (await listen()) {
+  service.start()
+} else {
+  // Nothing was started but the store: close it and end with the failure code.
+  await service.stop(0)
+  process.exitCode = 1
+}
+
+/** Listens; false after one log line when the port is taken (a common mistake with a known fix). */
+async function listen(): Promise<boolean> {
+  const { host, port } = config.server
+  try {
+    await service.app.listen({ host, port })
+    return true
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw err
+    logger.fatal(
+      { host, port },
+      `port ${port} on ${host} is already in use: stop whatever listens there, or set server.port in the config (or PORT) to a free port`,
+    )
+    return false
+  }
+}
 
 let stopping = false
 const shutdown = (signal: NodeJS.Signals) => {

@@ -4,7 +4,7 @@
  */
 import type { Config } from './config/schema.ts'
 import { createRobotClient } from './dingtalk/robot-client.ts'
-import { renderNotice } from './notify/render-notice.ts'
+import { renderMessage } from './notify/render-message.ts'
 
 /** Sends the test messages; returns the exit status (0 all accepted, 1 otherwise). */
 export async function sendTest(
@@ -21,13 +21,9 @@ export async function sendTest(
   }
   let failed = 0
   for (const robot of robots) {
-    const message = renderNotice(
-      {
-        kind: 'notice',
-        title: 'kubeding test message',
-        lines: [`If you can read this, robot ${robot.name} is set up right.`],
-      },
-      { robot, cluster: config.cluster, muteLinks: false },
+    const message = renderMessage(
+      { kind: 'notice', topic: 'test', robot: robot.name },
+      { robot, cluster: config.cluster, muteLinks: false, language: config.language },
     )
     const outcome = await createRobotClient({ robot, fetch: fetchFn }).send(message)
     if (outcome.kind === 'ok') {

@@ -5,17 +5,23 @@ import type { SlsArchive } from './archive/create-sls-archive.ts'
 import type { MetricsSources, Sample } from './http/metrics.ts'
 import type { WatchState } from './kube/watch-events.ts'
 import type { Notifier } from './notify/notifier.ts'
+import type { InvalidEvents } from './pipeline/invalid-events.ts'
+import type { NodeConditions } from './pipeline/node-conditions.ts'
 import type { Pipeline } from './pipeline/pipeline.ts'
 import type { Store } from './store/open-store.ts'
+import type { StoreHealth } from './store/store-health.ts'
 
 export interface MetricsOwners {
   version: string
   pipeline: Pipeline
+  nodeConditions: Pick<NodeConditions, 'stats'>
   notifier: Notifier
   sls: SlsArchive | undefined
   watch: () => WatchState | undefined
   chat: { stats(): ReadonlyArray<{ command: string; result: string; count: number }> }
   store: Store
+  storeHealth: Pick<StoreHealth, 'problem'>
+  invalidEvents: Pick<InvalidEvents, 'counts'>
   now: () => number
 }
 
@@ -66,5 +72,16 @@ export function toMetricsSources(o: MetricsOwners): MetricsSources {
     },
     slsQueue: () => o.sls?.stats().queued ?? 0,
     storeBytes: () => o.store.sizeBytes(),
+    nodeProblems: () => o.nodeConditions.stats().tracked,
+    nodeMessages: () => {
+      const s = o.nodeConditions.stats()
+      return [
+        { labels: { kind: 'node-problem' }, value: s.problemsQueued },
+        { labels: { kind: 'node-resolved' }, value: s.resolvedQueued },
+      ]
+    },
+    eventsInvalid: () =>
+      [...o.invalidEvents.counts()].map(([reason, value]) => ({ labels: { reason }, value })),
+    storeUp: () => (o.storeHealth.problem() === undefined ? 1 : 0),
   }
 }

@@ -7,7 +7,7 @@ import type {
   StatusSnapshot,
 } from './chatops/context.ts'
 import type { Config } from './config/schema.ts'
-import { classifyErrcode } from './dingtalk/errcodes.ts'
+import { classifyErrcode, NOT_DINGTALK_ANSWER } from './dingtalk/errcodes.ts'
 import type { WatchState } from './kube/watch-events.ts'
 import type { Notifier } from './notify/notifier.ts'
 import type { Pipeline } from './pipeline/pipeline.ts'
@@ -25,20 +25,25 @@ export interface StatusSources {
   store: Store
   /** With leader election. */
   replicas?: ReplicasStatus | undefined
+  /** Why the store cannot be trusted now (full disk, file deleted), or undefined. */
+  storeProblem: string | undefined
 }
 
 /** Builds the snapshot `status` renders. */
 export function toStatusSnapshot(s: StatusSources): StatusSnapshot {
   const robots = s.notifier.stats().robots
   const taken = s.pipeline.stats()
-  const refused = new Map<string, { errcode: number; errmsg: string; count: number }>()
+  const refused = new Map<string, { errcode: number | null; errmsg: string; count: number }>()
   for (const r of robots) {
     for (const [code, count] of Object.entries(r.refused)) {
       const errcode = Number(code)
       const known = Number.isInteger(errcode)
+      // A key that is no errcode is an HTTP status (`HTTP 502`) from something in front of DingTalk.
       const entry = refused.get(code) ?? {
-        errcode: known ? errcode : 0,
-        errmsg: known ? classifyErrcode(errcode, '', r.robot).meaning : code,
+        errcode: known ? errcode : null,
+        errmsg: known
+          ? classifyErrcode(errcode, '', r.robot).meaning
+          : `${code} (${NOT_DINGTALK_ANSWER})`,
         count: 0,
       }
       entry.count += count
@@ -62,6 +67,7 @@ export function toStatusSnapshot(s: StatusSources): StatusSnapshot {
       .map((r) => ({ robot: r.robot, until: r.throttledUntil ?? undefined })),
     storeBytes: s.store.sizeBytes(),
     ...(s.replicas ? { replicas: s.replicas } : {}),
+    ...(s.storeProblem ? { storeProblem: s.storeProblem } : {}),
   }
 }
 

@@ -10,9 +10,9 @@ import { buildApp } from './app.ts'
 import { createSlsArchive, type SlsArchive } from './archive/create-sls-archive.ts'
 import { createChatOps } from './chatops/chat-ops.ts'
 import { toMuteEndedNotice } from './chatops/mute-text.ts'
-import { createStreamClient } from './chatops/stream-client.ts'
-import { createStreamReceiver, type StreamReceiver } from './chatops/stream-receiver.ts'
 import type { Config } from './config/schema.ts'
+import { createStreamClient } from './dingtalk/stream-client.ts'
+import { createStreamReceiver, type StreamReceiver } from './dingtalk/stream-receiver.ts'
 import { guardChat } from './ha/guard-chat.ts'
 import { createServiceHa } from './ha/service-ha.ts'
 import { startHousekeeping } from './housekeeping.ts'
@@ -28,6 +28,8 @@ import {
 } from './notify/notifier.ts'
 import { createOutbox } from './notify/outbox.ts'
 import type { NoticeMessage } from './notify/outbox-message.ts'
+import { createInvalidEvents, identityOf } from './pipeline/invalid-events.ts'
+import { createNodeConditions } from './pipeline/node-conditions.ts'
 import { createPipeline, type Pipeline } from './pipeline/pipeline.ts'
 import { toMetricsSources } from './service-metrics.ts'
 import { toChatWatch, toStatusSnapshot } from './service-status.ts'
@@ -36,7 +38,8 @@ import { createAuditLog } from './store/audit.ts'
 import { createEventArchive } from './store/events.ts'
 import { createEventsQuery } from './store/events-query.ts'
 import { createMuteStore, type MuteRecord } from './store/mutes.ts'
-import { openStore, type Store } from './store/open-store.ts'
+import { openStoreWhenPossible, type Store } from './store/open-store.ts'
+import { createStoreHealth } from './store/store-health.ts'
 import { createWatchDownNotice } from './watch-down-notice.ts'
 
 export interface ServiceOptions {
@@ -77,13 +80,16 @@ export async function createService(o: ServiceOptions): Promise<Service> {
   const now = o.now ?? Date.now
   const fetchFn = o.fetch ?? fetch
   const startedAt = now()
-  const store = openStore(config.state.dir)
+  const store = await openStoreWhenPossible(config.state.dir, logger)
+  const storeHealth = createStoreHealth({ path: store.path, logger, now })
+  const invalidEvents = createInvalidEvents(logger)
   const outbox = createOutbox(store)
   const notifierOptions: NotifierOptions = {
     store,
     robots: config.dingtalk.robots,
     cluster: config.cluster,
     muteLinks: config.alerting.muteLinks,
+    language: config.language,
     now,
     logger,
     ...(o.notifierTuning ? { tuning: o.notifierTuning } : {}),
@@ -111,6 +117,18 @@ export async function createService(o: ServiceOptions): Promise<Service> {
         fetch: fetchFn,
       })
     : undefined
+  const nodeConditions = createNodeConditions({
+    store,
+    routes: config.routes,
+    mutes,
+    enqueue: (robot, message, t) => outbox.enqueue(robot, message, t),
+    onQueued: () => notifier.kick(),
+    notReadyAfterMs: config.alerting.nodeNotReadyAfter,
+    settleMs: config.alerting.groupWindow,
+    resolved: config.alerting.resolved,
+    now,
+    logger,
+  })
   const pipeline = createPipeline({
     store,
     routes: config.routes,
@@ -118,7 +136,11 @@ export async function createService(o: ServiceOptions): Promise<Service> {
     enqueue: (robot, message, t) => outbox.enqueue(robot, message, t),
     onQueued: () => notifier.kick(),
     mutes,
+    nodeProblems: nodeConditions,
     sinks: sls ? [sls] : [],
+    watchedNamespaces: config.kubernetes.namespaces,
+    invalid: invalidEvents,
+    health: storeHealth,
     now,
   })
   if (sls) ha?.addLeaderTask(sls)
@@ -157,10 +179,14 @@ export async function createService(o: ServiceOptions): Promise<Service> {
           notifier,
           store,
           replicas: ha?.replicas(),
+          storeProblem: storeHealth.problem(),
         }),
     },
     admins: config.dingtalk.outgoing.admins,
     conversations: config.dingtalk.outgoing.conversations,
+    perSenderPerMinute: config.dingtalk.outgoing.commandsPerMinute,
+    language: config.language,
+    robotWebhooks: config.dingtalk.robots.map((r) => r.webhook),
     fetch: fetchFn,
     now,
     logger,
@@ -169,6 +195,8 @@ export async function createService(o: ServiceOptions): Promise<Service> {
   const chat = ha ? guardChat(unguardedChat, (msgId) => ha.claimMessage(msgId)) : unguardedChat
 
   const isReady = () => {
+    const storeProblem = storeHealth.problem()
+    if (storeProblem) return { ready: false, reason: storeProblem }
     const state = watching?.events()
     if (!state) return { ready: false, reason: 'no Kubernetes connection configured yet' }
     if (!state.listed) return { ready: false, reason: 'the first list of events is not in yet' }
@@ -178,11 +206,14 @@ export async function createService(o: ServiceOptions): Promise<Service> {
     toMetricsSources({
       version: o.version,
       pipeline,
+      nodeConditions,
       notifier,
       sls,
       watch: () => watching?.events(),
       chat,
       store,
+      storeHealth,
+      invalidEvents,
       now,
     }),
   )
@@ -222,8 +253,10 @@ export async function createService(o: ServiceOptions): Promise<Service> {
         ledger: createAlertLedger(store),
         outbox,
         pipeline,
+        nodeConditions,
         mutes,
         retentionMs: config.state.retention,
+        health: storeHealth,
         onMuteEnded: announceMuteEnded,
         now,
         logger,
@@ -237,6 +270,7 @@ export async function createService(o: ServiceOptions): Promise<Service> {
           client: createStreamClient({
             ...streamConfig,
             fetch: fetchFn,
+            logger,
             ...(o.streamGatewayUrl ? { gatewayUrl: o.streamGatewayUrl } : {}),
           }),
           chat,
@@ -258,9 +292,12 @@ export async function createService(o: ServiceOptions): Promise<Service> {
         logger,
         now,
         backoff: o.kubeBackoff ?? { initialMs: 1_000, maxMs: 30_000 },
+        nodeListener: nodeConditions,
         handlers: {
-          onList: (list) => pipeline.ingestList(list),
+          onList: (list, scope) => pipeline.ingestList(list, scope),
           onEvent: (event) => pipeline.ingest(event),
+          onDeleted: (uid) => pipeline.remove(uid),
+          onInvalid: (label, detail, raw) => invalidEvents.note(label, detail, identityOf(raw)),
           onAllListed: () => pipeline.finishBootstrap(),
         },
       })
@@ -273,7 +310,6 @@ export async function createService(o: ServiceOptions): Promise<Service> {
       await watching?.stop()
       pipeline.flush()
       await chat.idle()
-      chat.close()
       if (ha) await ha.stop(flushTimeoutMs)
       else await Promise.all([notifier.stop(flushTimeoutMs), sls?.stop(flushTimeoutMs)])
       store.close()

@@ -5,7 +5,7 @@
  * people learn that alerts are not flowing. With several replicas only the leader tells.
  */
 import type { WatchState } from './kube/watch-state.ts'
-import { formatTime } from './notify/format-time.ts'
+import { formatStamp } from './notify/format-time.ts'
 import type { NoticeMessage } from './notify/outbox-message.ts'
 
 export interface WatchDownNoticeOptions {
@@ -45,7 +45,7 @@ export function createWatchDownNotice(o: WatchDownNoticeOptions): WatchDownNotic
           kind: 'notice',
           title: 'Lost contact with the Kubernetes API server',
           lines: [
-            `No events since ${formatTime(state.downSince)}: ${state.lastError ?? 'reconnecting'}.`,
+            `No events since ${formatStamp(state.downSince, t, { zone: true })}: ${state.lastError ?? 'reconnecting'}.`,
             'Alerts resume, with what was missed, as soon as it is back; chat commands answer from the local archive meanwhile.',
           ],
         })
@@ -60,7 +60,7 @@ export function createWatchDownNotice(o: WatchDownNoticeOptions): WatchDownNotic
         kind: 'notice',
         title: 'Back in contact with the Kubernetes API server',
         lines: [
-          `Lost from ${formatTime(told.since)} for about ${minutes} min; caught up on ${caught} event${caught === 1 ? '' : 's'} since.`,
+          `Lost from ${formatStamp(told.since, t, { zone: true })} for about ${minutes} min; caught up on ${caught} event${caught === 1 ? '' : 's'} since.`,
         ],
       })
       told = undefined

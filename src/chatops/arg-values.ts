@@ -4,13 +4,19 @@
  */
 import { z } from 'zod'
 import { parseDuration, toDurationText } from '../config/duration.ts'
+import { en } from '../i18n/en.ts'
+import type { Strings } from '../i18n/strings.ts'
 import { clip } from './markdown.ts'
 
 /** The typed value as an error message quotes it: short, so a long paste cannot flood the chat. */
 const quote = (value: string) => `"${clip(value, 40)}"`
 
-const fail = (ctx: z.RefinementCtx, message: string) => {
-  ctx.addIssue({ code: 'custom', message })
+/**
+ * Refuses the value. The issue carries how to say it in each language (`params.say`, read by
+ * `readArgs`); its message is the English, for anything that reads zod's issues directly.
+ */
+export const fail = (ctx: z.RefinementCtx, say: (strings: Strings) => string) => {
+  ctx.addIssue({ code: 'custom', message: say(en), params: { say } })
   return z.NEVER
 }
 
@@ -19,7 +25,7 @@ export const namespaceArg = z.string().transform((value, ctx) => {
   const ns = value.toLowerCase()
   return /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/.test(ns)
     ? ns
-    : fail(ctx, `${quote(value)} is not a namespace name (letters, digits and -, e.g. ns=prod)`)
+    : fail(ctx, (s) => s.args.notNamespace(quote(value)))
 })
 
 /** An object kind such as `Pod` or `Node` (any case). */
@@ -28,16 +34,19 @@ export const kindArg = z
   .transform((value, ctx) =>
     /^[A-Za-z][A-Za-z0-9]{0,62}$/.test(value)
       ? value
-      : fail(ctx, `${quote(value)} is not a kind (e.g. kind=Pod, kind=Node)`),
+      : fail(ctx, (s) => s.args.notKind(quote(value))),
   )
 
-/** An object name; `*` matches any run of characters (`name=web-*`). */
+/**
+ * An object name; `*` matches any run of characters (`name=web-*`). At most 253 characters (the
+ * Kubernetes limit), and a run of stars is one star: it means the same and costs less to match.
+ */
 export const nameArg = z
   .string()
   .transform((value, ctx) =>
     /^[A-Za-z0-9.:_*-]{1,253}$/.test(value)
-      ? value
-      : fail(ctx, `${quote(value)} is not an object name (letters, digits, . - : and * only)`),
+      ? value.replace(/\*+/g, '*')
+      : fail(ctx, (s) => s.args.notName(quote(value))),
   )
 
 /** An event reason (`BackOff`, or quoted with spaces: `reason="Back Off"`). */
@@ -46,7 +55,7 @@ export const reasonArg = z
   .transform((value, ctx) =>
     /^[\p{L}\p{N}][\p{L}\p{N} ._:-]{0,127}$/u.test(value)
       ? value.trim()
-      : fail(ctx, `${quote(value)} is not a reason (e.g. reason=BackOff)`),
+      : fail(ctx, (s) => s.args.notReason(quote(value))),
   )
 
 const LEVELS: Readonly<Record<string, 'Warning' | 'Normal' | 'all'>> = {
@@ -59,9 +68,7 @@ const LEVELS: Readonly<Record<string, 'Warning' | 'Normal' | 'all'>> = {
 export const levelArg = z
   .string()
   .transform(
-    (value, ctx) =>
-      LEVELS[value.toLowerCase()] ??
-      fail(ctx, `${quote(value)} is not a level: write Warning, Normal or all`),
+    (value, ctx) => LEVELS[value.toLowerCase()] ?? fail(ctx, (s) => s.args.notLevel(quote(value))),
   )
 
 /** A duration between `min` and `max`, written like `30m`, `2h`, `7d`; parsed to ms. */
@@ -69,10 +76,10 @@ export function durationArg(min: number, max: number) {
   return z.string().transform((value, ctx) => {
     const ms = parseDuration(value.toLowerCase())
     if (ms === undefined) {
-      return fail(ctx, `${quote(value)} is not a duration (write 30m, 2h or 7d)`)
+      return fail(ctx, (s) => s.args.notDuration(quote(value)))
     }
-    if (ms < min) return fail(ctx, `at least ${toDurationText(min)} (got ${quote(value)})`)
-    if (ms > max) return fail(ctx, `at most ${toDurationText(max)} (got ${quote(value)})`)
+    if (ms < min) return fail(ctx, (s) => s.args.atLeast(toDurationText(min), quote(value)))
+    if (ms > max) return fail(ctx, (s) => s.args.atMost(toDurationText(max), quote(value)))
     return ms
   })
 }
@@ -83,6 +90,6 @@ export function countArg(max: number) {
     const n = Number(value)
     return /^\d{1,9}$/.test(value) && n >= 1 && n <= max
       ? n
-      : fail(ctx, `must be a whole number from 1 to ${max} (got ${quote(value)})`)
+      : fail(ctx, (s) => s.args.wholeNumber(max, quote(value)))
   })
 }

@@ -33,10 +33,9 @@ export function createCommandRegistry(commands: readonly Command[]): CommandRegi
   }
   return {
     find: (word) => byWord.get(word.toLowerCase()),
-    list: commands.map(({ name, aliases, summary, usage, example, write }) => ({
+    list: commands.map(({ name, aliases, usage, example, write }) => ({
       name,
       aliases,
-      summary,
       usage,
       example,
       write,

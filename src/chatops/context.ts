@@ -3,19 +3,20 @@
  * other modules provide (node cache, status figures), kept narrow so commands depend on nothing
  * else. Commands return a `Reply`; they never send anything.
  */
-import type { NodeInfo } from '../kube/node-cache.ts'
+import type { Strings } from '../i18n/strings.ts'
+import type { NodeInfo as CachedNode } from '../kube/node-cache.ts'
 import type { AuditLog } from '../store/audit.ts'
 import type { EventsQuery } from '../store/events-query.ts'
 import type { MuteStore } from '../store/mutes.ts'
 import type { Markdown } from './markdown.ts'
 import type { UserErrorCode } from './user-error.ts'
 
-export type { NodeInfo, NodeProblem } from '../kube/node-cache.ts'
+export type { NodeProblem } from '../kube/node-cache.ts'
 export type { AuditEntry, AuditLog } from '../store/audit.ts'
 export type { EventFilter, EventSummary, EventsQuery } from '../store/events-query.ts'
 export type { MuteRecord, MuteSelector, MuteStore } from '../store/mutes.ts'
 
-/** A reply to one chat command; the transport renders it as a DingTalk markdown message. */
+/** A reply to one chat command; the transport has it rendered for the chat platform. */
 export interface Reply {
   /** Plain text, shown in the notification. */
   title: string
@@ -24,6 +25,9 @@ export interface Reply {
   /** Set when the command was refused or failed, so tests and logs can tell why. */
   code?: UserErrorCode | 'internal_error'
 }
+
+/** A node as `nodes` shows it: its Ready status and its problems. */
+export type NodeInfo = Pick<CachedNode, 'name' | 'ready' | 'problems'>
 
 /** The watched Node cache, as `nodes` reads it. */
 export interface NodeReader {
@@ -56,12 +60,17 @@ export interface StatusSnapshot {
     queued: number
     /** Held back by mutes since the start. */
     muted: number
-    /** Messages DingTalk refused, by errcode. */
-    refused: ReadonlyArray<{ errcode: number; errmsg: string; count: number }>
+    /**
+     * Messages DingTalk refused, by errcode; `errcode` null for an HTTP answer that was not
+     * DingTalk's (its `errmsg` says which: `HTTP 502 (not a DingTalk answer)`).
+     */
+    refused: ReadonlyArray<{ errcode: number | null; errmsg: string; count: number }>
   }
   /** Robots DingTalk is throttling now (130101/410100), and until when if known. */
   throttledRobots: ReadonlyArray<{ robot: string; until: number | undefined }>
   storeBytes: number
+  /** Why the store cannot be written or trusted now; absent while it is healthy. */
+  storeProblem?: string
   /** With leader election: who leads, this replica's name, and each replica as last heard of. */
   replicas?: ReplicasStatus
 }
@@ -86,7 +95,6 @@ export interface Sender {
 export interface CommandInfo {
   name: string
   aliases: readonly string[]
-  summary: string
   usage: string
   example: string
   /** Write commands change state: gated by `admins` and recorded in the audit. */
@@ -106,4 +114,6 @@ export interface CommandContext {
   status(): StatusSnapshot
   /** Every registered command, for `help`. */
   commands: readonly CommandInfo[]
+  /** The chat's language: every reply is worded with these. */
+  strings: Strings
 }

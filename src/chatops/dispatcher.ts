@@ -4,19 +4,28 @@
  * (style habit 6). It never sends: the caller picks the transport.
  */
 import { randomBytes } from 'node:crypto'
+import { createChatLimits } from './chat-limits.ts'
 import type { CommandRegistry } from './command-registry.ts'
-import type { CommandContext, CommandInfo, Reply } from './context.ts'
+import type { CommandContext, Reply } from './context.ts'
 import type { Command } from './define-command.ts'
+import { toErrorReply, toSorryReply } from './error-reply.ts'
 import type { InboundMessage } from './inbound-message.ts'
 import type { Logger } from './logger.ts'
-import { clip, md } from './markdown.ts'
+import { clip } from './markdown.ts'
 import { parseCommandLine } from './parse-command-line.ts'
-import { createReplyMemory } from './reply-memory.ts'
-import { createSenderRateLimit } from './sender-rate-limit.ts'
+import {
+  type Answer,
+  createReplyMemory,
+  REPLY_MEMORY_LIMITS,
+  type ReplyMemoryLimits,
+} from './reply-memory.ts'
 import { isUserError, UserError } from './user-error.ts'
 
 /** The stateful parts commands read and write; shared with the pipeline where it matters. */
-export type ChatServices = Pick<CommandContext, 'events' | 'mutes' | 'audit' | 'nodes' | 'status'>
+export type ChatServices = Pick<
+  CommandContext,
+  'events' | 'mutes' | 'audit' | 'nodes' | 'status' | 'strings'
+>
 
 export interface DispatcherDeps {
   registry: CommandRegistry
@@ -27,14 +36,41 @@ export interface DispatcherDeps {
   conversations: readonly string[]
   now: () => number
   logger: Logger
-  /** Commands one sender may run in a rolling minute (default 10). */
+  /** Commands one sender may run in a rolling minute (`dingtalk.outgoing.commandsPerMinute`, default 10). */
   perSenderPerMinute?: number
+  /** Caps of what the dispatcher remembers (default `CHAT_MEMORY_LIMITS`); tests shrink them. */
+  memoryLimits?: ChatMemoryLimits
+}
+
+/** What the dispatcher may hold, whatever the callers send. */
+export interface ChatMemoryLimits {
+  replies: ReplyMemoryLimits
+  /** Senders and groups whose rate is tracked, each. */
+  maxRateKeys: number
+}
+
+export const CHAT_MEMORY_LIMITS: ChatMemoryLimits = {
+  replies: REPLY_MEMORY_LIMITS,
+  maxRateKeys: 1_000,
 }
 
 /** A reply, and whether it came from memory (the msgId was seen before: nothing ran). */
 export interface Dispatched {
   reply: Reply
   replayed: boolean
+  /**
+   * True when the reply must not be sent: a refusal for rate the sender was already given in
+   * this budget. Answering each refused command would turn a flood into a flood of replies.
+   */
+  quiet: boolean
+}
+
+/** How much the dispatcher holds now: it stays under `ChatMemoryLimits`. */
+export interface ChatFootprint {
+  replies: number
+  replyBytes: number
+  senders: number
+  conversations: number
 }
 
 /** How many commands ran, by command (`unknown` when none matched) and result (`ok` or a code). */
@@ -48,13 +84,17 @@ export interface Dispatcher {
   dispatch(message: InboundMessage): Promise<Dispatched>
   /** Running totals for `/metrics`. Replays from memory are not counted: nothing ran. */
   stats(): CommandCount[]
-  close(): void
+  footprint(): ChatFootprint
 }
 
 /** Creates the dispatcher. */
 export function createDispatcher(deps: DispatcherDeps): Dispatcher {
-  const memory = createReplyMemory()
-  const limit = createSenderRateLimit(deps.perSenderPerMinute ?? 10)
+  const caps = deps.memoryLimits ?? CHAT_MEMORY_LIMITS
+  const memory = createReplyMemory<Reply>(caps.replies)
+  const limits = createChatLimits({
+    perSenderPerMinute: deps.perSenderPerMinute ?? 10,
+    maxKeys: caps.maxRateKeys,
+  })
   const { registry, logger } = deps
   const counts = new Map<string, CommandCount>()
   const tally = (command: string, result: string) => {
@@ -64,8 +104,7 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
     counts.set(key, entry)
   }
 
-  const run = async (message: InboundMessage): Promise<Reply> => {
-    const now = deps.now()
+  const run = async (message: InboundMessage, now: number): Promise<Answer<Reply>> => {
     const sender = { id: message.senderStaffId ?? message.senderId, name: message.senderNick }
     let command: Command | undefined
     let result = 'ok'
@@ -80,26 +119,22 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
       })
     try {
       checkConversation(deps.conversations, message.conversationId)
-      const waitMs = limit.take(sender.id, now)
-      if (waitMs > 0) {
-        throw new UserError(
-          'rate_limited',
-          `You have sent ${deps.perSenderPerMinute ?? 10} commands in the last minute; please wait ${Math.ceil(waitMs / 1_000)}s and try again`,
-        )
+      const refusal = limits.take(sender.id, message.conversationId, now)
+      if (refusal) {
+        result = refusal.error.code
+        return {
+          reply: toErrorReply(refusal.error, undefined, registry.list, deps.services.strings),
+          quiet: refusal.quiet,
+        }
       }
       if (message.msgtype !== 'text' || message.text === undefined) {
-        throw new UserError(
-          'not_text',
-          'I can only read text messages. Type help to see what I understand.',
-        )
+        throw new UserError('not_text', (s) => s.chat.notText)
       }
       const line = parseCommandLine(message.text.content)
       command = registry.find(line.name === '' ? 'help' : line.name)
       if (!command) {
-        throw new UserError(
-          'unknown_command',
-          `I do not know "${clip(line.name, 40)}". Type help to see what I understand.`,
-        )
+        const word = clip(line.name, 40)
+        throw new UserError('unknown_command', (s) => s.chat.unknownCommand(word))
       }
       if (command.write) checkAdmin(deps.admins, message, command.name)
       const reply = await command.run(line, {
@@ -110,12 +145,15 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
         commands: registry.list,
       })
       if (command.write) audit(`ok: ${reply.title}`)
-      return reply
+      return { reply, quiet: false }
     } catch (err) {
       if (isUserError(err)) {
         result = err.code
         if (command?.write) audit(`refused: ${err.code}`)
-        return toErrorReply(err, command)
+        return {
+          reply: toErrorReply(err, command, registry.list, deps.services.strings),
+          quiet: false,
+        }
       }
       result = 'internal_error'
       const ref = randomBytes(4).toString('hex')
@@ -130,13 +168,7 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
         'chat command failed',
       )
       if (command?.write) audit(`failed: ${ref}`)
-      return {
-        title: 'Sorry, something went wrong',
-        lines: [
-          md`Sorry, something went wrong on my side. Reference: ${ref} (the operator can find it in the log).`,
-        ],
-        code: 'internal_error',
-      }
+      return { reply: toSorryReply(ref, deps.services.strings), quiet: false }
     } finally {
       tally(command?.name ?? 'unknown', result)
     }
@@ -144,15 +176,16 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
 
   return {
     async dispatch(message) {
-      const seen = memory.recall(message.msgId)
+      const now = deps.now()
+      const seen = memory.recall(message.msgId, now)
       if (seen) {
         logger.debug({ msgId: message.msgId }, 'message delivered again: answering from memory')
-        return { reply: await seen, replayed: true }
+        return { ...(await seen), replayed: true }
       }
       // Remembered before the first await, so a duplicate arriving mid-run waits for this reply.
-      const pending = run(message)
-      memory.remember(message.msgId, pending)
-      const reply = await pending
+      const pending = run(message, now)
+      memory.remember(message.msgId, pending, now)
+      const { reply, quiet } = await pending
       logger.info(
         {
           msgId: message.msgId,
@@ -160,24 +193,26 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
           conversationId: message.conversationId,
           reply: reply.title,
           code: reply.code,
+          ...(quiet ? { quiet } : {}),
         },
-        'chat command answered',
+        quiet
+          ? 'chat command refused quietly: the sender was already told to wait'
+          : 'chat command answered',
       )
-      return { reply, replayed: false }
+      return { reply, replayed: false, quiet }
     },
     stats: () => [...counts.values()].map((c) => ({ ...c })),
-    close() {
-      memory.close()
-      limit.close()
+    footprint() {
+      const replies = memory.size()
+      return { replies: replies.entries, replyBytes: replies.bytes, ...limits.size() }
     },
   }
 }
 
 function checkConversation(allowed: readonly string[], conversationId: string): void {
   if (allowed.length > 0 && !allowed.includes(conversationId)) {
-    throw new UserError(
-      'conversation_not_allowed',
-      `Sorry, I only answer in the groups listed in dingtalk.outgoing.conversations, and this one (${conversationId}) is not among them. Ask whoever runs kubeding to add it.`,
+    throw new UserError('conversation_not_allowed', (s) =>
+      s.chat.conversationNotAllowed(conversationId),
     )
   }
 }
@@ -185,16 +220,6 @@ function checkConversation(allowed: readonly string[], conversationId: string): 
 function checkAdmin(admins: readonly string[], message: InboundMessage, command: string): void {
   const ids = [message.senderStaffId, message.senderId]
   if (admins.length > 0 && !ids.some((id) => id !== undefined && admins.includes(id))) {
-    throw new UserError(
-      'not_admin',
-      `Sorry, only the admins listed in dingtalk.outgoing.admins may run ${command}; commands that only read are open to everyone.`,
-    )
+    throw new UserError('not_admin', (s) => s.chat.notAdmin(command))
   }
-}
-
-function toErrorReply(err: UserError, command: CommandInfo | undefined): Reply {
-  const lines = [md`${err.message}`]
-  if (command) lines.push(md`Usage: ${command.usage}`)
-  lines.push(md`(${err.code})`)
-  return { title: command ? `${command.name}: ${err.code}` : err.code, lines, code: err.code }
 }

@@ -1,4 +1,4 @@
-/** Human time spans for chat replies: `3m ago`, `in 45m`, `2h 5m`. */
+/** Compact time spans for chat replies and alerts in English: `45s`, `3m`, `2h 5m`. */
 
 const UNITS = [
   ['d', 86_400_000],
@@ -19,17 +19,4 @@ export function formatSpan(ms: number): string {
     return m > 0 ? `${n}${unit} ${m}${next[0]}` : `${n}${unit}`
   }
   return '0s'
-}
-
-/** How long ago `at` was, seen from `now`: `just now`, `3m ago`, `2h 5m ago`. */
-export function formatAge(at: number, now: number): string {
-  const ms = now - at
-  if (ms < 1_000) return 'just now'
-  return `${formatSpan(ms)} ago`
-}
-
-/** How long until `at`, seen from `now`: `in 45m`, or `now` when it is due. */
-export function formatUntil(at: number, now: number): string {
-  const ms = at - now
-  return ms < 1_000 ? 'now' : `in ${formatSpan(ms)}`
 }

@@ -36,7 +36,7 @@ const INVISIBLE = /[\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]/g
 /** Separators between arguments besides whitespace (after NFKC `，；` are `,;`). */
 const SEPARATOR = /[\s,;、]/
 /** Punctuation a phone keyboard leaves at the end of a word ("events ns=prod."). */
-const TRAILING_PUNCTUATION = /[.。!?:]+$/
+const TRAILING_PUNCTUATION = new Set(['.', '。', '!', '?', ':'])
 /** Prefixes of a command word from other chat tools' habits (`/events`, `!events`). */
 const COMMAND_PREFIX = /^[/!#.\\]+/
 
@@ -98,7 +98,7 @@ function tokenize(text: string): Token[] {
     spaced = false
   }
   const endWord = () => {
-    const cleaned = word.replace(TRAILING_PUNCTUATION, '')
+    const cleaned = word.slice(0, toTrimmedEnd(word))
     if (cleaned !== '') push({ text: cleaned, quoted: false, equals: false })
     word = ''
   }
@@ -123,4 +123,14 @@ function tokenize(text: string): Token[] {
   }
   endWord()
   return tokens
+}
+
+/**
+ * Where `word` ends once trailing punctuation is cut. A loop, not `/[.]+$/`: that regex retries
+ * from every dot of a long run of dots and takes quadratic time on a hostile paste.
+ */
+function toTrimmedEnd(word: string): number {
+  let end = word.length
+  while (end > 0 && TRAILING_PUNCTUATION.has(word[end - 1] as string)) end--
+  return end
 }

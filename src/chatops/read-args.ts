@@ -4,6 +4,7 @@
  * `UserError` naming the key, and nothing has run yet when it is thrown.
  */
 import type { z } from 'zod'
+import type { Strings } from '../i18n/strings.ts'
 import { clip } from './markdown.ts'
 import type { CommandLine } from './parse-command-line.ts'
 import { UserError } from './user-error.ts'
@@ -34,31 +35,28 @@ export function readArgs<S extends z.ZodObject>(
   const keys = Object.keys(schema.shape)
   const input: Record<string, string> = {}
   const put = (key: string, value: string) => {
-    if (key in input) throw new UserError('duplicate_key', `${key} is given twice`)
+    if (key in input) throw new UserError('duplicate_key', (s) => s.chat.givenTwice(key))
     input[key] = value
   }
   for (const { key, value } of line.args) {
     const canonical = KEY_ALIASES[key] ?? key
     if (!keys.includes(canonical)) {
-      throw new UserError(
-        'unknown_key',
-        keys.length === 0
-          ? `This command takes no arguments (got "${clip(key, 30)}=")`
-          : `Unknown key "${clip(key, 30)}": this command takes ${keys.map((k) => `${k}=`).join(' ')}`,
+      const typed = clip(key, 30)
+      const takes = keys.map((k) => `${k}=`).join(' ')
+      throw new UserError('unknown_key', (s) =>
+        keys.length === 0 ? s.chat.noArguments(typed) : s.chat.unknownKey(typed, takes),
       )
     }
     if (value.trim() === '') {
-      throw new UserError('bad_value', `${canonical}: give it a value, like ${canonical}=...`)
+      throw new UserError('bad_value', (s) => s.chat.emptyValue(canonical))
     }
     put(canonical, value)
   }
   line.words.forEach((word, i) => {
     const key = positional[i]
     if (key === undefined) {
-      throw new UserError(
-        'unexpected_argument',
-        `Did not expect "${clip(word, 40)}": write arguments as key=value`,
-      )
+      const typed = clip(word, 40)
+      throw new UserError('unexpected_argument', (s) => s.chat.unexpectedWord(typed))
     }
     put(key, word)
   })
@@ -66,8 +64,10 @@ export function readArgs<S extends z.ZodObject>(
   if (parsed.success) return parsed.data
   const issue = parsed.error.issues[0]
   const key = String(issue?.path[0] ?? 'arguments')
-  throw new UserError(
-    issue?.code === 'invalid_type' ? 'missing_key' : 'bad_value',
-    `${key}: ${issue?.code === 'invalid_type' ? 'is required' : (issue?.message ?? 'is not valid')}`,
-  )
+  if (issue?.code === 'invalid_type')
+    throw new UserError('missing_key', (s) => s.chat.required(key))
+  const say = (issue?.code === 'custom' ? issue.params?.say : undefined) as
+    | ((strings: Strings) => string)
+    | undefined
+  throw new UserError('bad_value', (s) => `${key}: ${say?.(s) ?? issue?.message ?? 'is not valid'}`)
 }

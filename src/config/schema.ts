@@ -3,6 +3,7 @@
  * validated once at the edge. Objects are strict, so a misspelt key is an error that names it.
  */
 import { z } from 'zod'
+import { DEFAULT_LANGUAGE, LANGUAGES } from '../i18n/language.ts'
 import { parseDuration } from './duration.ts'
 
 /** An interpolated `${VAR}` that is unset becomes ''; optional secrets treat that as absent. */
@@ -93,6 +94,8 @@ const outgoing = z
       ),
     admins: names,
     conversations: names,
+    /** Per sender; the excess gets a polite "try again in Ns" reply. */
+    commandsPerMinute: z.number().int().min(1).max(600).default(10),
   })
   .prefault({})
 
@@ -177,6 +180,8 @@ export const ConfigSchema = z
       (v) => (v === '' || v === null ? undefined : v),
       z.string().min(1).default('kubernetes'),
     ),
+    /** Every alert, notice and chat reply is worded in it; commands work in both. */
+    language: z.enum(LANGUAGES).default(DEFAULT_LANGUAGE),
     kubernetes: z
       .strictObject({
         kubeconfig: optionalText,
@@ -229,6 +234,10 @@ export const ConfigSchema = z
         muteLinks: z.boolean().default(true),
         /** The watch lost this long: the group is told once, and again when it is back. */
         watchDownAfter: duration.prefault('5m'),
+        /** A node Ready=False/Unknown this long is alerted (from the node watch itself). */
+        nodeNotReadyAfter: duration.prefault('1m'),
+        /** Tell the group when a node condition returns to normal, and how long it lasted. */
+        resolved: z.boolean().default(true),
       })
       .prefault({}),
   })

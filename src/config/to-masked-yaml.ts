@@ -63,6 +63,7 @@ export function toMaskedConfig(config: Config): Record<string, unknown> {
       ...config.alerting,
       groupWindow: toDurationText(config.alerting.groupWindow),
       watchDownAfter: toDurationText(config.alerting.watchDownAfter),
+      nodeNotReadyAfter: toDurationText(config.alerting.nodeNotReadyAfter),
     },
   }
 }

@@ -25,6 +25,12 @@ export interface ErrcodeClass {
   resign?: boolean
 }
 
+/**
+ * Said of an HTTP answer without DingTalk's JSON (a proxy's 502 page, a portal's HTML): it has
+ * no errcode, so logs and `status` name its HTTP status and this, never "errcode 0".
+ */
+export const NOT_DINGTALK_ANSWER = 'not a DingTalk answer'
+
 /** The config path of a robot as the operator writes it in messages: `dingtalk.robots[ops]`. */
 export const robotKey = (robot: string): string => `dingtalk.robots[${robot}]`
 

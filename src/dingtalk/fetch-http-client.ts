@@ -1,7 +1,8 @@
 /**
- * The `httpclient` handed to dingtalk-robot-sender, built on Node's global fetch, so axios (the
- * library's default) never runs. Unlike axios it resolves for every HTTP status: DingTalk's
- * verdict is in the body, and the robot client reads it.
+ * The HTTP client of every post to DingTalk (robot webhooks through dingtalk-robot-sender, which
+ * takes it as its `httpclient`, and sessionWebhooks), built on Node's global fetch, so axios (the
+ * library's default) never runs. It resolves for every HTTP status (DingTalk's verdict is in the
+ * body) and never follows a redirect: a 3xx is an answer like any other.
  */
 import type { ChatBotHttpClient, ChatBotRequest } from 'dingtalk-robot-sender'
 
@@ -46,6 +47,8 @@ export function createFetchHttpClient(
           method: init.method,
           headers: init.headers,
           body: init.data,
+          // A redirect would send the message, and its credentials, wherever the answer points.
+          redirect: 'manual',
           signal,
         })
         return { status: response.status, body: await response.text() }

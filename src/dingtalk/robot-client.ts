@@ -5,35 +5,12 @@
 import ChatBot from 'dingtalk-robot-sender'
 import type { RobotConfig } from '../config/schema.ts'
 import type { DingTalkMessage } from './dingtalk-message.ts'
-import { classifyErrcode, explainErrcode, robotKey } from './errcodes.ts'
+import { classifyErrcode } from './errcodes.ts'
 import { createFetchHttpClient, type HttpAnswer, TransportError } from './fetch-http-client.ts'
 import { redact, robotSecrets } from './mask-webhook.ts'
+import { type SendOutcome, toOutcome } from './to-send-outcome.ts'
 
-/** What DingTalk answered (or that it did not), in words fit for a log line. */
-interface Answer {
-  /** DingTalk's errcode; null when there was no DingTalk answer (network, timeout, HTTP error). */
-  errcode: number | null
-  errmsg: string
-  /** The answer explained, naming the config key to fix when there is one. */
-  explanation: string
-  /** The HTTP status, when one came back. */
-  httpStatus?: number
-}
-
-/**
- * One send's result. `ok`: delivered. `throttled`: wait, then retry. `retry`: network, 5xx or
- * busy: retry with backoff. `config`: a setting is wrong (`fix` names it): no blind retry.
- * `too-long`: split. `content-rejected`: DingTalk refused this content. `bug`: unsupported type
- * or an unknown errcode.
- */
-export type SendOutcome =
-  | ({ kind: 'ok' } & Answer)
-  | ({ kind: 'throttled' } & Answer)
-  | ({ kind: 'retry' } & Answer)
-  | ({ kind: 'config'; fix: string } & Answer)
-  | ({ kind: 'too-long' } & Answer)
-  | ({ kind: 'content-rejected' } & Answer)
-  | ({ kind: 'bug' } & Answer)
+export type { SendOutcome } from './to-send-outcome.ts'
 
 /** Sends to one robot. */
 export interface RobotClient {
@@ -99,49 +76,4 @@ function isStaleSignature(outcome: SendOutcome): boolean {
     outcome.errcode !== null &&
     classifyErrcode(outcome.errcode, outcome.errmsg).resign === true
   )
-}
-
-function toOutcome(answer: HttpAnswer, robot: string, clean: (t: string) => string): SendOutcome {
-  const httpStatus = answer.status
-  const noAnswer = (errmsg: string, words: string) => ({
-    errcode: null,
-    errmsg,
-    explanation: `DingTalk answered HTTP ${httpStatus}${words}`,
-    httpStatus,
-  })
-  // DingTalk itself answers 200; other statuses come from whatever stands in front of it.
-  if (httpStatus === 429)
-    return { kind: 'throttled', ...noAnswer('HTTP 429', ' (too many requests)') }
-  if (httpStatus >= 500) return { kind: 'retry', ...noAnswer(`HTTP ${httpStatus}`, '') }
-  if (httpStatus < 200 || httpStatus >= 300) {
-    const fix = `check the URL in ${robotKey(robot)}.webhook`
-    return { kind: 'config', fix, ...noAnswer(`HTTP ${httpStatus}`, ` — ${fix}`) }
-  }
-  const parsed = parseAnswer(answer.body)
-  if (!parsed) {
-    return {
-      kind: 'retry',
-      ...noAnswer('not DingTalk JSON', ' with a body that is not DingTalk JSON'),
-    }
-  }
-  const errmsg = clean(parsed.errmsg)
-  const c = classifyErrcode(parsed.errcode, errmsg, robot)
-  const base = {
-    errcode: parsed.errcode,
-    errmsg,
-    explanation: explainErrcode(parsed.errcode, errmsg, robot),
-    httpStatus,
-  }
-  if (c.kind === 'config') return { kind: 'config', fix: c.fix ?? '', ...base }
-  return { kind: c.kind, ...base }
-}
-
-function parseAnswer(body: string): { errcode: number; errmsg: string } | undefined {
-  try {
-    const data = JSON.parse(body) as { errcode?: unknown; errmsg?: unknown } | null
-    if (typeof data?.errcode !== 'number') return undefined
-    return { errcode: data.errcode, errmsg: typeof data.errmsg === 'string' ? data.errmsg : '' }
-  } catch {
-    return undefined
-  }
 }

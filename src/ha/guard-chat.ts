@@ -68,12 +68,10 @@ const alreadyAnswered = (): Reply => ({
 /** `chat`, running only the messages this replica could claim. */
 export function guardChat(chat: ChatOps, claim: ClaimMessage): ChatOps {
   return {
-    commands: chat.commands,
-    stats: () => chat.stats(),
-    idle: () => chat.idle(),
-    close: () => chat.close(),
+    ...chat,
     async dispatch(message) {
-      if (!(await claim(message.msgId))) return { reply: alreadyAnswered(), replayed: true }
+      if (!(await claim(message.msgId)))
+        return { reply: alreadyAnswered(), replayed: true, quiet: false }
       return chat.dispatch(message)
     },
     async answerViaSessionWebhook(message) {

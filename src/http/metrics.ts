@@ -29,6 +29,12 @@ export interface MetricsSources {
   slsBatches(): Sample[]
   slsQueue(): number
   storeBytes(): number
+  /** Node problem conditions tracked from the node watch (open, or waiting to be resolved). */
+  nodeProblems(): number
+  /** Node condition messages queued, by kind (`node-problem`, `node-resolved`). */
+  nodeMessages(): Sample[]
+  eventsInvalid(): Sample[]
+  storeUp(): number
 }
 
 /** Builds the registry: kubeding's figures plus Node's default process metrics. */
@@ -117,6 +123,30 @@ export function createMetricsRegistry(src: MetricsSources): Registry {
   )
   gauge('kubeding_sls_queue_logs', 'Events waiting for Log Service', [], one(src.slsQueue))
   gauge('kubeding_store_size_bytes', 'Size of the embedded store on disk', [], one(src.storeBytes))
+  gauge(
+    'kubeding_node_problems',
+    'Node problem conditions tracked from the node watch',
+    [],
+    one(src.nodeProblems),
+  )
+  counter(
+    'kubeding_node_messages_total',
+    'Node condition messages queued, by kind',
+    ['kind'],
+    src.nodeMessages,
+  )
+  counter(
+    'kubeding_events_invalid_total',
+    'Events rejected, clamped or refused by the store, by reason',
+    ['reason'],
+    src.eventsInvalid,
+  )
+  gauge(
+    'kubeding_store_up',
+    '1 while the store can be written and its file is in place',
+    [],
+    one(src.storeUp),
+  )
   const build = new Gauge({
     name: 'kubeding_build_info',
     help: 'Always 1; the labels say which build runs',

@@ -7,7 +7,7 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import type { ChatOps } from '../chatops/chat-ops.ts'
 import { parseInboundMessage } from '../chatops/inbound-message.ts'
 import type { Logger } from '../chatops/logger.ts'
-import { toDingTalkMessage } from '../chatops/to-dingtalk-message.ts'
+import { createSignatureMemory, type SignatureMemory } from './signature-memory.ts'
 import { verifyOutgoing } from './verify-outgoing.ts'
 
 /** The interface contract's limit on callback bodies. */
@@ -16,9 +16,19 @@ export const OUTGOING_BODY_LIMIT = 64 * 1024
 export interface OutgoingRouteDeps {
   /** `dingtalk.outgoing` from the config. */
   outgoing: { path: string; token?: string | undefined; appSecret?: string | undefined }
-  chat: Pick<ChatOps, 'dispatch' | 'answerViaSessionWebhook'>
+  chat: Pick<ChatOps, 'dispatch' | 'toMessage' | 'answerViaSessionWebhook'>
   now: () => number
   logger: Logger
+  /** The pairs already used (default: a new memory); tests pass a small one to fill it. */
+  signatures?: SignatureMemory
+}
+
+/** How a request was verified; a signed one keeps its pair for the replay check. */
+type Verified = { via: 'token' } | { via: 'sign'; timestamp: string; sign: string }
+
+const REPLAY_REASONS: Readonly<Record<'replayed' | 'full', string>> = {
+  replayed: 'this timestamp+sign pair was already used with another msgId',
+  full: 'too many signed callbacks within the hour to tell a replay from a new one',
 }
 
 const ERROR_NAMES: Readonly<Record<number, string>> = {
@@ -40,7 +50,8 @@ export function registerOutgoing(app: FastifyInstance, deps: OutgoingRouteDeps):
     )
     return
   }
-  const verifiedBy = new WeakMap<FastifyRequest, 'token' | 'sign'>()
+  const verifiedBy = new WeakMap<FastifyRequest, Verified>()
+  const signatures = deps.signatures ?? createSignatureMemory()
 
   app.post(
     outgoing.path,
@@ -54,7 +65,12 @@ export function registerOutgoing(app: FastifyInstance, deps: OutgoingRouteDeps):
           request.log.warn({ reason: auth.reason, ip: request.ip }, 'DingTalk callback refused')
           return reply.code(401).send({ error: 'unauthorized', message: auth.reason })
         }
-        verifiedBy.set(request, auth.via)
+        verifiedBy.set(
+          request,
+          auth.via === 'token'
+            ? { via: 'token' }
+            : { via: 'sign', timestamp: String(timestamp), sign: String(sign) },
+        )
       },
       errorHandler: (error: FastifyError, request, reply) => sendError(error, request, reply),
     },
@@ -65,9 +81,21 @@ export function registerOutgoing(app: FastifyInstance, deps: OutgoingRouteDeps):
         return reply.code(400).send({ error: 'bad_request', message: parsed.reason })
       }
       const message = parsed.message
-      if (verifiedBy.get(request) === 'token') {
-        const { reply: answer } = await chat.dispatch(message)
-        return reply.send(toDingTalkMessage(answer))
+      const verified = verifiedBy.get(request)
+      if (verified?.via === 'token') {
+        const { reply: answer, quiet } = await chat.dispatch(message)
+        // A quiet refusal: the sender was told to wait already; `{}` puts nothing in the group.
+        return reply.send(quiet ? {} : chat.toMessage(answer))
+      }
+      if (verified?.via === 'sign') {
+        const use = signatures.claim(verified, message.msgId, now())
+        if (use === 'replayed' || use === 'full') {
+          request.log.warn(
+            { reason: use, msgId: message.msgId, ip: request.ip },
+            'DingTalk callback refused',
+          )
+          return reply.code(401).send({ error: 'unauthorized', message: REPLAY_REASONS[use] })
+        }
       }
       if (message.sessionWebhook === undefined) {
         return reply.code(400).send({

@@ -36,3 +36,22 @@ export function createSleeper(): { sleep(ms: number): Promise<void>; wake(): voi
     wake: () => wakeCurrent?.(),
   }
 }
+
+/**
+ * Sleeps `ms` in steps of `everyMs`, asking `ask` after each; true once it says yes. Ends at
+ * once, with false, when `stopped()` says so (after the sleeper's `wake()`).
+ */
+export async function sleepUnless(
+  sleeper: { sleep(ms: number): Promise<void> },
+  wait: { ms: number; everyMs: number; stopped: () => boolean },
+  ask: () => Promise<boolean>,
+): Promise<boolean> {
+  const end = performance.now() + wait.ms
+  for (;;) {
+    const left = end - performance.now()
+    if (left <= 0 || wait.stopped()) return false
+    await sleeper.sleep(Math.min(wait.everyMs, left))
+    if (end - performance.now() <= 0 || wait.stopped()) return false
+    if (await ask()) return true
+  }
+}

@@ -55,31 +55,110 @@ export const CLUSTER_SCOPED_KINDS: ReadonlySet<string> = new Set([
   'APIService',
 ])
 
+/** Why an Event was rejected or clamped, as the `kubeding_events_invalid_total` label. */
+export type InvalidReason =
+  | 'missing-field'
+  | 'count'
+  | 'time'
+  | 'future-time'
+  | 'too-long'
+  | 'store'
+
 /** Why a raw object could not become a ClusterEvent. */
 export interface EventRejection {
   reason: string
+  label: InvalidReason
 }
+
+/**
+ * Told of each field that had to be clamped or defaulted; `raw` is the object as received (for
+ * its namespace/name). One function for every event, so the hot path makes no closure.
+ */
+export type ReportInvalid = (label: InvalidReason, detail: string, raw: unknown) => void
+
+/** Longest message kept: DingTalk shows far less, and the archive must stay small. */
+export const MAX_MESSAGE_CHARS = 4096
+/** Longest name-like field kept (a DNS subdomain is at most 253). */
+export const MAX_FIELD_CHARS = 256
+/** A count above this is not a count (an emitter bug or a hostile object): clamped to it. */
+export const MAX_COUNT = 1_000_000_000
+/** A time this far past `now` is a broken clock or a hostile object: clamped to `now`. */
+export const FUTURE_SLACK_MS = 10 * 60_000
+/** Longer than any RFC 3339 time: not parsed at all. */
+const MAX_TIME_CHARS = 64
 
 type Raw = Record<string, unknown>
 
 const isRecord = (v: unknown): v is Raw => typeof v === 'object' && v !== null && !Array.isArray(v)
 const text = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined)
-const positive = (v: unknown): number | undefined =>
-  typeof v === 'number' && Number.isFinite(v) && v > 0 ? Math.floor(v) : undefined
-const time = (v: unknown): number | undefined => {
+
+// Module-level rather than closures inside toClusterEvent: it runs for every event of a storm.
+
+/** A time field in ms; undefined when missing or unparsable, `now` when far in the future. */
+function timeOf(
+  v: unknown,
+  field: string,
+  now: number,
+  raw: unknown,
+  report: ReportInvalid | undefined,
+): number | undefined {
   if (typeof v !== 'string' || v === '') return undefined
-  const ms = Date.parse(v)
-  return Number.isNaN(ms) ? undefined : ms
+  const ms = v.length > MAX_TIME_CHARS ? Number.NaN : Date.parse(v)
+  if (Number.isNaN(ms)) {
+    report?.('time', `${field} is not a time`, raw)
+    return undefined
+  }
+  if (ms > now + FUTURE_SLACK_MS) {
+    report?.('future-time', `${field} is in the future: ${new Date(ms).toISOString()}`, raw)
+    return now
+  }
+  return ms
+}
+
+/** A string cut to `max` characters. */
+function bounded(
+  v: string | undefined,
+  field: string,
+  raw: unknown,
+  report: ReportInvalid | undefined,
+  max = MAX_FIELD_CHARS,
+): string | undefined {
+  if (v === undefined || v.length <= max) return v
+  report?.('too-long', `${field} is ${v.length} characters: cut to ${max}`, raw)
+  return v.slice(0, max)
+}
+
+/** A count of at least 1, clamped to MAX_COUNT; undefined when missing or not a count. */
+function countOf(
+  v: unknown,
+  field: string,
+  raw: unknown,
+  report: ReportInvalid | undefined,
+): number | undefined {
+  if (typeof v !== 'number' || !Number.isFinite(v) || v < 1) return undefined
+  if (v > MAX_COUNT) {
+    report?.('count', `${field} is ${v}: clamped to ${MAX_COUNT}`, raw)
+    return MAX_COUNT
+  }
+  return Math.floor(v)
 }
 
 /**
  * Turns a core/v1 Event as the API server sends it into a ClusterEvent.
- * Rules: 1. `metadata.uid` and `involvedObject.kind`/`name` are required; without them the object
- * is rejected with the reason. 2. Missing times fall back along the reference's chain; with no
- * time at all, `now` is used. 3. Everything else has a harmless default.
+ * Rules: 1. `metadata.uid` and `involvedObject.kind`/`name` are required; without them (or with
+ * a uid longer than any real one) the object is rejected with the reason. 2. Missing times fall
+ * back along the reference's chain; with no time at all, `now` is used; an unparsable time counts
+ * as missing, a time more than FUTURE_SLACK_MS ahead of `now` becomes `now` (else it would sit
+ * first in every `events` answer). 3. A count above MAX_COUNT is clamped; strings are cut to
+ * MAX_FIELD_CHARS (MAX_MESSAGE_CHARS for the message). 4. Everything else has a harmless default.
+ * Each clamp or fallback of a value that was present is told to `report`.
  */
-export function toClusterEvent(raw: unknown, now: number): ClusterEvent | EventRejection {
-  if (!isRecord(raw)) return { reason: 'not an object' }
+export function toClusterEvent(
+  raw: unknown,
+  now: number,
+  report?: ReportInvalid,
+): ClusterEvent | EventRejection {
+  if (!isRecord(raw)) return { reason: 'not an object', label: 'missing-field' }
   const meta = isRecord(raw.metadata) ? raw.metadata : {}
   const involved = isRecord(raw.involvedObject) ? raw.involvedObject : {}
   const series = isRecord(raw.series) ? raw.series : {}
@@ -87,30 +166,47 @@ export function toClusterEvent(raw: unknown, now: number): ClusterEvent | EventR
   const uid = text(meta.uid)
   const kind = text(involved.kind)
   const name = text(involved.name)
-  if (!uid) return { reason: 'metadata.uid is missing' }
-  if (!kind) return { reason: 'involvedObject.kind is missing' }
-  if (!name) return { reason: 'involvedObject.name is missing' }
-  const created = time(meta.creationTimestamp)
-  const eventTime = time(raw.eventTime)
+  if (!uid) return { reason: 'metadata.uid is missing', label: 'missing-field' }
+  if (!kind) return { reason: 'involvedObject.kind is missing', label: 'missing-field' }
+  if (!name) return { reason: 'involvedObject.name is missing', label: 'missing-field' }
+  if (uid.length > MAX_FIELD_CHARS)
+    return { reason: `metadata.uid is longer than ${MAX_FIELD_CHARS}`, label: 'too-long' }
+
+  const r = report
+  const created = timeOf(meta.creationTimestamp, 'metadata.creationTimestamp', now, raw, r)
+  const eventTime = timeOf(raw.eventTime, 'eventTime', now, raw, r)
   const lastSeen =
-    time(series.lastObservedTime) ?? time(raw.lastTimestamp) ?? eventTime ?? created ?? now
-  const firstSeen = Math.min(time(raw.firstTimestamp) ?? eventTime ?? created ?? lastSeen, lastSeen)
+    timeOf(series.lastObservedTime, 'series.lastObservedTime', now, raw, r) ??
+    timeOf(raw.lastTimestamp, 'lastTimestamp', now, raw, r) ??
+    eventTime ??
+    created ??
+    now
+  const firstSeen = Math.min(
+    timeOf(raw.firstTimestamp, 'firstTimestamp', now, raw, r) ?? eventTime ?? created ?? lastSeen,
+    lastSeen,
+  )
+  const message = typeof raw.message === 'string' ? raw.message.trim() : ''
   return {
     uid,
-    kind,
-    namespace: CLUSTER_SCOPED_KINDS.has(kind) ? '' : (text(involved.namespace) ?? ''),
-    name,
-    reason: text(raw.reason) ?? 'Unknown',
-    message: typeof raw.message === 'string' ? raw.message.trim() : '',
+    kind: bounded(kind, 'involvedObject.kind', raw, r) as string,
+    namespace: CLUSTER_SCOPED_KINDS.has(kind)
+      ? ''
+      : (bounded(text(involved.namespace), 'involvedObject.namespace', raw, r) ?? ''),
+    name: bounded(name, 'involvedObject.name', raw, r) as string,
+    reason: bounded(text(raw.reason), 'reason', raw, r) ?? 'Unknown',
+    message: bounded(message, 'message', raw, r, MAX_MESSAGE_CHARS) as string,
     type: raw.type === 'Normal' ? 'Normal' : 'Warning',
-    count: positive(series.count) ?? positive(raw.count) ?? 1,
+    count:
+      countOf(series.count, 'series.count', raw, r) ?? countOf(raw.count, 'count', raw, r) ?? 1,
     firstSeen,
     lastSeen,
-    component: text(source.component) ?? text(raw.reportingComponent) ?? '',
-    host: text(source.host) ?? text(raw.reportingInstance) ?? '',
-    eventNamespace: text(meta.namespace) ?? '',
-    eventName: text(meta.name) ?? '',
-    resourceVersion: text(meta.resourceVersion) ?? '',
+    component:
+      bounded(text(source.component) ?? text(raw.reportingComponent), 'source.component', raw, r) ??
+      '',
+    host: bounded(text(source.host) ?? text(raw.reportingInstance), 'source.host', raw, r) ?? '',
+    eventNamespace: bounded(text(meta.namespace), 'metadata.namespace', raw, r) ?? '',
+    eventName: bounded(text(meta.name), 'metadata.name', raw, r) ?? '',
+    resourceVersion: bounded(text(meta.resourceVersion), 'metadata.resourceVersion', raw, r) ?? '',
   }
 }
 

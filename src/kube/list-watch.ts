@@ -6,9 +6,17 @@
  * or as the HTTP answer) means the list is taken again; 4. any other failure is logged with what
  * to fix and retried after a capped exponential backoff with jitter. The library's informers stop
  * on errors other than 410, which is why this loop exists.
+ *
+ * An outage must not cost more than its length: 5. a list or a watch the server accepts (HTTP
+ * 200) resets the backoff, so what follows a recovery (often a 410, the server's watch cache
+ * being new) is not paced by the failures of the outage; 6. while the server does not answer at
+ * all, the backoff wait asks its `/readyz` every `probeMs` and ends as soon as it is ready.
+ * Streams that the server accepts but that bring nothing (410 again and again, closed at once)
+ * keep their own count, so a broken server still cannot spin us.
  */
 import type { KubeConfig } from '@kubernetes/client-node'
-import { backoffDelay, createSleeper, DEFAULT_BACKOFF } from './backoff-delay.ts'
+import { backoffDelay, createSleeper, DEFAULT_BACKOFF, sleepUnless } from './backoff-delay.ts'
+import { isApiServerReady } from './is-api-server-ready.ts'
 import { describeKubeError } from './kube-api-error.ts'
 import { HandlerError, type WatchOutcome, watchOnce } from './watch-once.ts'
 import type { Backoff, ChangeType, KubeLogger, ListPageFn, WatchState } from './watch-state.ts'
@@ -36,6 +44,10 @@ export interface ListWatchOptions {
   listTimeoutMs?: number
   /** For jitter; default Math.random. */
   random?: () => number
+  /** While the server does not answer, how often the backoff wait asks whether it is back. Default 1 s. */
+  probeMs?: number
+  /** That question; default `GET /readyz` answered 200 (is-api-server-ready.ts). */
+  isReady?: (signal: AbortSignal) => Promise<boolean>
 }
 
 /** A running loop. */
@@ -53,9 +65,18 @@ export function createListWatch(o: ListWatchOptions): ListWatch {
   const random = o.random ?? Math.random
   const timeoutSeconds = o.watchTimeoutSeconds ?? 300
   const log = o.logger
+  const probeMs = o.probeMs ?? 1_000
+  const isReady = o.isReady ?? ((signal: AbortSignal) => isApiServerReady(o.kc, signal))
   const st: WatchState = { listed: false, connected: false, restarts: 0 }
   let resourceVersion = ''
+  /** Failed attempts since the server last accepted a list or a watch. */
   let failures = 0
+  /** Accepted rounds in a row that brought nothing: a 410, a stream closed at once. */
+  let flaps = 0
+  /** The server accepted this round's list or watch. */
+  let accepted = false
+  /** Something failed since the watch was last connected (a reconnect is then worth a log line). */
+  let troubled = false
   let stopped = true
   let running: Promise<void> | undefined
   let abort = new AbortController()
@@ -81,9 +102,12 @@ export function createListWatch(o: ListWatchOptions): ListWatch {
   }
 
   async function round(): Promise<WatchOutcome> {
+    accepted = false
     if (resourceVersion === '') {
       const list = await listAll()
       if (stopped) return { kind: 'stopped' }
+      accepted = true
+      failures = 0
       try {
         await o.onList(list.items)
       } catch (error) {
@@ -104,13 +128,17 @@ export function createListWatch(o: ListWatchOptions): ListWatch {
       logger: log,
       now,
       onConnected: () => {
-        if (st.downSince !== undefined && failures > 0)
+        if (st.downSince !== undefined && troubled)
           log.info({ what: o.what, downForMs: now() - st.downSince }, 'watch connected again')
+        troubled = false
         st.connected = true
         delete st.downSince
+        accepted = true
+        failures = 0
       },
       onProgress: (type, rv) => {
         failures = 0
+        flaps = 0
         resourceVersion = rv ?? resourceVersion
         if (type !== 'BOOKMARK') st.lastEventAt = now()
       },
@@ -120,9 +148,23 @@ export function createListWatch(o: ListWatchOptions): ListWatch {
 
   const delayFor = (attempt: number) => backoffDelay(backoff, attempt, random)
 
+  /** A backoff wait that ends early once the server says it is ready. */
+  async function sleepUntilReady(ms: number): Promise<void> {
+    const wait = { ms, everyMs: probeMs, stopped: () => stopped }
+    const ask = () => isReady(AbortSignal.any([abort.signal, AbortSignal.timeout(probeMs)]))
+    if (await sleepUnless(sleeper, wait, ask))
+      log.info({ what: o.what }, 'the API server is ready again: retrying now')
+  }
+
+  /** The server gave no HTTP answer at all (refused, reset, timed out): worth asking when it is back. */
+  const isUnanswered = (error: unknown) =>
+    !accepted &&
+    !(error instanceof HandlerError) &&
+    describeKubeError(error, o.what).status === undefined
+
   function noteFailure(error: unknown, delayMs: number) {
     st.lastErrorAt = now()
-    const retry = { what: o.what, retryInMs: delayMs, attempt: failures }
+    const retry = { what: o.what, retryInMs: delayMs, attempt: failures + flaps }
     if (error instanceof HandlerError) {
       st.lastError = error.message
       log.error({ ...retry, err: error.cause }, `${error.message}: listing ${o.what} again`)
@@ -132,7 +174,7 @@ export function createListWatch(o: ListWatchOptions): ListWatch {
     st.lastError = `${d.message} (${d.hint})`
     const fields = { ...retry, status: d.status, code: d.code, error: d.message }
     // Quiet while it may be a blip; loud once it lasts.
-    log[failures >= 5 ? 'error' : 'warn'](fields, `watching ${o.what} failed: ${d.hint}`)
+    log[failures + flaps >= 5 ? 'error' : 'warn'](fields, `watching ${o.what} failed: ${d.hint}`)
   }
 
   async function run() {
@@ -145,30 +187,33 @@ export function createListWatch(o: ListWatchOptions): ListWatch {
       }
       if (outcome.kind === 'stopped' || stopped) break
       markDown()
+      troubled ||= outcome.kind !== 'ended' || !outcome.healthy
       // A change the handler could not take is only found again by listing.
       if (outcome.kind === 'failed' && outcome.error instanceof HandlerError) resourceVersion = ''
       if (outcome.kind === 'ended') {
         if (outcome.healthy) {
           failures = 0
+          flaps = 0
           log.debug({ what: o.what, resourceVersion }, 'watch ended: resuming')
           continue
         }
-        failures++
+        flaps++
       } else if (outcome.kind === 'expired') {
         resourceVersion = ''
         st.restarts++
         log.info({ what: o.what }, 'resourceVersion expired (410): listing again')
         // The first 410 relists at once; a second one in a row waits, so a broken server cannot spin us.
-        if (failures++ === 0) continue
+        if (flaps++ === 0) continue
       } else {
         failures++
         st.restarts++
-        const delayMs = delayFor(failures)
+        const delayMs = delayFor(failures + flaps)
         noteFailure(outcome.error, delayMs)
-        await sleeper.sleep(delayMs)
+        if (isUnanswered(outcome.error)) await sleepUntilReady(delayMs)
+        else await sleeper.sleep(delayMs)
         continue
       }
-      await sleeper.sleep(delayFor(failures))
+      await sleeper.sleep(delayFor(failures + flaps))
     }
     markDown()
   }

@@ -1,16 +1,17 @@
 /**
- * Nodes and their problem conditions, kept current by list+watch, for the `nodes` command.
- * Node status is rewritten every heartbeat, so with thousands of nodes MODIFIED arrives many
- * times a second: each change recomputes that node's problems and only invalidates the sorted
- * answer when they actually changed.
+ * Nodes and their problem conditions, kept current by list+watch, for the `nodes` command and as
+ * the source of node condition alerts (`pipeline/node-conditions.ts` listens). Node status is
+ * rewritten every heartbeat, so with thousands of nodes MODIFIED arrives many times a second:
+ * each change recomputes that node's problems and only invalidates the sorted answer (and tells
+ * the listener) when they actually changed.
  */
 import { CoreV1Api, type KubeConfig } from '@kubernetes/client-node'
 import { createListWatch } from './list-watch.ts'
 import { toListPage, withSignal } from './to-list-page.ts'
 import type { Backoff, KubeLogger, WatchState } from './watch-state.ts'
 
-/** One condition that makes a node a problem. `since` is its lastTransitionTime (epoch ms). */
-export interface NodeProblem {
+/** One node condition. `since` is its lastTransitionTime (epoch ms). */
+export interface NodeCondition {
   type: string
   status: string
   reason: string
@@ -18,12 +19,37 @@ export interface NodeProblem {
   since: number
 }
 
+/** A condition that makes a node a problem. */
+export type NodeProblem = NodeCondition
+
 /** A node with its Ready status and its problems (empty when healthy). */
 export interface NodeInfo {
   name: string
   ready: 'True' | 'False' | 'Unknown'
+  /** False when the node is cordoned (`spec.unschedulable`). */
+  schedulable: boolean
   problems: NodeProblem[]
+  /** Every condition the node reports (at most MAX_CONDITIONS), problems or not. */
+  conditions: NodeCondition[]
 }
+
+/** Told about nodes as they change; a throw makes the watch list again, so nothing is lost. */
+export interface NodeListener {
+  /** A complete list: every node there is. */
+  onList(nodes: readonly NodeInfo[]): void
+  /** A node whose Ready status, schedulability or problems changed (heartbeats are not told). */
+  onChange(node: NodeInfo): void
+  onDelete(name: string): void
+}
+
+/**
+ * Bounds on what a node object controls: the conditions read per node and the length of their
+ * texts. Kubernetes sets a handful; a hostile or broken agent may write thousands, or megabytes.
+ */
+export const MAX_CONDITIONS = 32
+export const MAX_TYPE_CHARS = 128
+export const MAX_REASON_CHARS = 128
+export const MAX_MESSAGE_CHARS = 1_024
 
 /** What the node cache needs. */
 export interface NodeCacheOptions {
@@ -32,6 +58,7 @@ export interface NodeCacheOptions {
   now?: () => number
   backoff?: Backoff
   watchTimeoutSeconds?: number
+  listener?: NodeListener
 }
 
 /** A running node cache. */
@@ -49,6 +76,13 @@ type Raw = Record<string, unknown>
 const isRecord = (v: unknown): v is Raw => typeof v === 'object' && v !== null && !Array.isArray(v)
 const str = (v: unknown): string => (typeof v === 'string' ? v : '')
 
+/** At most `max` UTF-16 units, never ending inside a surrogate pair; `…` when cut. */
+function clipText(text: string, max: number): string {
+  if (text.length <= max) return text
+  const end = /[\uD800-\uDBFF]/.test(text.charAt(max - 1)) ? max - 1 : max
+  return `${text.slice(0, end)}…`
+}
+
 /**
  * The kubelet's pressure conditions and node-problem-detector's conditions are problems when
  * True; Ready is the one condition whose problem is not being True (False, Unknown, or absent).
@@ -58,40 +92,44 @@ export function toNodeInfo(raw: unknown, now: number): NodeInfo | undefined {
   const name = str(raw.metadata.name)
   if (!name) return undefined
   const status = isRecord(raw.status) ? raw.status : {}
-  const conditions = Array.isArray(status.conditions) ? status.conditions.filter(isRecord) : []
+  const spec = isRecord(raw.spec) ? raw.spec : {}
   const created = Date.parse(str(raw.metadata.creationTimestamp))
-  const sinceOf = (c: Raw) => {
-    const t = Date.parse(str(c.lastTransitionTime))
-    return Number.isNaN(t) ? (Number.isNaN(created) ? now : created) : t
-  }
+  const fallback = Number.isNaN(created) ? now : created
+  const conditions: NodeCondition[] = (Array.isArray(status.conditions) ? status.conditions : [])
+    .filter(isRecord)
+    .filter((c) => str(c.type) !== '')
+    .slice(0, MAX_CONDITIONS)
+    .map((c) => {
+      const t = Date.parse(str(c.lastTransitionTime))
+      return {
+        type: clipText(str(c.type), MAX_TYPE_CHARS),
+        status: str(c.status) || 'Unknown',
+        reason: clipText(str(c.reason), MAX_REASON_CHARS),
+        message: clipText(str(c.message), MAX_MESSAGE_CHARS),
+        since: Number.isNaN(t) ? fallback : t,
+      }
+    })
   const problems: NodeProblem[] = []
   let ready: NodeInfo['ready'] = 'Unknown'
   const readyCondition = conditions.find((c) => c.type === 'Ready')
   if (readyCondition?.status === 'True' || readyCondition?.status === 'False')
     ready = readyCondition.status
   if (ready !== 'True') {
-    problems.push({
-      type: 'Ready',
-      status: readyCondition ? str(readyCondition.status) || 'Unknown' : 'Unknown',
-      reason: readyCondition ? str(readyCondition.reason) : 'NoReadyCondition',
-      message: readyCondition ? str(readyCondition.message) : 'the node reports no Ready condition',
-      since: readyCondition ? sinceOf(readyCondition) : Number.isNaN(created) ? now : created,
-    })
+    problems.push(
+      readyCondition ?? {
+        type: 'Ready',
+        status: 'Unknown',
+        reason: 'NoReadyCondition',
+        message: 'the node reports no Ready condition',
+        since: fallback,
+      },
+    )
   }
-  for (const c of conditions) {
-    if (c.type === 'Ready' || c.status !== 'True' || !str(c.type)) continue
-    problems.push({
-      type: str(c.type),
-      status: 'True',
-      reason: str(c.reason),
-      message: str(c.message),
-      since: sinceOf(c),
-    })
-  }
-  return { name, ready, problems }
+  for (const c of conditions) if (c.type !== 'Ready' && c.status === 'True') problems.push(c)
+  return { name, ready, schedulable: spec.unschedulable !== true, problems, conditions }
 }
 
-const signature = (info: NodeInfo) => JSON.stringify([info.ready, info.problems])
+const signature = (info: NodeInfo) => JSON.stringify([info.ready, info.schedulable, info.problems])
 
 const byNotReadyThenName = (a: NodeInfo, b: NodeInfo) =>
   Number(a.ready === 'True') - Number(b.ready === 'True') ||
@@ -106,17 +144,20 @@ export function createNodeCache(opts: NodeCacheOptions): NodeCache {
   const problems = new Map<string, NodeInfo>()
   let sorted: NodeInfo[] | undefined = []
 
-  const put = (info: NodeInfo) => {
+  /** True when the node changed. Healthy nodes share the empty signature, cordoned or not. */
+  const put = (info: NodeInfo): boolean => {
     const sig = info.problems.length ? signature(info) : ''
-    if (known.get(info.name) === sig) return
+    if (known.get(info.name) === sig) return false
     known.set(info.name, sig)
     if (sig) problems.set(info.name, info)
     else problems.delete(info.name)
     sorted = undefined
+    return true
   }
-  const remove = (name: string) => {
-    if (!known.delete(name)) return
+  const remove = (name: string): boolean => {
+    if (!known.delete(name)) return false
     if (problems.delete(name)) sorted = undefined
+    return true
   }
   const skip = (raw: unknown) =>
     opts.logger.warn(
@@ -136,24 +177,24 @@ export function createNodeCache(opts: NodeCacheOptions): NodeCache {
         ),
       ),
     onList: (items) => {
-      const seen = new Set<string>()
+      const listed = new Map<string, NodeInfo>()
       for (const raw of items) {
         const info = toNodeInfo(raw, now())
-        if (!info) {
-          skip(raw)
-          continue
-        }
-        seen.add(info.name)
-        put(info)
+        if (info) listed.set(info.name, info)
+        else skip(raw)
       }
+      for (const info of listed.values()) put(info)
       // Nodes deleted while the watch was down are only noticed here.
-      for (const name of [...known.keys()]) if (!seen.has(name)) remove(name)
+      for (const name of [...known.keys()]) if (!listed.has(name)) remove(name)
+      // The listener reconciles the whole list itself (its own memory may be older than ours).
+      opts.listener?.onList([...listed.values()])
     },
     onChange: (type, raw) => {
       const info = toNodeInfo(raw, now())
       if (!info) return skip(raw)
-      if (type === 'DELETED') remove(info.name)
-      else put(info)
+      if (type === 'DELETED') {
+        if (remove(info.name)) opts.listener?.onDelete(info.name)
+      } else if (put(info)) opts.listener?.onChange(info)
     },
     logger: opts.logger,
     now,

@@ -47,11 +47,16 @@ export class WatchIdleError extends Error {
   }
 }
 
-function watchUrl(kc: KubeConfig, path: string, query: Record<string, string>): URL {
+/** The URL of an API path on the kubeconfig's current cluster. */
+export function toApiUrl(kc: KubeConfig, path: string): URL {
   const cluster = kc.getCurrentCluster()
   if (!cluster) throw new Error('the kubeconfig has no current cluster')
   // String concatenation keeps a path prefix in the server address (Rancher-style proxies).
-  const url = new URL(cluster.server.replace(/\/+$/, '') + path)
+  return new URL(cluster.server.replace(/\/+$/, '') + path)
+}
+
+function watchUrl(kc: KubeConfig, path: string, query: Record<string, string>): URL {
+  const url = toApiUrl(kc, path)
   url.searchParams.set('watch', '1')
   for (const [key, value] of Object.entries(query)) url.searchParams.set(key, value)
   return url

@@ -4,7 +4,7 @@
  * runs the event source and the Node cache.
  */
 import type { KubeConfig } from '@kubernetes/client-node'
-import { createNodeCache, type NodeCache } from './node-cache.ts'
+import { createNodeCache, type NodeCache, type NodeListener } from './node-cache.ts'
 import {
   type Backoff,
   createEventSource,
@@ -21,6 +21,8 @@ export interface WatchingOptions {
     /** Every namespace has been listed at least once (called after each list from then on). */
     onAllListed(): void
   }
+  /** Told about node changes (the node condition source). */
+  nodeListener?: NodeListener
   logger: KubeLogger & { child(bindings: object): KubeLogger }
   now: () => number
   backoff: Backoff
@@ -60,18 +62,26 @@ export function startWatching(o: WatchingOptions): Watching {
       now: o.now,
       backoff: o.backoff,
       handlers: {
-        onList: async (list) => {
-          await o.handlers.onList(list)
+        onList: async (list, scope) => {
+          await o.handlers.onList(list, scope)
           // The source marks a namespace listed after its onList returns: look once it has.
           setImmediate(() => {
             if (source.state().listed) o.handlers.onAllListed()
           })
         },
         onEvent: o.handlers.onEvent,
+        onDeleted: o.handlers.onDeleted,
+        ...(o.handlers.onInvalid ? { onInvalid: o.handlers.onInvalid } : {}),
       },
     })
     events = source
-    nodes = createNodeCache({ kc, logger, now: o.now, backoff: o.backoff })
+    nodes = createNodeCache({
+      kc,
+      logger,
+      now: o.now,
+      backoff: o.backoff,
+      ...(o.nodeListener ? { listener: o.nodeListener } : {}),
+    })
     source.start()
     nodes.start()
   }

@@ -3,7 +3,7 @@
  * ClusterEvents. It never decides what is new; the pipeline diffs lists against the archive.
  */
 import { CoreV1Api, type KubeConfig } from '@kubernetes/client-node'
-import { type ClusterEvent, toClusterEvent } from './cluster-event.ts'
+import { type ClusterEvent, type ReportInvalid, toClusterEvent } from './cluster-event.ts'
 import { createListWatch, type ListWatch } from './list-watch.ts'
 import { toListPage, withSignal } from './to-list-page.ts'
 import type { Backoff, KubeLogger, ListPageFn, WatchState } from './watch-state.ts'
@@ -14,11 +14,16 @@ export type { Backoff, KubeLogger, WatchState } from './watch-state.ts'
 export interface EventSourceHandlers {
   /**
    * A complete list was taken in (first list, or relist after 410 / restart). Awaited before
-   * watching. With `namespaces` set, called per namespace with that namespace's events.
+   * watching. With `namespaces` set, called per namespace with that namespace's events and the
+   * namespace as `scope`; undefined `scope`: the list covers all namespaces.
    */
-  onList(events: ClusterEvent[]): void | Promise<void>
-  /** One ADDED or MODIFIED event from the watch (DELETED is ignored: the archive keeps it). */
+  onList(events: ClusterEvent[], scope: string | undefined): void | Promise<void>
+  /** One ADDED or MODIFIED event from the watch. */
   onEvent(event: ClusterEvent): void
+  /** The API server deleted the Event with this uid (its TTL ran out): the archive keeps it a while. */
+  onDeleted(uid: string): void
+  /** An Event was rejected, or had values clamped (see toClusterEvent). */
+  onInvalid?: ReportInvalid
 }
 
 /** What the event source needs. */
@@ -89,15 +94,19 @@ export function createEventSource(opts: EventSourceOptions): EventSource {
       "kubernetes.namespaces does not include 'default': events about Nodes and other cluster-scoped objects (stored in 'default') will not be seen; add it to watch them",
     )
 
+  const report = opts.handlers.onInvalid
   const convert = (raw: unknown): ClusterEvent | undefined => {
-    const event = toClusterEvent(raw, now())
+    const event = toClusterEvent(raw, now(), report)
     // `'uid' in` rather than isRejection: ClusterEvent also has `reason`, so the guard's false branch narrows to never.
     if ('uid' in event) return event
-    const meta = (raw as { metadata?: { namespace?: unknown; name?: unknown } } | null)?.metadata
-    log.warn(
-      { reason: event.reason, namespace: meta?.namespace, name: meta?.name },
-      'skipped an Event the API server sent: it cannot be used',
-    )
+    if (report) report(event.label, event.reason, raw)
+    else {
+      const meta = (raw as { metadata?: { namespace?: unknown; name?: unknown } } | null)?.metadata
+      log.warn(
+        { reason: event.reason, namespace: meta?.namespace, name: meta?.name },
+        'skipped an Event the API server sent: it cannot be used',
+      )
+    }
     return undefined
   }
 
@@ -111,9 +120,16 @@ export function createEventSource(opts: EventSourceOptions): EventSource {
         : '/api/v1/events',
       listPage: listFor(api, namespace),
       onList: (items) =>
-        opts.handlers.onList(items.map(convert).filter((e): e is ClusterEvent => e !== undefined)),
+        opts.handlers.onList(
+          items.map(convert).filter((e): e is ClusterEvent => e !== undefined),
+          namespace,
+        ),
       onChange: (type, object) => {
-        if (type === 'DELETED') return
+        if (type === 'DELETED') {
+          const uid = (object as { metadata?: { uid?: unknown } } | null)?.metadata?.uid
+          if (typeof uid === 'string' && uid !== '') opts.handlers.onDeleted(uid)
+          return
+        }
         const event = convert(object)
         if (event) opts.handlers.onEvent(event)
       },

@@ -4,16 +4,20 @@
  * path either keeps the messages in the outbox or records why they left it.
  */
 import type { RobotConfig } from '../config/schema.ts'
+import { NOT_DINGTALK_ANSWER } from '../dingtalk/errcodes.ts'
 import { maskWebhook } from '../dingtalk/mask-webhook.ts'
+import { DEFAULT_MAX_BYTES } from '../dingtalk/render-draft.ts'
 import type { SendOutcome } from '../dingtalk/robot-client.ts'
-import { DEFAULT_MAX_BYTES } from './compose-message.ts'
 import type { Logger } from './logger.ts'
 import type { Delivery, Outbox, OutboxRow } from './outbox.ts'
 
 /** Pauses and sizes of a robot's loop; defaults in notifier.ts. */
 export interface LaneTuning {
-  /** Single alerts allowed per rolling minute before waiting alerts are merged into digests. */
-  burst: number
+  /**
+   * Answers of the rolling minute kept for digests: alerts go alone while all that waits fits in
+   * the rest of the budget, and are merged once it does not (plan-send.ts).
+   */
+  digestReserve: number
   /** At most one digest per this long, per robot. */
   digestSpacingMs: number
   /** Most messages one digest merges. */
@@ -88,9 +92,11 @@ export function createLaneState(tuning: LaneTuning): LaneState {
 
 const ids = (batch: Batch): number[] => batch.rows.map((r) => r.id)
 
-/** `310000 sign not match`, or `HTTP 404` when DingTalk itself did not answer. */
-const answerText = (o: SendOutcome): string =>
-  o.errcode === null ? o.errmsg : `${o.errcode} ${o.errmsg}`
+/** Who refused and how: DingTalk with its errcode, or whatever answered in its place. */
+const refusalText = (o: SendOutcome): string =>
+  o.errcode === null
+    ? `The robot's webhook answered ${o.errmsg} (${NOT_DINGTALK_ANSWER})`
+    : `DingTalk refused the message (${o.errcode} ${o.errmsg})`
 
 /** Gives up on a batch for good: it leaves the outbox, and `deliveries` says why. */
 export function dropBatch(
@@ -201,7 +207,7 @@ export function applyOutcome(
           queued: outbox.size(name).messages,
           probeInMs: tuning.probeMs,
         },
-        `DingTalk refused the message (${answerText(outcome)}): ${outcome.fix}; robot ${name} halted, messages kept, next try in ${Math.round(tuning.probeMs / 1000)} s`,
+        `${refusalText(outcome)}: ${outcome.fix}; robot ${name} halted, messages kept, next try in ${Math.round(tuning.probeMs / 1000)} s`,
       )
       return
     case 'too-long':

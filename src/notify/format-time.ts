@@ -34,15 +34,29 @@ const toUtcOffset = (name = ''): string => {
   return offset === '' || offset === '+0' ? 'UTC' : `UTC${offset}`
 }
 
-/** `2026-11-24 21:03:05 UTC+8` */
-export function formatTime(ms: number, timeZone?: string): string {
-  const p = parts(ms, timeZone)
-  const zone = toUtcOffset(p.timeZoneName)
-  return `${p.year}-${p.month}-${p.day} ${p.hour}:${p.minute}:${p.second} ${zone}`
-}
-
 /** `21:03` */
 export function formatClock(ms: number, timeZone?: string): string {
   const p = parts(ms, timeZone)
   return `${p.hour}:${p.minute}`
+}
+
+/**
+ * A time as short as a phone line wants it, seen from `now`: `21:03:05` on the same day,
+ * `11-23 21:03:05` on another; `zone: true` adds the offset (`21:03:05 UTC+8`).
+ */
+export function formatStamp(
+  ms: number,
+  now: number,
+  options: { timeZone?: string | undefined; zone?: boolean } = {},
+): string {
+  const p = parts(ms, options.timeZone)
+  const today = parts(now, options.timeZone)
+  const sameDay = p.year === today.year && p.month === today.month && p.day === today.day
+  const day = sameDay
+    ? ''
+    : p.year === today.year
+      ? `${p.month}-${p.day} `
+      : `${p.year}-${p.month}-${p.day} `
+  const zone = options.zone ? ` ${toUtcOffset(p.timeZoneName)}` : ''
+  return `${day}${p.hour}:${p.minute}:${p.second}${zone}`
 }

@@ -4,8 +4,10 @@
  * throttling, retrying when DingTalk is away and halting on a config error, never losing a
  * message in between.
  */
+
 import type { RobotConfig } from '../config/schema.ts'
 import { createRobotClient, type RobotClient } from '../dingtalk/robot-client.ts'
+import type { Language } from '../i18n/language.ts'
 import type { Store } from '../store/open-store.ts'
 import type { LaneTuning } from './apply-outcome.ts'
 import type { Logger } from './logger.ts'
@@ -24,6 +26,8 @@ export interface NotifierOptions {
   cluster: string
   /** End alerts with a click-to-mute link (`alerting.muteLinks`). */
   muteLinks: boolean
+  /** The group's language (`language`); default zh-CN. */
+  language?: Language
   /** Default: a real client per robot. */
   clientFor?: (robot: RobotConfig) => RobotClient
   now?: () => number
@@ -57,9 +61,14 @@ export interface Notifier {
   settled(): Promise<void>
 }
 
-/** The defaults: a storm is ≤ 5 single alerts then one digest every 15 s per robot. */
+/**
+ * The defaults. At 20 a minute, up to 16 alerts a rolling minute go alone; beyond that what
+ * waits is merged into one digest every 15 s. The reserve of 4 is what carries those digests
+ * through the minute that 16 singles at a storm's start hold the rest of the budget: digests at
+ * 0, 15, 30 and 45 s, and the singles' answers leave the 61 s window in time for the next.
+ */
 export const DEFAULT_TUNING: LaneTuning = {
-  burst: 5,
+  digestReserve: 4,
   digestSpacingMs: 15_000,
   maxBatch: 2_000,
   throttlePauseMs: 60_000,
@@ -94,6 +103,8 @@ export function createNotifier(options: NotifierOptions): Notifier {
       render: {
         cluster: options.cluster,
         muteLinks: options.muteLinks,
+        now,
+        ...(options.language ? { language: options.language } : {}),
         ...(options.timeZone ? { timeZone: options.timeZone } : {}),
       },
       tuning,

@@ -2,14 +2,11 @@
  * What the pipeline puts in the outbox for a robot, before rendering. Rendering happens when the
  * message is sent, so waiting messages can still be merged into a digest.
  */
+import type { Mentions } from '../draft/message-draft.ts'
 import type { ClusterEvent } from '../kube/cluster-event.ts'
+import type { MuteSelector } from '../store/mutes.ts'
 
-/** Who a route mentions (`routes[].at`). */
-export interface Mentions {
-  mobiles: string[]
-  userIds: string[]
-  all: boolean
-}
+export type { Mentions } from '../draft/message-draft.ts'
 
 /** The part of an event a message shows. */
 export type AlertEvent = Pick<
@@ -42,11 +39,49 @@ export interface AlertMessage {
   at: Mentions
 }
 
-/** A plain notice to the group, e.g. "mute m3 ended: 12 alerts were held back". */
-export interface NoticeMessage {
-  kind: 'notice'
-  title: string
-  lines: string[]
+/** What the group is told about a mute that ended. Times are epoch ms. */
+export interface EndedMute {
+  id: string
+  selector: MuteSelector
+  createdAt: number
+  endsAt: number
+  /** `expired`, or the display name of who ended it early. */
+  endedBy: string
+  heldBack: number
 }
 
-export type OutboxMessage = AlertMessage | NoticeMessage
+/**
+ * A notice to the group. `mute-ended` and `test` carry facts, worded in the group's language
+ * when sent; a notice with `title` and `lines` is said as written (it may quote chat input).
+ */
+export type NoticeMessage =
+  | { kind: 'notice'; topic: 'mute-ended'; mute: EndedMute }
+  | { kind: 'notice'; topic: 'test'; robot: string }
+  | { kind: 'notice'; topic?: undefined; title: string; lines: string[] }
+
+/**
+ * A node condition from the node watch itself (not from an Event): `node-problem` when it turns
+ * into a problem, `node-resolved` when it returns to normal.
+ */
+export interface NodeConditionMessage {
+  kind: 'node-problem' | 'node-resolved'
+  node: string
+  /** The condition's type: KernelDeadlock, ReadonlyFilesystem, MemoryPressure, Ready, ... */
+  condition: string
+  /** The condition's status when the message was made: 'True' | 'False' | 'Unknown'. */
+  status: string
+  reason: string
+  message: string
+  /** The condition's lastTransitionTime (ms): since when the problem has lasted. */
+  since: number
+  /** For `node-resolved`: when the problem ended (ms). */
+  endedAt?: number
+  /** The node's Ready status and whether it is schedulable, when the message was made. */
+  ready: string
+  schedulable: boolean
+  /** How many times the condition turned into a problem while this message waited (flapping). */
+  flips: number
+  at: Mentions
+}
+
+export type OutboxMessage = AlertMessage | NoticeMessage | NodeConditionMessage

@@ -70,7 +70,17 @@ interface RawRow {
   last_error: string | null
 }
 
-const KINDS = new Set(['alert', 'repeat', 'notice'])
+const KINDS = new Set(['alert', 'repeat', 'notice', 'node-problem', 'node-resolved'])
+
+/**
+ * The event occurrences a message accounts for (status, /metrics, digests): a notice none, a
+ * node problem one per flip, a node's return to normal one.
+ */
+export function toOccurrences(message: OutboxMessage): number {
+  if (message.kind === 'notice') return 0
+  if ('node' in message) return message.kind === 'node-resolved' ? 1 : Math.max(1, message.flips)
+  return message.occurrences
+}
 
 function parsePayload(payload: string): OutboxMessage | undefined {
   try {
@@ -119,7 +129,7 @@ export function createOutbox(store: Store): Outbox {
 
   return {
     enqueue(robot, message, now) {
-      const occurrences = message.kind === 'notice' ? 0 : message.occurrences
+      const occurrences = toOccurrences(message)
       const result = insert.run(robot, message.kind, now, now, occurrences, JSON.stringify(message))
       return Number(result.lastInsertRowid)
     },

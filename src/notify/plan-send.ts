@@ -6,11 +6,13 @@
  * 1. A robot paused (throttled, backing off, halted) waits until the pause ends.
  * 2. Never more than `ratePerMinute` answers in any rolling window of `RATE_WINDOW_MS`.
  * 3. A notice goes alone, when it is the oldest message.
- * 4. While few messages went out lately (under `burst` in the window) and no digest is being
- *    spaced, the oldest alert goes alone, at once: a single alert is not delayed.
+ * 4. While everything waiting fits in what is left of the rolling budget minus a small reserve,
+ *    the oldest goes alone, at once: what fits in the budget is not delayed (interface.md,
+ *    "What reaches DingTalk"), at any rate up to the budget minus the reserve.
  * 5. Otherwise every waiting alert (up to `batchCap`) goes as one digest, at most one digest per
- *    `digestSpacingMs`, so a storm becomes a handful of messages a minute. A flush (shutdown)
- *    does not wait for the spacing.
+ *    `digestSpacingMs`, so a storm becomes a handful of messages a minute. The reserve is what
+ *    keeps those digests going once singles have spent the rest of the minute. A flush
+ *    (shutdown) does not wait for the spacing.
  */
 import type { OutboxRow } from './outbox.ts'
 
@@ -22,12 +24,16 @@ export const RATE_WINDOW_MS = 61_000
 
 export interface PlanInput {
   now: number
-  /** The robot's oldest waiting messages, oldest first: at least `burst + 1` of them when there are. */
+  /**
+   * The robot's oldest waiting messages, oldest first: at least `ratePerMinute + 1` of them when
+   * there are (see `planPeekLimit`).
+   */
   rows: readonly OutboxRow[]
   /** When DingTalk answered this robot within the last `RATE_WINDOW_MS`, oldest first. */
   answered: readonly number[]
   ratePerMinute: number
-  burst: number
+  /** Answers of the rolling budget kept for digests (capped by `reserveFor`). */
+  digestReserve: number
   digestSpacingMs: number
   pausedUntil: number
   lastDigestAt: number | undefined
@@ -41,6 +47,19 @@ export type Plan =
   | { step: 'send'; row: OutboxRow }
   | { step: 'digest' }
 
+/** How many waiting rows `planSend` needs to see to decide. */
+export function planPeekLimit(ratePerMinute: number): number {
+  return ratePerMinute + 1
+}
+
+/**
+ * The reserve a robot keeps for digests: the tuned one, but never more than a fifth of its
+ * budget, so a robot allowed 3 a minute still sends a lone alert alone.
+ */
+export function reserveFor(digestReserve: number, ratePerMinute: number): number {
+  return Math.max(0, Math.min(digestReserve, Math.floor(ratePerMinute / 5)))
+}
+
 /** Decides the next step for one robot. */
 export function planSend(input: PlanInput): Plan {
   const { now, rows, answered } = input
@@ -52,12 +71,12 @@ export function planSend(input: PlanInput): Plan {
     return { step: 'wait', until: oldest + RATE_WINDOW_MS }
   }
   if (first.kind === 'notice') return { step: 'send', row: first }
+  const left = input.ratePerMinute - answered.length
+  const singles = left - reserveFor(input.digestReserve, input.ratePerMinute)
+  if (rows.length <= singles) return { step: 'send', row: first }
   const spacedUntil =
     input.lastDigestAt === undefined ? now : input.lastDigestAt + input.digestSpacingMs
-  const spacing = spacedUntil > now && !input.flushing
-  const singlesLeft = Math.min(input.burst, input.ratePerMinute) - answered.length
-  if (!spacing && rows.length <= singlesLeft) return { step: 'send', row: first }
-  if (spacing) return { step: 'wait', until: spacedUntil }
+  if (spacedUntil > now && !input.flushing) return { step: 'wait', until: spacedUntil }
   return { step: 'digest' }
 }
 

@@ -14,13 +14,12 @@ import {
   type LaneTuning,
   type OutcomeContext,
 } from './apply-outcome.ts'
-import type { RenderOptions } from './compose-message.ts'
 import type { Logger } from './logger.ts'
 import type { Outbox, OutboxRow } from './outbox.ts'
 import { RENDER_FAILED_ERRCODE, UNREADABLE_ERRCODE } from './outbox.ts'
-import type { AlertMessage, OutboxMessage } from './outbox-message.ts'
-import { planSend, RATE_WINDOW_MS, selectDigest } from './plan-send.ts'
-import { renderBatch, renderMessage } from './render-message.ts'
+import type { OutboxMessage } from './outbox-message.ts'
+import { planPeekLimit, planSend, RATE_WINDOW_MS, selectDigest } from './plan-send.ts'
+import { type RenderOptions, renderBatch, renderMessage } from './render-message.ts'
 
 /** Timers, injectable so tests move time themselves. */
 export interface Timers {
@@ -137,14 +136,14 @@ export function createRobotLane(deps: LaneDeps): RobotLane {
       setTimer(state.pausedUntil)
       return false
     }
-    const head = outbox.peek(name, tuning.burst + 1)
+    const head = outbox.peek(name, planPeekLimit(robot.ratePerMinute))
     if (dropUnreadable(head)) return true
     const plan = planSend({
       now: t,
       rows: head,
       answered: outbox.answeredSince(name, t - RATE_WINDOW_MS),
       ratePerMinute: robot.ratePerMinute,
-      burst: tuning.burst,
+      digestReserve: tuning.digestReserve,
       digestSpacingMs: tuning.digestSpacingMs,
       pausedUntil: state.pausedUntil,
       lastDigestAt: state.lastDigestAt,
@@ -160,27 +159,30 @@ export function createRobotLane(deps: LaneDeps): RobotLane {
     }
     const rows = outbox.peek(name, tuning.maxBatch)
     if (dropUnreadable(rows)) return true
-    await send(toBatch(selectDigest(rows, state.batchCap)), true)
+    const merged = selectDigest(rows, state.batchCap)
+    // One alert is shown as itself; it still counts as the digest for the spacing.
+    if (await send(toBatch(merged), merged.length > 1)) state.lastDigestAt = now()
     return true
   }
 
-  async function send(batch: Batch, digest: boolean): Promise<void> {
+  /** Renders and sends one batch; true when DingTalk accepted it. */
+  async function send(batch: Batch, digest: boolean): Promise<boolean> {
     const messages = batch.rows.map((r) => r.message as OutboxMessage)
     const options: RenderOptions = { ...deps.render, robot, maxBytes: state.maxBytes }
     let body: DingTalkMessage
     try {
       body = digest
-        ? renderBatch(messages as AlertMessage[], options)
+        ? renderBatch(messages, options)
         : renderMessage(messages[0] as OutboxMessage, options)
     } catch (err) {
       dropBatch(state, ctx, batch, RENDER_FAILED_ERRCODE, `could not render: ${String(err)}`)
-      return
+      return false
     }
     inFlight = new AbortController()
     const outcome = await deps.client.send(body, { signal: inFlight.signal })
     inFlight = undefined
-    if (outcome.kind === 'ok' && digest) state.lastDigestAt = now()
     applyOutcome(state, ctx, outcome, batch)
+    return outcome.kind === 'ok'
   }
 
   async function loop(): Promise<void> {

@@ -4,6 +4,7 @@
  */
 import type { RouteConfig } from '../config/schema.ts'
 import type { ClusterEvent } from '../kube/cluster-event.ts'
+import type { Mentions } from '../notify/outbox-message.ts'
 
 type RouteFilter = Pick<
   RouteConfig,
@@ -32,4 +33,26 @@ export function matchesRoute(route: RouteFilter, event: Routed): boolean {
   }
   if (route.reasons.length > 0 && !route.reasons.includes(event.reason)) return false
   return !route.excludeReasons.includes(event.reason)
+}
+
+/** The robots an event goes to, each with the mentions of every route of it that matches. */
+export function routeToRobots(
+  routes: readonly (RouteFilter & Pick<RouteConfig, 'robot' | 'at'>)[],
+  event: Routed,
+): Map<string, Mentions> {
+  const byRobot = new Map<string, Mentions>()
+  for (const r of routes) {
+    if (!matchesRoute(r, event)) continue
+    const at = byRobot.get(r.robot)
+    byRobot.set(r.robot, at ? mergeMentions(at, r.at) : r.at)
+  }
+  return byRobot
+}
+
+function mergeMentions(a: Mentions, b: Mentions): Mentions {
+  return {
+    mobiles: [...new Set([...a.mobiles, ...b.mobiles])],
+    userIds: [...new Set([...a.userIds, ...b.userIds])],
+    all: a.all || b.all,
+  }
 }

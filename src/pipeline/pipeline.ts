@@ -3,15 +3,23 @@
  * knew, routed, checked against mutes, grouped, and put in the outbox — one transaction per
  * batch, so an event is either fully taken in (archive, ledger, outbox) or not at all and the
  * next list finds it again.
+ *
+ * Failures: one event the store refuses (a value of its own) is skipped, noted, and the rest of
+ * its batch committed without it, so one bad event never blocks the others. A store that cannot
+ * be written (full disk, I/O error) keeps the waiting batch and retries it with backoff; while it
+ * fails, `ingest` and `ingestList` throw, which makes the watch list again (after its own
+ * backoff) once the store can be written: nothing the watch delivered is lost.
  */
 import type { RouteConfig } from '../config/schema.ts'
 import type { ClusterEvent } from '../kube/cluster-event.ts'
-import type { AlertEvent, Mentions, OutboxMessage } from '../notify/outbox-message.ts'
+import type { AlertEvent, OutboxMessage } from '../notify/outbox-message.ts'
 import { createAlertLedger } from '../store/alert-ledger.ts'
 import { createEventArchive } from '../store/events.ts'
 import type { Store } from '../store/open-store.ts'
+import { isStoreFailure, type StoreHealth, storeFailureKind } from '../store/store-health.ts'
 import { createGrouper } from './grouper.ts'
-import { matchesRoute } from './match-route.ts'
+import type { InvalidEvents } from './invalid-events.ts'
+import { routeToRobots } from './match-route.ts'
 
 /** The mute check the pipeline asks for every routed event (ChatOps' mute store). */
 export interface MuteCheck {
@@ -20,6 +28,16 @@ export interface MuteCheck {
     now: number,
   ): { id: string } | undefined
   recordHeldBack(id: string, occurrences: number): void
+}
+
+/**
+ * Node problems told from the node watch itself (node-conditions.ts). Called inside the
+ * transaction for each routed, unmuted event: true when the event is node-problem-detector's
+ * word on a node problem this robot was already told about (the event adds no message);
+ * otherwise it notes that the event tells it, so the condition is not told a second time.
+ */
+export interface NodeProblemClaims {
+  absorbs(robot: string, event: ClusterEvent, now: number): boolean
 }
 
 /** A copy of every new or changed event (the SLS archive). Called inside the transaction. */
@@ -36,7 +54,16 @@ export interface PipelineDeps {
   /** Told after a transaction that queued messages committed (wakes the notifier). */
   onQueued?: () => void
   mutes?: MuteCheck
+  nodeProblems?: NodeProblemClaims
   sinks?: readonly ArchiveSink[]
+  /** `kubernetes.namespaces`: with a list, archived events of other namespaces count as gone. */
+  watchedNamespaces?: readonly string[]
+  /** Where events the store refused are counted and logged. */
+  invalid?: InvalidEvents
+  /** Told of each store failure and recovery. */
+  health?: Pick<StoreHealth, 'failed' | 'succeeded'>
+  /** Retry pacing while the store cannot be written (default 1 s doubling to 30 s). */
+  storeRetry?: { initialMs: number; maxMs: number }
   now: () => number
 }
 
@@ -50,11 +77,30 @@ export interface PipelineStats {
   lastEventAt?: number
 }
 
+/** Thrown by `ingest` while the store cannot be written: the watch lists again later. */
+export class StoreUnavailableError extends Error {
+  constructor(cause: unknown) {
+    super(
+      `the store cannot be written: ${cause instanceof Error ? cause.message : String(cause)}`,
+      {
+        cause,
+      },
+    )
+    this.name = 'StoreUnavailableError'
+  }
+}
+
 export interface Pipeline {
-  /** A complete list from the API server. Before the first list ever is done, archive only. */
-  ingestList(events: readonly ClusterEvent[]): void
+  /**
+   * A complete list from the API server. Before the first list ever is done, archive only.
+   * `scope`: the Event objects' namespace the list covers, undefined for all namespaces; archived
+   * events of that scope the list no longer holds are marked gone (retention starts for them).
+   */
+  ingestList(events: readonly ClusterEvent[], scope?: string): void
   /** One event from the watch; taken in with the next batch (at once when the batch is full). */
   ingest(event: ClusterEvent): void
+  /** The watch said the API server deleted this Event; recorded with the next batch. */
+  remove(uid: string): void
   /** Takes in the waiting batch now. */
   flush(): void
   /** The first complete list of the cluster is in: from now on, new events alert. */
@@ -99,16 +145,12 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
   }
   let bootstrapping = store.getMeta(BOOTSTRAPPED) === undefined
   let batch: ClusterEvent[] = []
+  let gone: string[] = []
   let scheduled: NodeJS.Timeout | undefined
 
   /** Routes one changed event: per robot, the first matching route decides, mentions merge. */
   const route = (event: ClusterEvent, occurrences: number, t: number) => {
-    const byRobot = new Map<string, Mentions>()
-    for (const r of routes) {
-      if (!matchesRoute(r, event)) continue
-      const at = byRobot.get(r.robot)
-      byRobot.set(r.robot, at ? mergeMentions(at, r.at) : r.at)
-    }
+    const byRobot = routeToRobots(routes, event)
     if (byRobot.size === 0) return
     const mute = deps.mutes?.match(event, t)
     const alertEvent = toAlertEvent(event)
@@ -120,33 +162,43 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
         stats.muted += occurrences
       } else {
         ledger.record(entry)
+        if (deps.nodeProblems?.absorbs(robot, event, t)) continue
         grouper.offer(robot, alertEvent, occurrences, at, t)
       }
     }
   }
 
-  /** Rules: unchanged (same or lower count, not newer) is skipped; new counts every occurrence. */
-  const takeIn = (events: readonly ClusterEvent[], alert: boolean) => {
-    const t = now()
+  /** Index in the events being taken in of the one being written, -1 when none. */
+  let current = -1
+
+  /**
+   * Rules: unchanged (same or lower count, not newer) is skipped (a list marks it seen); new
+   * counts every occurrence.
+   */
+  const takeIn = (events: readonly ClusterEvent[], alert: boolean, listed: boolean, t: number) => {
     const changed: ClusterEvent[] = []
-    for (const event of events) {
+    for (let i = 0; i < events.length; i++) {
+      current = i
+      const event = events[i] as ClusterEvent
       const known = archive.known(event.uid)
       let occurrences = event.count
       if (known) {
         const grown = event.count - known.count
         if (grown <= 0 && event.lastSeen <= known.lastSeen) {
           stats.unchanged++
+          if (listed) archive.touch(event.uid, t)
           continue
         }
         occurrences = Math.max(grown, 1)
       }
-      archive.upsert(event)
+      archive.upsert(event, t)
       changed.push(event)
       stats.eventsTaken[event.type]++
       stats.occurrences += occurrences
       stats.lastEventAt = t
       if (alert) route(event, occurrences, t)
     }
+    current = -1
     if (changed.length > 0) for (const sink of deps.sinks ?? []) sink.enqueue(changed)
   }
 
@@ -156,46 +208,134 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
     if (queuedInTx > 0) deps.onQueued?.()
   }
 
+  /**
+   * Takes in `events` and records `gone` in one transaction; after a list (`scope` given),
+   * marks what it no longer holds. An event whose write throws for a reason of its own is noted
+   * and skipped: what came before it commits on its own, the rest goes on without it (linear,
+   * however many are bad). A store failure throws, with the figures as they were.
+   */
+  const takeInAll = (
+    events: readonly ClusterEvent[],
+    gone: readonly string[],
+    alert: boolean,
+    list: { scope: string | undefined } | undefined,
+  ) => {
+    const t = now()
+    let rest = events
+    for (;;) {
+      const before = { ...stats, eventsTaken: { ...stats.eventsTaken } }
+      try {
+        commit(() => {
+          takeIn(rest, alert, list !== undefined, t)
+          for (const uid of gone) archive.markGone(uid, t)
+          if (list) archive.markAbsent(t, list.scope, deps.watchedNamespaces ?? [])
+        })
+        deps.health?.succeeded()
+        return
+      } catch (err) {
+        Object.assign(stats, before)
+        const bad = current
+        current = -1
+        if (bad < 0 || isStoreFailure(err)) throw err
+        const event = rest[bad] as ClusterEvent
+        deps.invalid?.note('store', `the store refused it: ${String(err)}`, {
+          uid: event.uid,
+          namespace: event.eventNamespace,
+          name: event.eventName,
+        })
+        if (bad > 0) {
+          const done = rest.slice(0, bad)
+          commit(() => takeIn(done, alert, list !== undefined, t))
+        }
+        rest = rest.slice(bad + 1)
+      }
+    }
+  }
+
+  let failing: unknown
+  let retryDelay = 0
+  const storeRetry = deps.storeRetry ?? { initialMs: 1_000, maxMs: 30_000 }
+
+  const noteFailure = (err: unknown, doing: string) => {
+    failing = err
+    deps.health?.failed(err, doing)
+  }
+
   const flush = () => {
     clearTimeout(scheduled)
     scheduled = undefined
-    if (batch.length === 0) return
+    if (batch.length === 0 && gone.length === 0) return
     const events = batch
+    const uids = gone
     batch = []
-    commit(() => takeIn(events, true))
+    gone = []
+    try {
+      takeInAll(events, uids, true, undefined)
+      failing = undefined
+      retryDelay = 0
+    } catch (err) {
+      // Runs on a timer: nothing may escape. A closed store (stopping) has nothing to retry.
+      if (storeFailureKind(err) === 'closed') return
+      // Kept, and retried: at most one batch, as `ingest` refuses more while the store fails.
+      batch = events
+      gone = uids
+      noteFailure(err, 'taking in events from the watch')
+      retryDelay = Math.min(Math.max(retryDelay * 2, storeRetry.initialMs), storeRetry.maxMs)
+      scheduled = setTimeout(flush, retryDelay)
+      scheduled.unref()
+    }
+  }
+
+  const refuseWhileFailing = () => {
+    if (failing !== undefined) throw new StoreUnavailableError(failing)
   }
 
   return {
-    ingestList(events) {
+    ingestList(events, scope) {
       flush()
-      commit(() => takeIn(events, !bootstrapping))
+      // The kept batch could not be written either: the list waits for the next attempt.
+      if (batch.length > 0) refuseWhileFailing()
+      try {
+        takeInAll(events, [], !bootstrapping, { scope })
+        failing = undefined
+        retryDelay = 0
+      } catch (err) {
+        if (isStoreFailure(err)) noteFailure(err, 'taking in a list of events')
+        throw err
+      }
     },
     ingest(event) {
+      refuseWhileFailing()
       batch.push(event)
       if (batch.length >= BATCH) flush()
       else scheduled ??= setTimeout(flush, BATCH_WAIT_MS)
     },
+    remove(uid) {
+      refuseWhileFailing()
+      gone.push(uid)
+      scheduled ??= setTimeout(flush, BATCH_WAIT_MS)
+    },
     flush,
     finishBootstrap() {
       if (!bootstrapping) return
-      store.setMeta(BOOTSTRAPPED, String(now()))
+      try {
+        store.setMeta(BOOTSTRAPPED, String(now()))
+      } catch (err) {
+        // Called from a timer after each list: still bootstrapping, the next list tries again.
+        if (!isStoreFailure(err)) throw err
+        noteFailure(err, 'recording the first list')
+        return
+      }
       bootstrapping = false
     },
     isBootstrapping: () => bootstrapping,
     tick() {
+      if (failing !== undefined) return
       flush()
       commit(() => grouper.flushDue(now()))
     },
     nextDue: () => grouper.nextDue(),
     stats: () => ({ ...stats, eventsTaken: { ...stats.eventsTaken } }),
-  }
-}
-
-function mergeMentions(a: Mentions, b: Mentions): Mentions {
-  return {
-    mobiles: [...new Set([...a.mobiles, ...b.mobiles])],
-    userIds: [...new Set([...a.userIds, ...b.userIds])],
-    all: a.all || b.all,
   }
 }
 

@@ -3,6 +3,7 @@
  * ones are also kept compiled in memory: the pipeline asks `match` for every routed event, and a
  * write through this object is seen by the very next call.
  */
+import { isGlobMatch, toGlob } from './glob-match.ts'
 import type { Store } from './open-store.ts'
 
 /** The keys a mute names; an event is muted when it matches every key given. */
@@ -175,21 +176,17 @@ function compile(record: MuteRecord): Compiled {
   const { namespace, kind, name, reason } = record.selector
   const kindLower = kind?.toLowerCase()
   const reasonLower = reason?.toLowerCase()
-  const namePattern = name === undefined ? undefined : toNamePattern(name)
+  // Compiled once here, matched in bounded time: a pathological pattern kept from an older
+  // version's store costs no more than any other at start or on each event.
+  const nameGlob = name === undefined ? undefined : toGlob(name)
   return {
     record,
     test: (e) =>
       (namespace === undefined || e.namespace === namespace) &&
       (kindLower === undefined || e.kind.toLowerCase() === kindLower) &&
       (reasonLower === undefined || e.reason.toLowerCase() === reasonLower) &&
-      (namePattern === undefined || namePattern.test(e.name)),
+      (nameGlob === undefined || isGlobMatch(nameGlob, e.name)),
   }
-}
-
-/** `web-*` → /^web-.*$/, everything but `*` taken literally. */
-function toNamePattern(glob: string): RegExp {
-  const escaped = glob.split('*').map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
-  return new RegExp(`^${escaped.join('.*')}$`, 's')
 }
 
 function toMuteRecord(row: Row): MuteRecord {

@@ -2,15 +2,17 @@
  * Opens the embedded SQLite store in `state.dir` (node:sqlite, no native build) and brings its
  * schema up to date. Query modules (`events.ts`, `outbox.ts`, ...) prepare their statements on it.
  */
-import { mkdirSync, statSync } from 'node:fs'
-import { join } from 'node:path'
+import { existsSync, mkdirSync, statSync } from 'node:fs'
+import { resolve } from 'node:path'
 import { DatabaseSync } from 'node:sqlite'
+import { setTimeout as sleep } from 'node:timers/promises'
 import { MIGRATIONS } from './schema.ts'
+import { describeStoreFailure, storeFailureKind } from './store-health.ts'
 
 /** The open store: one connection, used synchronously from the event loop. */
 export interface Store {
   readonly db: DatabaseSync
-  /** The database file, or ':memory:'. */
+  /** The database file's absolute path, or ':memory:'. */
   readonly path: string
   /** Runs `fn` in one transaction (nested calls join the outer one); rolls back if it throws. */
   tx<T>(fn: () => T): T
@@ -29,15 +31,77 @@ export const STORE_FILE = 'kubeding.sqlite'
  * WAL with synchronous=NORMAL: a committed write survives SIGKILL of the process.
  */
 export function openStore(dir: string): Store {
-  const path = dir === ':memory:' ? ':memory:' : join(dir, STORE_FILE)
-  if (path !== ':memory:') mkdirSync(dir, { recursive: true })
-  const db = new DatabaseSync(path)
-  db.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 5000;')
-  // The default checkpoint (every 1,000 pages) fsyncs on nearly every commit of a busy ingest;
-  // measured on 100,000 Warnings it was most of the time spent. A checkpoint every 10,000 pages
-  // (a WAL of up to about 40 MB) keeps that cost off the event path.
-  db.exec('PRAGMA wal_autocheckpoint = 10000;')
-  migrate(db)
+  // Absolute, so that every message about it names the file wherever kubeding was started.
+  const path = dir === ':memory:' ? ':memory:' : resolve(dir, STORE_FILE)
+  let db: DatabaseSync | undefined
+  try {
+    if (path !== ':memory:') mkdirSync(dir, { recursive: true })
+    db = new DatabaseSync(path)
+    db.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 5000;')
+    // The default checkpoint (every 1,000 pages) fsyncs on nearly every commit of a busy ingest;
+    // measured on 100,000 Warnings it was most of the time spent. A checkpoint every 10,000 pages
+    // (a WAL of up to about 40 MB) keeps that cost off the event path.
+    db.exec('PRAGMA wal_autocheckpoint = 10000;')
+    migrate(db)
+  } catch (err) {
+    if (db?.isOpen) db.close()
+    throw new StoreOpenError(path, err)
+  }
+  return wrap(db, path)
+}
+
+/** Opening the store failed; the message names the file, `state.dir` and what to do. */
+export class StoreOpenError extends Error {
+  /** True when waiting may heal it (a full or failing disk, a lock held by another process). */
+  readonly healable: boolean
+  constructor(path: string, cause: unknown) {
+    const kind = storeFailureKind(cause)
+    const code = (cause as { code?: unknown } | null)?.code
+    super(
+      kind
+        ? describeStoreFailure(cause, path)
+        : code === 'EACCES' || code === 'EROFS' || code === 'ENOTDIR'
+          ? `the store ${path} cannot be created (${String(cause)}): make state.dir writable by kubeding's user`
+          : code === 'ENOSPC'
+            ? `the store ${path} cannot be created (${String(cause)}): the disk of state.dir is full; free space there`
+            : `the store ${path} cannot be opened: ${cause instanceof Error ? cause.message : String(cause)}`,
+      { cause },
+    )
+    this.name = 'StoreOpenError'
+    this.healable = kind === 'full' || kind === 'io' || kind === 'busy' || code === 'ENOSPC'
+  }
+}
+
+/**
+ * Opens the store, waiting while the failure is one that waiting heals (a full disk that frees
+ * up): each attempt logs what to do, retries back off from 1 s to 30 s. Other failures (damaged,
+ * read-only) throw at once: a restart would not help.
+ */
+export async function openStoreWhenPossible(
+  dir: string,
+  logger: { error(obj: object, msg: string): void; info(obj: object, msg: string): void },
+  backoff = { initialMs: 1_000, maxMs: 30_000 },
+): Promise<Store> {
+  const file = resolve(dir, STORE_FILE)
+  // Said, not silent: a store that vanished (a wiped volume) also looks like a first start.
+  if (dir !== ':memory:' && !existsSync(file))
+    logger.info(
+      { store: file },
+      'no store in state.dir yet: a first start. The events already in the cluster are taken in without alerting; only what happens from now on is alerted',
+    )
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return openStore(dir)
+    } catch (err) {
+      if (!(err instanceof StoreOpenError) || !err.healable) throw err
+      const retryInMs = Math.min(backoff.initialMs * 2 ** attempt, backoff.maxMs)
+      logger.error({ retryInMs, attempt }, `${err.message}; retrying`)
+      await sleep(retryInMs)
+    }
+  }
+}
+
+function wrap(db: DatabaseSync, path: string): Store {
   const getMeta = db.prepare('SELECT value FROM meta WHERE key = ?')
   const setMeta = db.prepare(
     'INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value',
@@ -55,7 +119,9 @@ export function openStore(dir: string): Store {
         db.exec('COMMIT')
         return result
       } catch (err) {
-        db.exec('ROLLBACK')
+        // SQLite rolls back by itself on some failures (SQLITE_FULL, I/O errors): a second
+        // ROLLBACK would throw "no transaction is active" and hide the error that matters.
+        if (db.isTransaction) db.exec('ROLLBACK')
         throw err
       } finally {
         depth--

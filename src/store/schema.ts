@@ -121,4 +121,37 @@ export const MIGRATIONS: readonly string[] = [
     log TEXT NOT NULL
   ) STRICT;
   `,
+  // Retention by kubeding's own sight of an event, not the event's lastTimestamp: seen_at is
+  // when a list or the watch last showed it, gone_at when the API server deleted it (or a
+  // complete list no longer held it). Only rows that are gone are ever purged, so nothing the
+  // API server still lists can be purged and alerted again. Existing rows count as seen at their
+  // own last time (a future one at the migration's) and present; the next list marks the absent ones gone.
+  `
+  ALTER TABLE events ADD COLUMN seen_at INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE events ADD COLUMN gone_at INTEGER;
+  UPDATE events SET seen_at = min(last_seen, CAST(unixepoch('now') AS INTEGER) * 1000);
+  CREATE INDEX events_gone ON events (seen_at) WHERE gone_at IS NOT NULL;
+  `,
+  `
+  -- Node conditions that are problems, as the node watch last saw them
+  -- (pipeline/node-conditions.ts): whether each was told and to which robots, so that a restart
+  -- neither tells them again nor forgets to tell when they end. One JSON state per row.
+  CREATE TABLE node_conditions (
+    node TEXT NOT NULL,
+    condition TEXT NOT NULL,
+    state TEXT NOT NULL,
+    PRIMARY KEY (node, condition)
+  ) STRICT;
+
+  -- node-problem-detector Events that already told a robot about a node condition, for the
+  -- moment the condition itself shows up: the group hears about the problem once.
+  CREATE TABLE node_event_claims (
+    robot TEXT NOT NULL,
+    node TEXT NOT NULL,
+    condition TEXT NOT NULL,
+    at INTEGER NOT NULL,
+    PRIMARY KEY (robot, node, condition)
+  ) STRICT;
+  CREATE INDEX node_event_claims_by_at ON node_event_claims (at);
+  `,
 ]

@@ -66,6 +66,8 @@ export interface SessionPost {
 export interface FakeSessionWebhook {
   /** A sessionWebhook URL DingTalk would hand out, for a new session. */
   newSession(): string
+  /** `http://127.0.0.1:<port>`: tests configure it as a robot webhook's host, so kubeding posts there. */
+  readonly origin: string
   readonly posts: SessionPost[]
   /** Resolves once `n` posts have arrived. */
   waitForPosts(n: number): Promise<SessionPost[]>
@@ -101,6 +103,7 @@ export async function createFakeSessionWebhook(): Promise<FakeSessionWebhook> {
   const { port } = server.address() as AddressInfo
   let n = 0
   return {
+    origin: `http://127.0.0.1:${port}`,
     newSession() {
       n++
       sessions.add(`s${n}`)

@@ -111,6 +111,8 @@ const namespaceOf = (o: KubeObject) => o.metadata.namespace ?? ''
 export class FakeKubeApi {
   /** Every request, in order. */
   readonly requests: RequestRecord[] = []
+  /** `GET /readyz` requests (not in `requests`: they are no list or watch). */
+  readyzRequests = 0
   /** How a watch from a compacted resourceVersion is refused; may be changed between steps. */
   expiredWatchAs: 'stream' | 'http'
   /** Leases and ConfigMaps (kubeding's leader election and shared state). */
@@ -430,6 +432,12 @@ export class FakeKubeApi {
 
   #handle(req: http.IncomingMessage, res: http.ServerResponse) {
     const url = new URL(req.url ?? '/', 'http://fake')
+    // The readiness endpoint, which every identity may read on a real API server.
+    if (url.pathname === '/readyz') {
+      this.readyzRequests++
+      res.writeHead(200, { 'content-type': 'text/plain' }).end('ok')
+      return
+    }
     const q = url.searchParams
     const route = matchRoute(url.pathname)
     const verb: Verb = q.get('watch') === '1' || q.get('watch') === 'true' ? 'watch' : 'list'

@@ -1,6 +1,6 @@
 /**
- * A fake DingTalk Stream gateway on 127.0.0.1 (port 0), speaking the protocol the
- * `dingtalk-stream` SDK speaks: `POST /v1.0/gateway/connections/open` with clientId,
+ * A fake DingTalk Stream gateway on 127.0.0.1 (port 0), speaking DingTalk's Stream protocol (as
+ * the official `dingtalk-stream` SDK speaks it): `POST /v1.0/gateway/connections/open` with clientId,
  * clientSecret and subscriptions answers `{endpoint, ticket}`; the WebSocket at the endpoint
  * takes `?ticket=`, pushes CALLBACK frames, and records the client's acknowledgements.
  */
@@ -9,7 +9,7 @@ import { createServer, type IncomingMessage } from 'node:http'
 import { createRequire } from 'node:module'
 import type { AddressInfo } from 'node:net'
 
-/** The part of the `ws` package used here (it ships no types; dingtalk-stream depends on it). */
+/** The part of the `ws` package used here (it ships no types; @kubernetes/client-node depends on it). */
 interface Socket {
   send(data: string): void
   on(event: 'message', listener: (data: Buffer) => void): void
@@ -52,6 +52,8 @@ export interface FakeStreamGateway {
   connections(): number
   /** Sends a robot message (as DingTalk's `data` JSON) on the live socket; returns the push's messageId. */
   push(message: unknown, data?: string): string
+  /** Sends a raw frame (a SYSTEM ping, a disconnect notice, junk) on the live socket. */
+  sendRaw(frame: string): void
   /** Closes the live socket from the server side. */
   drop(): void
   /** The next `n` open-connection requests answer HTTP `status`. */
@@ -157,6 +159,10 @@ export async function createFakeStreamGateway(credentials: {
         }),
       )
       return messageId
+    },
+    sendRaw(frame) {
+      if (!live) throw new Error('no client is connected to the fake gateway')
+      live.send(frame)
     },
     drop() {
       live?.terminate()

@@ -15,6 +15,7 @@ import { aTextMessage, outgoingHeaders } from './dingtalk-callback.ts'
 import { buildEvent } from './event-builders.ts'
 import { type AcceptedMessage, createFakeDingTalk, type FakeDingTalk } from './fake-dingtalk.ts'
 import { createFakeKubeApi, type FakeKubeApi } from './fake-kube-api.ts'
+import { alertPodName, digestOccurrences } from './read-message.ts'
 import { SECRET, TOKEN } from './service-rig.ts'
 import { testNow } from './test-clock.ts'
 
@@ -51,6 +52,8 @@ export interface HaRigOptions {
   outgoing?: Record<string, unknown>
   /** `archive` (e.g. `sls`). */
   archive?: Record<string, unknown>
+  /** More robots (a sessionWebhook is only posted to on a robot's host). */
+  robots?: Array<{ name: string; webhook: string }>
   /** Service options for every replica (e.g. `streamGatewayUrl`). */
   service?: Partial<ServiceOptions>
 }
@@ -78,10 +81,15 @@ export async function createHaRig(t: Test, o: HaRigOptions = {}): Promise<HaRig>
       dirs.push(dir)
       const config = ConfigSchema.parse({
         cluster: 'ha',
+        // The tests read titles in English.
+        language: 'en',
         state: { dir },
         leaderElection: { enabled: true, leaseDuration: LEASE },
         dingtalk: {
-          robots: [{ name: 'ops', webhook: dingtalk.webhook(TOKEN), secret: SECRET }],
+          robots: [
+            { name: 'ops', webhook: dingtalk.webhook(TOKEN), secret: SECRET },
+            ...(o.robots ?? []),
+          ],
           outgoing: { token: OUTGOING_TOKEN, ...o.outgoing },
         },
         ...(o.archive ? { archive: o.archive } : {}),
@@ -135,14 +143,12 @@ export async function createHaRig(t: Test, o: HaRigOptions = {}): Promise<HaRig>
 }
 
 /**
- * The event occurrences a message DingTalk accepted accounts for, by its title (render-alert.ts,
- * render-digest.ts): a digest says `N alerts, M occurrences`, an alert is one new event.
+ * The event occurrences a message DingTalk accepted accounts for, read back in either language
+ * (read-message.ts): a digest says its total, an alert about a Pod is one new event.
  */
 export function occurrencesIn(m: AcceptedMessage): number {
-  const title: string = m.body.markdown?.title ?? ''
-  const digest = /digest: \d+ alerts?, (\d+) occurrences?/.exec(title)
-  if (digest) return Number(digest[1])
-  return /^Warning /.test(title) ? 1 : 0
+  const text: string = m.body.markdown?.text ?? ''
+  return digestOccurrences(text) ?? (alertPodName(text) === undefined ? 0 : 1)
 }
 
 /** Occurrences in every message DingTalk accepted. */

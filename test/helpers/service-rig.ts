@@ -9,6 +9,7 @@ import pino from 'pino'
 import type { Test } from 'tap'
 import { type Config, ConfigSchema } from '../../src/config/schema.ts'
 import { createService, type Service, type ServiceOptions } from '../../src/service.ts'
+import { aTextMessage, outgoingHeaders } from './dingtalk-callback.ts'
 import { createFakeDingTalk, type FakeDingTalk, type FakeRobot } from './fake-dingtalk.ts'
 import { createFakeKubeApi, type FakeKubeApi } from './fake-kube-api.ts'
 import { testNow } from './test-clock.ts'
@@ -115,4 +116,16 @@ export async function untilReady(service: Service, timeoutMs = 5_000): Promise<v
     if (Date.now() > deadline) throw new Error(`not ready: ${res.body}`)
     await new Promise((r) => setTimeout(r, 20))
   }
+}
+
+/** Sends `text` as an @-mention through the Outgoing callback (token `token`); returns the reply's text. */
+export async function askChat(service: Service, token: string, text: string): Promise<string> {
+  const res = await service.app.inject({
+    method: 'POST',
+    url: '/dingtalk/outgoing',
+    headers: outgoingHeaders(token),
+    payload: aTextMessage(text),
+  })
+  if (res.statusCode !== 200) throw new Error(`outgoing answered ${res.statusCode}: ${res.body}`)
+  return res.json().markdown.text as string
 }

@@ -3,67 +3,13 @@
  * `app.inject()`, into the real ChatOps and store; app-robot replies land on a fake
  * sessionWebhook on 127.0.0.1.
  */
+import { createServer } from 'node:http'
+import type { AddressInfo } from 'node:net'
 import t from 'tap'
-import { buildApp } from '../../src/app.ts'
-import { registerOutgoing } from '../../src/http/outgoing-route.ts'
 import { aClusterEvent } from '../helpers/cluster-events.ts'
-import {
-  appRobotHeaders,
-  aTextMessage,
-  createFakeSessionWebhook,
-  outgoingHeaders,
-} from '../helpers/dingtalk-callback.ts'
-import { createChatHarness, type HarnessOptions, START } from '../unit/chatops/chat-harness.ts'
-
-const TOKEN = 'outgoing-token-3f9a'
-const APP_SECRET = 'app-secret-b71c-never-logged'
-const PATH = '/dingtalk/outgoing'
-
-async function setup(
-  t: { teardown(fn: () => unknown): void },
-  options: HarnessOptions & { token?: string | undefined; appSecret?: string | undefined } = {},
-) {
-  const h = createChatHarness(t, options)
-  const webhook = await createFakeSessionWebhook()
-  t.teardown(() => webhook.close())
-  const outgoing = {
-    path: PATH,
-    token: 'token' in options ? options.token : TOKEN,
-    appSecret: 'appSecret' in options ? options.appSecret : APP_SECRET,
-  }
-  const app = await buildApp({
-    logger: h.logger,
-    isReady: () => ({ ready: true }),
-    plugins: [
-      (app) =>
-        registerOutgoing(app, { outgoing, chat: h.chat, now: () => h.clock.now, logger: h.logger }),
-    ],
-  })
-  t.teardown(() => app.close())
-  /** A text @-mention whose replies go to the fake sessionWebhook. */
-  const message = (content: string, overrides: Record<string, unknown> = {}) =>
-    aTextMessage(content, {
-      createAt: h.clock.now,
-      sessionWebhook: webhook.newSession(),
-      sessionWebhookExpiredTime: h.clock.now + 90 * 60_000,
-      ...overrides,
-    })
-  const post = (body: unknown, headers: Record<string, string>) =>
-    app.inject({
-      method: 'POST',
-      url: PATH,
-      headers: { 'content-type': 'application/json', ...headers },
-      payload: typeof body === 'string' ? body : JSON.stringify(body),
-    })
-  const viaToken = (content: string, overrides: Record<string, unknown> = {}) =>
-    post(message(content, overrides), outgoingHeaders(TOKEN))
-  const viaSign = (body: Record<string, unknown>) =>
-    post(body, appRobotHeaders(APP_SECRET, h.clock.now))
-  return { h, app, webhook, message, post, viaToken, viaSign }
-}
-
-const markdownOf = (res: { json(): unknown }) =>
-  (res.json() as { markdown: { title: string; text: string } }).markdown
+import { appRobotHeaders, outgoingHeaders } from '../helpers/dingtalk-callback.ts'
+import { START } from '../unit/chatops/chat-harness.ts'
+import { APP_SECRET, markdownOf, createChatHttpRig as setup, TOKEN } from './chat-http-rig.ts'
 
 t.test(
   'custom robot Outgoing: the right token runs the command, the reply is the response',
@@ -135,6 +81,50 @@ t.test('app robot HTTP mode: 200 at once, the reply goes to the sessionWebhook',
     'DingTalk took the reply: nothing to warn about',
   )
 })
+
+t.test(
+  'a signed callback naming a foreign or a redirecting sessionWebhook: nothing leaves for it',
+  async (t) => {
+    const hits: string[] = []
+    const foreign = createServer((req, res) => {
+      hits.push(req.url ?? '')
+      res.end('{"errcode":0,"errmsg":"ok"}')
+    })
+    await new Promise<void>((resolve) => foreign.listen(0, '127.0.0.1', resolve))
+    t.teardown(() => new Promise<void>((resolve) => foreign.close(() => resolve())))
+    const foreignOrigin = `http://127.0.0.1:${(foreign.address() as AddressInfo).port}`
+    const { h, viaSign, message, webhook } = await setup(t)
+    // The sessionWebhook names a host that is neither DingTalk's nor a configured robot's.
+    const res = await viaSign(
+      message('events', { sessionWebhook: `${foreignOrigin}/robot/sendBySession?session=s1` }),
+    )
+    t.equal(res.statusCode, 200)
+    await h.chat.idle()
+    t.same(hits, [], 'the foreign host got nothing')
+    t.ok(h.logs.some((l) => /not on a DingTalk host/.test(String(l.msg))))
+
+    // A configured robot's host that answers with a redirect to elsewhere is not followed.
+    const redirecting = createServer((_req, res) => {
+      res.writeHead(302, { location: `${foreignOrigin}/stolen` }).end()
+    })
+    await new Promise<void>((resolve) => redirecting.listen(0, '127.0.0.1', resolve))
+    t.teardown(() => new Promise<void>((resolve) => redirecting.close(() => resolve())))
+    const redirectOrigin = `http://127.0.0.1:${(redirecting.address() as AddressInfo).port}`
+    const second = await setup(t, { robotWebhooks: [`${redirectOrigin}/robot/send`] })
+    await second.viaSign(
+      second.message('events', {
+        sessionWebhook: `${redirectOrigin}/robot/sendBySession?session=r`,
+      }),
+    )
+    await second.h.chat.idle()
+    t.same(hits, [], 'the redirect was not followed')
+    t.match(second.h.logs.at(-1), {
+      status: 302,
+      msg: 'DingTalk refused the reply posted to the sessionWebhook',
+    })
+    t.same(webhook.posts, [])
+  },
+)
 
 t.test('an expired sessionWebhook: nothing runs and nothing is posted', async (t) => {
   const { h, viaSign, message, webhook } = await setup(t)

@@ -29,7 +29,10 @@ const titles = (rig: { dingtalk: { messages: { body: { markdown: { title: string
 t.test(
   'a mute stops Pod alerts while Node alerts still go out; unmute restores them',
   async (t) => {
-    const rig = await createRig(t, { outgoing: { token: OUTGOING_TOKEN } })
+    const rig = await createRig(t, {
+      outgoing: { token: OUTGOING_TOKEN },
+      config: { language: 'en' },
+    })
     const service = await rig.start()
     await untilReady(service)
     t.match(await say(service, 'mute kind=Pod for=2h'), /m1/)
@@ -52,7 +55,10 @@ t.test(
 t.test(
   'mutes survive a restart; one that runs out is announced with what it held back',
   async (t) => {
-    const rig = await createRig(t, { outgoing: { token: OUTGOING_TOKEN } })
+    const rig = await createRig(t, {
+      outgoing: { token: OUTGOING_TOKEN },
+      config: { language: 'en' },
+    })
     let skew = 0
     const now = () => testNow() + skew
     const first = await rig.start({ now })

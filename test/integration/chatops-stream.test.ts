@@ -1,11 +1,11 @@
 /**
- * Stream mode end to end: the real dingtalk-stream DWClient (pointed at a fake gateway that
- * speaks its protocol over HTTP and WebSocket on 127.0.0.1), the Stream receiver, ChatOps, and
+ * Stream mode end to end: our Stream client (pointed at a fake gateway that speaks DingTalk's
+ * Stream protocol over HTTP and WebSocket on 127.0.0.1), the Stream receiver, ChatOps, and
  * replies on a fake sessionWebhook.
  */
 import t from 'tap'
-import { createStreamClient } from '../../src/chatops/stream-client.ts'
-import { createStreamReceiver, ROBOT_TOPIC } from '../../src/chatops/stream-receiver.ts'
+import { createStreamClient } from '../../src/dingtalk/stream-client.ts'
+import { createStreamReceiver, ROBOT_TOPIC } from '../../src/dingtalk/stream-receiver.ts'
 import { aTextMessage, createFakeSessionWebhook } from '../helpers/dingtalk-callback.ts'
 import { createFakeStreamGateway } from '../helpers/fake-stream-gateway.ts'
 import { createChatHarness, START } from '../unit/chatops/chat-harness.ts'
@@ -16,9 +16,9 @@ async function setup(
   t: { teardown(fn: () => unknown): void },
   clientSecret = credentials.clientSecret,
 ) {
-  const h = createChatHarness(t)
   const webhook = await createFakeSessionWebhook()
   t.teardown(() => webhook.close())
+  const h = createChatHarness(t, { robotWebhooks: [`${webhook.origin}/robot/send`] })
   const gateway = await createFakeStreamGateway(credentials)
   t.teardown(() => gateway.close())
   const client = createStreamClient({
@@ -26,6 +26,7 @@ async function setup(
     clientSecret,
     gatewayUrl: gateway.gatewayUrl,
     fetch,
+    logger: h.logger,
   })
   const receiver = createStreamReceiver({
     client,
@@ -35,19 +36,28 @@ async function setup(
     checkEveryMs: 5,
   })
   t.teardown(() => receiver.stop())
+  // Everything the Stream client says goes through our logger: nothing on the console.
+  const printed: unknown[][] = []
+  for (const level of ['log', 'info', 'warn', 'error', 'debug'] as const) {
+    const original = console[level]
+    console[level] = (...args: unknown[]) => printed.push(args)
+    t.teardown(() => {
+      console[level] = original
+    })
+  }
   const message = (content: string, overrides: Record<string, unknown> = {}) =>
     aTextMessage(content, {
       sessionWebhook: webhook.newSession(),
       sessionWebhookExpiredTime: h.clock.now + 90 * 60_000,
       ...overrides,
     })
-  return { h, webhook, gateway, client, receiver, message }
+  return { h, webhook, gateway, client, receiver, message, printed }
 }
 
 t.test(
   'connects outbound, acknowledges every push, replies through the sessionWebhook',
   async (t) => {
-    const { h, webhook, gateway, receiver, message } = await setup(t)
+    const { h, webhook, gateway, receiver, message, printed } = await setup(t)
     receiver.start()
     await gateway.waitFor(() => gateway.connections() === 1)
     t.match(gateway.opens[0]?.body, {
@@ -66,6 +76,8 @@ t.test(
     const [post] = await webhook.waitForPosts(1)
     t.match(post?.body, { msgtype: 'markdown', markdown: { title: 'Muted m1' } })
     t.equal(h.mutes.active(START).length, 1)
+    t.ok(h.logs.some((l) => l.msg === 'connected to DingTalk Stream'))
+    t.same(printed, [], 'nothing printed to the console')
   },
 )
 
@@ -105,7 +117,7 @@ t.test('pushes that are not robot messages are acknowledged and ignored', async 
 })
 
 t.test('a dropped connection is re-opened, and pushes flow again', async (t) => {
-  const { webhook, gateway, receiver, message, h } = await setup(t)
+  const { webhook, gateway, receiver, message, h, printed } = await setup(t)
   receiver.start()
   await gateway.waitFor(() => gateway.connections() === 1)
   gateway.drop()
@@ -114,6 +126,7 @@ t.test('a dropped connection is re-opened, and pushes flow again', async (t) => 
   gateway.push(message('help'))
   await webhook.waitForPosts(1)
   t.equal(gateway.opens.length, 2, 'a new ticket for the new connection')
+  t.same(printed, [], 'nothing printed to the console')
 })
 
 t.test('reconnects back off: each wait at least doubles up to the cap', async (t) => {
@@ -156,3 +169,39 @@ t.test('stop disconnects and does not reconnect', async (t) => {
   t.equal(gateway.opens.length, 1)
   t.equal(gateway.connections(), 1)
 })
+
+t.test(
+  'the gateway’s pings are answered; a disconnect notice reconnects; junk is dropped',
+  async (t) => {
+    const { gateway, receiver, h, printed, message, webhook } = await setup(t)
+    receiver.start()
+    await gateway.waitFor(() => gateway.connections() === 1)
+    gateway.sendRaw(
+      JSON.stringify({
+        specVersion: '1.0',
+        type: 'SYSTEM',
+        headers: { topic: 'ping', messageId: 'ping-1', contentType: 'application/json' },
+        data: '{"opaque":"abc"}',
+      }),
+    )
+    await gateway.waitFor(() => gateway.acks.length === 1)
+    t.match(gateway.acks[0], {
+      code: 200,
+      headers: { messageId: 'ping-1' },
+      message: 'OK',
+      data: '{"opaque":"abc"}',
+    })
+    gateway.sendRaw('not json')
+    gateway.sendRaw(JSON.stringify({ type: 'EVENT', headers: { topic: '*', messageId: 'e1' } }))
+    gateway.sendRaw(`{"type":"CALLBACK","data":"${'x'.repeat(300 * 1024)}"}`)
+    gateway.sendRaw(JSON.stringify({ type: 'SYSTEM', headers: { topic: 'disconnect' } }))
+    await gateway.waitFor(() => gateway.connections() === 2)
+    t.ok(h.logs.some((l) => l.msg === 'Stream frame is not JSON: dropped'))
+    t.ok(h.logs.some((l) => l.msg === 'Stream frame too large: dropped'))
+    t.ok(h.logs.some((l) => l.msg === 'the DingTalk Stream connection dropped: reconnecting'))
+    gateway.push(message('help'))
+    await webhook.waitForPosts(1)
+    t.equal(gateway.acks.length, 2, 'the ping and the push: nothing else was acknowledged')
+    t.same(printed, [], 'nothing printed to the console')
+  },
+)

@@ -14,6 +14,10 @@ const TIME_SENSITIVE = [
   'chatops-restart.test.ts',
   'chatops-http.test.ts',
   'kube-node-cache.test.ts',
+  'node-conditions.test.ts',
+  'node-conditions-restart.test.ts',
+  'store-retention.test.ts',
+  'bad-events.test.ts',
 ]
 
 /** Runs one test file as its own process (tap files run under plain node); resolves its exit. */

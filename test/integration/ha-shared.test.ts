@@ -99,7 +99,11 @@ t.test(
     const appSecret = 'app-secret-ha'
     const webhook = await createFakeSessionWebhook()
     t.teardown(() => webhook.close())
-    const rig = await createHaRig(t, { outgoing: { appSecret } })
+    const rig = await createHaRig(t, {
+      outgoing: { appSecret },
+      // Replies go only to sessionWebhooks on a configured robot's host.
+      robots: [{ name: 'chat', webhook: `${webhook.origin}/robot/send?access_token=chat` }],
+    })
     const a = await rig.start('pod-a')
     await eventually(() => rig.holder() === 'pod-a', 'pod-a leads')
     const b = await rig.start('pod-b')

@@ -1,4 +1,6 @@
 /** The generic list+watch loop, where the event source and node cache do not reach. */
+
+import { performance } from 'node:perf_hooks'
 import { CoreV1Api } from '@kubernetes/client-node'
 import t, { type Test } from 'tap'
 import { createListWatch } from '../../src/kube/list-watch.ts'
@@ -8,12 +10,23 @@ import { createFakeKubeApi, eventually, recordingLogger } from '../helpers/fake-
 
 async function nodeLoop(
   t: Test,
-  opts: { listTimeoutMs?: number; backoff?: { initialMs: number; maxMs: number } } = {},
+  opts: {
+    listTimeoutMs?: number
+    backoff?: { initialMs: number; maxMs: number }
+    random?: () => number
+    probeMs?: number
+  } = {},
 ) {
   const api = await createFakeKubeApi()
   const core = api.kubeConfig().makeApiClient(CoreV1Api)
   const log = recordingLogger()
   const lists: unknown[][] = []
+  /** When each node name first came by, in a list or from the watch. */
+  const seen = new Map<string, number>()
+  const see = (object: unknown) => {
+    const name = (object as { metadata?: { name?: string } }).metadata?.name ?? ''
+    if (!seen.has(name)) seen.set(name, performance.now())
+  }
   const loop = createListWatch({
     kc: api.kubeConfig(),
     what: 'nodes',
@@ -25,8 +38,11 @@ async function nodeLoop(
           withSignal(signal),
         ),
       ),
-    onList: (items) => void lists.push(items),
-    onChange: () => {},
+    onList: (items) => {
+      lists.push(items)
+      for (const item of items) see(item)
+    },
+    onChange: (_type, object) => see(object),
     logger: log.logger,
     backoff: { initialMs: 10, maxMs: 20 },
     random: () => 0.5,
@@ -36,7 +52,7 @@ async function nodeLoop(
     await loop.stop()
     await api.stop()
   })
-  return { api, loop, log, lists }
+  return { api, loop, log, lists, seen }
 }
 
 t.test(
@@ -119,4 +135,71 @@ t.test('two 410s in a row: the first relists at once, the second after a backoff
   t.ok(second >= 145, `second relist after ${second} ms (backoff 150 ms with random 0.5)`)
   t.equal(loop.state().restarts, 2)
   t.equal(log.lines.filter((l) => /410/.test(l.msg)).length, 2)
+})
+
+/**
+ * The default backoff's shape (doubling, capped at 30 times the first step, equal jitter) and a
+ * 10 s outage, at a quarter of the scale: 250 ms doubling to 7.5 s, a probe every 250 ms, the
+ * server away for 2.5 s. "Alerted within 2 s" of the server's return becomes 500 ms here.
+ */
+const QUARTER = { backoff: { initialMs: 250, maxMs: 7_500 }, probeMs: 250, random: Math.random }
+
+for (const compacted of [false, true]) {
+  t.test(
+    `an outage costs no more than its length${compacted ? ', even when the server comes back with a 410' : ''}`,
+    async (t) => {
+      const { api, loop, log, lists, seen } = await nodeLoop(t, QUARTER)
+      loop.start()
+      await eventually(() => loop.state().connected && api.openWatchCount === 1, 'watching')
+      await api.stop()
+      await new Promise((r) => setTimeout(r, 2_500))
+      const failed = log.lines.filter((l) => l.obj.retryInMs !== undefined).length
+      t.ok(failed >= 4, `${failed} failed attempts: the backoff grew during the outage`)
+      // A new API server's watch cache: the old resourceVersion is too old for it.
+      if (compacted) api.compact()
+      await api.restart()
+      const back = performance.now()
+      api.addNode(buildNode('after-outage'))
+      await eventually(() => seen.has('after-outage'), 'the node created after the return', 5_000)
+      const took = (seen.get('after-outage') ?? 0) - back
+      t.ok(took < 500, `seen ${took.toFixed(0)} ms after the server came back`)
+      t.ok(api.readyzRequests > 0, 'the wait asked /readyz while the server was away')
+      t.equal(lists.length, compacted ? 2 : 1, compacted ? 'listed again at once' : 'resumed')
+      await eventually(() => loop.state().connected, 'connected')
+    },
+  )
+}
+
+t.test('a watch the server accepts resets the backoff, even before any event', async (t) => {
+  const { api, loop, log } = await nodeLoop(t, { ...QUARTER, random: () => 1 })
+  loop.start()
+  await eventually(() => loop.state().connected && api.openWatchCount === 1, 'watching')
+  await api.stop()
+  await eventually(
+    () => log.lines.filter((l) => l.obj.retryInMs !== undefined).length >= 4,
+    'four failures',
+    10_000,
+  )
+  await api.restart()
+  await eventually(() => loop.state().connected && api.openWatchCount === 1, 'watching again')
+  const before = log.lines.length
+  // A second outage, with no event in between: its first retry is the first step again.
+  await api.stop()
+  await eventually(
+    () => log.lines.slice(before).some((l) => l.obj.retryInMs !== undefined),
+    'a failure',
+  )
+  const retry = log.lines.slice(before).find((l) => l.obj.retryInMs !== undefined)
+  t.match(retry?.obj, { attempt: 1, retryInMs: 250 }, 'the first step again, not the fifth')
+})
+
+t.test('an answered failure waits its backoff without asking /readyz', async (t) => {
+  const { api, loop } = await nodeLoop(t, { ...QUARTER, backoff: { initialMs: 600, maxMs: 600 } })
+  api.failNext(1, 500, { on: 'list', message: 'etcdserver: request timed out' })
+  loop.start()
+  await eventually(() => loop.state().connected, 'connected after the backoff', 5_000)
+  const [list1, list2] = api.requests
+  const waited = (list2?.at ?? 0) - (list1?.at ?? 0)
+  t.ok(waited >= 295, `retried after ${waited} ms, not woken by the ready server`)
+  t.equal(api.readyzRequests, 0)
 })

@@ -20,6 +20,7 @@ interface Harness {
   api: FakeKubeApi
   lists: ClusterEvent[][]
   events: ClusterEvent[]
+  deleted: string[]
   log: ReturnType<typeof recordingLogger>
   source: ReturnType<typeof createEventSource>
 }
@@ -38,6 +39,7 @@ async function harness(
   const api = await createFakeKubeApi(opts.api)
   const lists: ClusterEvent[][] = []
   const events: ClusterEvent[] = []
+  const deleted: string[] = []
   const log = recordingLogger()
   const source = createEventSource({
     kc: api.kubeConfig(opts.clientToken ? { token: opts.clientToken } : {}),
@@ -45,6 +47,8 @@ async function harness(
     handlers: {
       onList: opts.handlers?.onList ?? ((list) => void lists.push(list)),
       onEvent: opts.handlers?.onEvent ?? ((event) => void events.push(event)),
+      onDeleted: opts.handlers?.onDeleted ?? ((uid) => void deleted.push(uid)),
+      ...(opts.handlers?.onInvalid ? { onInvalid: opts.handlers.onInvalid } : {}),
     },
     logger: log.logger,
     backoff: FAST,
@@ -55,7 +59,7 @@ async function harness(
     await source.stop()
     await api.stop()
   })
-  return { api, lists, events, log, source }
+  return { api, lists, events, deleted, log, source }
 }
 
 const connected = (h: Harness) =>
@@ -63,7 +67,7 @@ const connected = (h: Harness) =>
 const names = (events: ClusterEvent[]) => events.map((e) => e.name)
 
 t.test(
-  'lists first, then watches from the list resourceVersion: ADDED and MODIFIED arrive, DELETED does not',
+  'lists first, then watches from the list resourceVersion: ADDED and MODIFIED arrive as events, DELETED as the uid',
   async (t) => {
     const h = await harness(t)
     const first = h.api.addEvent(buildEvent({ name: 'before', namespace: 'prod' }))
@@ -95,6 +99,7 @@ t.test(
         ['marker', 1],
       ],
     )
+    t.same(h.deleted, [added.metadata.uid], 'the deletion is told by uid')
     t.equal(h.events[1]?.resourceVersion, String(Number(added.metadata.resourceVersion) + 1))
     t.ok(h.source.state().lastEventAt)
     t.equal(h.api.count('list'), 1)
@@ -379,12 +384,23 @@ t.test(
 )
 
 t.test('namespaces: one list+watch each; other namespaces are not seen', async (t) => {
-  const h = await harness(t, { namespaces: ['prod', 'dev', 'prod'] })
+  const scopes: (string | undefined)[] = []
+  const lists: ClusterEvent[][] = []
+  const h = await harness(t, {
+    namespaces: ['prod', 'dev', 'prod'],
+    handlers: {
+      onList: (list, scope) => {
+        lists.push(list)
+        scopes.push(scope)
+      },
+    },
+  })
   h.api.addEvent(buildEvent({ name: 'p', namespace: 'prod' }))
   h.api.addEvent(buildEvent({ name: 'x', namespace: 'other' }))
   h.source.start()
   await eventually(() => h.source.state().connected && h.api.openWatchCount === 2, 'both watches')
-  t.same(h.lists.map(names).sort(), [[], ['p']])
+  t.same(lists.map(names).sort(), [[], ['p']])
+  t.same(scopes.sort(), ['dev', 'prod'], 'each list says which namespace it covers')
   t.same(h.api.requests.map((r) => r.namespace).sort(), ['dev', 'dev', 'prod', 'prod'])
   h.api.addEvent(buildEvent({ name: 'x2', namespace: 'other' }))
   h.api.addEvent(buildEvent({ name: 'd', namespace: 'dev' }))
@@ -479,7 +495,7 @@ t.test('stop() during a backoff wait returns at once', async (t) => {
   const source = createEventSource({
     kc: api.kubeConfig(),
     namespaces: [],
-    handlers: { onList: () => {}, onEvent: () => {} },
+    handlers: { onList: () => {}, onEvent: () => {}, onDeleted: () => {} },
     logger: recordingLogger().logger,
     backoff: { initialMs: 60_000, maxMs: 60_000 },
   })

@@ -16,6 +16,7 @@ import {
   type FakeRobot,
   type ManualClock,
 } from '../helpers/fake-dingtalk.ts'
+import { alertPodName, digestOccurrences } from '../helpers/read-message.ts'
 
 const TOKEN = 'fail-token'
 
@@ -134,9 +135,7 @@ async function rig(
 
 function occurrencesOf(m: AcceptedMessage, byName: Map<string, number>): number {
   const text: string = m.body.markdown.text
-  const digest = /\*\*Occurrences:\*\* (\d+) in/.exec(text)
-  if (digest) return Number(digest[1])
-  return byName.get(/\*\*Object:\*\* Pod\/(\S+)/.exec(text)?.[1] ?? '') ?? Number.NaN
+  return digestOccurrences(text) ?? byName.get(alertPodName(text) ?? '') ?? Number.NaN
 }
 
 const answers = (fake: FakeDingTalk) =>
@@ -284,9 +283,10 @@ t.test(
 t.test('content refused in a digest: split until the one refused goes alone', async (t) => {
   const r = await rig(t)
   r.fake.setDown(true)
-  const total = await r.enqueue(8)
+  // More than the 16 that fit alone in the budget: they go as a digest, 17 → 8 → 4 → 2 → 1.
+  const total = await r.enqueue(17)
   r.fake.setDown(false)
-  r.fake.failNext(TOKEN, 4, { errcode: 430103, errmsg: 'inappropriate content' })
+  r.fake.failNext(TOKEN, 5, { errcode: 430103, errmsg: 'inappropriate content' })
   await r.run(10 * 60_000)
   t.equal(r.queued(), 0)
   t.equal(r.delivered(), total - 1, 'only one alert dropped')
@@ -328,7 +328,7 @@ t.test(
     await b.run(60_000)
     t.equal(b.queued(), 0)
     t.equal(b.fake.messages.length, 1, 'delivered as one digest once the minute passed')
-    t.match(b.fake.messages[0]?.body.markdown.text, /Occurrences:\*\* 4 in 4 alerts/)
+    t.equal(digestOccurrences(b.fake.messages[0]?.body.markdown.text), 4)
   },
 )
 

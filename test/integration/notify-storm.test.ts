@@ -10,7 +10,10 @@ import {
   type AcceptedMessage,
   createFakeDingTalk,
   createManualClock,
+  type FakeDingTalk,
 } from '../helpers/fake-dingtalk.ts'
+import { alertPodName, digestOccurrences } from '../helpers/read-message.ts'
+import { testNow } from '../helpers/test-clock.ts'
 
 const TOKEN = 'storm-token'
 const SECRET = 'SECstorm0123456789'
@@ -18,16 +21,17 @@ const SECRET = 'SECstorm0123456789'
 /** The occurrences a delivered message accounts for: a digest says so, an alert is looked up by its object. */
 function occurrencesOf(m: AcceptedMessage, byName: Map<string, number>): number {
   const text: string = m.body.markdown.text
-  const digest = /\*\*Occurrences:\*\* (\d+) in \d+ alerts?/.exec(text)
-  if (digest) return Number(digest[1])
-  const name = /\*\*Object:\*\* Pod\/(\S+)/.exec(text)?.[1] ?? ''
+  const digest = digestOccurrences(text)
+  if (digest !== undefined) return digest
+  const name = alertPodName(text) ?? ''
   const n = byName.get(name)
   if (n === undefined) throw new Error(`unknown object in ${text}`)
   return n
 }
 
-async function storm(t: Test, rate: number) {
-  const start = Date.now()
+/** The notifier on a manual clock, sending to the fake DingTalk that counts on the same clock. */
+async function rig(t: Test, rate: number) {
+  const start = testNow()
   const clock = createManualClock(start)
   const fake = await createFakeDingTalk({
     robots: [{ token: TOKEN, secret: SECRET, keywords: ['k8s'] }],
@@ -56,7 +60,43 @@ async function storm(t: Test, rate: number) {
   })
   notifier.start()
   t.teardown(() => notifier.stop(0))
-  const outbox = createOutbox(store)
+  return { start, clock, fake, store, notifier, outbox: createOutbox(store) }
+}
+
+/** Never more than `rate` requests inside any 60 s. */
+function checkRollingMinute(t: Test, fake: FakeDingTalk, rate: number): void {
+  const times = fake.requests.map((r) => r.at).sort((a, b) => a - b)
+  let worst = 0
+  for (let i = 0; i + rate < times.length; i++)
+    worst = Math.max(worst, 60_000 - ((times[i + rate] ?? 0) - (times[i] ?? 0)))
+  t.equal(worst, 0, `never more than ${rate} requests in any 60 s (${times.length} in all)`)
+}
+
+t.test('15 alerts a minute, 4 s apart: each goes alone the moment it is queued', async (t) => {
+  const { start, clock, fake, store, notifier, outbox } = await rig(t, 20)
+  // Three minutes: from the second minute on, the 15 before each alert are in the window.
+  for (let i = 0; i < 45; i++) {
+    clock.advanceTo(start + i * 4_000)
+    await notifier.settled()
+    const message: AlertMessage = {
+      kind: 'alert',
+      event: aClusterEvent({ name: `pod-${i}` }),
+      occurrences: 1,
+      at: { mobiles: [], userIds: [], all: false },
+    }
+    store.tx(() => outbox.enqueue('ops', message, clock.now()))
+    notifier.kick()
+    await notifier.settled()
+    t.equal(fake.messages.length, i + 1, `alert ${i} went before the clock moved`)
+    t.equal(fake.messages.at(-1)?.at, clock.now(), `alert ${i}: no wait`)
+    t.match(fake.messages.at(-1)?.body.markdown.text, `pod-${i}`, `alert ${i} alone`)
+  }
+  t.equal(outbox.size('ops').messages, 0)
+  checkRollingMinute(t, fake, 20)
+})
+
+async function storm(t: Test, rate: number) {
+  const { start, clock, fake, store, notifier, outbox } = await rig(t, rate)
   const byName = new Map<string, number>()
   let enqueued = 0
   // 600 alerts over a minute, some of them repeats with several occurrences.
@@ -93,13 +133,7 @@ async function storm(t: Test, rate: number) {
     fake.requests.some((r) => r.answer && 'errcode' in r.answer && r.answer.errcode !== 0),
     'DingTalk never refused (no 130101)',
   )
-  const times = fake.requests.map((r) => r.at).sort((a, b) => a - b)
-  for (let i = 0; i + rate < times.length; i++) {
-    t.ok(
-      (times[i + rate] ?? 0) - (times[i] ?? 0) >= 60_000,
-      `requests ${i}..${i + rate} span a minute`,
-    )
-  }
+  checkRollingMinute(t, fake, rate)
   const delivered = fake.messages.reduce((sum, m) => sum + occurrencesOf(m, byName), 0)
   t.equal(delivered, enqueued, 'every occurrence is accounted for')
   const elapsed = (fake.messages.at(-1)?.at ?? 0) - start
@@ -115,15 +149,24 @@ async function storm(t: Test, rate: number) {
     queued: 0,
     dropped: 0,
   })
-  return { messages: fake.messages.length, elapsed }
+  const digests = fake.messages.filter((m) => digestOccurrences(m.body.markdown.text) !== undefined)
+  t.ok(digests.length > 0, 'the storm became digests')
+  const times = fake.messages.map((m) => m.at)
+  const longestGap = Math.max(...times.slice(1).map((at, i) => at - (times[i] ?? at)))
+  return { messages: fake.messages.length, digests: digests.length, elapsed, longestGap }
 }
 
 t.test(
-  'a 600-alert storm: a handful of messages, within the rate, nothing unaccounted',
+  'a 600-alert storm: 16 alone, then digests 15 s apart, within the rate, nothing unaccounted',
   async (t) => {
-    const { messages, elapsed } = await storm(t, 20)
-    t.ok(messages <= 12, `${messages} messages for 600 alerts`)
+    const { messages, digests, elapsed, longestGap } = await storm(t, 20)
+    // 16 alone at the start (the budget minus the reserve), then digests 15 s apart.
+    t.ok(messages <= 22, `${messages} messages for 600 alerts (${digests} digests)`)
     t.ok(elapsed <= 90_000, `caught up ${elapsed} ms after the storm began`)
+    t.ok(
+      longestGap <= 15_000,
+      `the reserve carried the digests through the minute: at most ${longestGap} ms between messages`,
+    )
   },
 )
 

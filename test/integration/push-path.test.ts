@@ -6,6 +6,7 @@ import t from 'tap'
 import type { Service } from '../../src/service.ts'
 import { buildEvent, buildNode } from '../helpers/event-builders.ts'
 import { eventually } from '../helpers/fake-kube-api.ts'
+import { digestOccurrences } from '../helpers/read-message.ts'
 import { createRig, SECRET, TOKEN, untilReady } from '../helpers/service-rig.ts'
 import { testNow } from '../helpers/test-clock.ts'
 
@@ -42,7 +43,7 @@ t.test(
     t.equal(rig.dingtalk.messages.length, 1, 'only the new Warning')
     const body = rig.dingtalk.messages[0]?.body
     t.equal(body.msgtype, 'markdown')
-    t.match(body.markdown.title, /^Warning Pod payments\/api-7d9f/)
+    t.match(body.markdown.title, /^警告 Pod payments\/api-7d9f/, 'the default language is Chinese')
     for (const part of ['rig', 'payments', 'api-7d9f', 'BackOff', 'Back-off restarting']) {
       t.match(body.markdown.text, part)
     }
@@ -129,7 +130,9 @@ t.test('a 600-event storm: never throttled, every event accounted', async (t) =>
   )
   t.same(refusals, [], 'DingTalk refused nothing (no 130101)')
   t.ok(rig.dingtalk.messages.length <= 20, `${rig.dingtalk.messages.length} messages`)
-  const digest = rig.dingtalk.messages.find((m) => /digest/i.test(m.body.markdown.title))
+  const digest = rig.dingtalk.messages.find(
+    (m) => digestOccurrences(m.body.markdown.text) !== undefined,
+  )
   t.ok(digest, 'the storm became a digest')
 })
 

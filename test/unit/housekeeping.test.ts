@@ -49,31 +49,43 @@ function setup(t: Test, retentionMs: number) {
 const rows = (s: ReturnType<typeof setup>, table: string) =>
   (s.store.db.prepare(`SELECT count(*) AS n FROM ${table}`).get() as { n: number }).n
 
-t.test('events and ledger lines past state.retention are purged; newer ones stay', async (t) => {
-  const s = setup(t, 24 * HOUR)
-  s.archive.upsert(aClusterEvent({ uid: 'old', lastSeen: NOW - 25 * HOUR }))
-  s.archive.upsert(aClusterEvent({ uid: 'new', lastSeen: NOW - 23 * HOUR }))
-  s.ledger.record({ uid: 'old', robot: 'ops', count: 1, occurrences: 1, at: NOW - 25 * HOUR })
-  s.ledger.record({ uid: 'new', robot: 'ops', count: 1, occurrences: 1, at: NOW - HOUR })
-  s.store.db
-    .prepare(
-      "INSERT INTO deliveries (robot, at, kind, occurrences, errcode, errmsg) VALUES ('ops', ?, 'alert', 1, 0, 'ok')",
+t.test(
+  'events deleted from the cluster and unseen past state.retention are purged; ledger lines by their own time',
+  async (t) => {
+    const s = setup(t, 24 * HOUR)
+    // Still listed, however old its own time: never purged (it would be alerted again).
+    s.archive.upsert(
+      aClusterEvent({ uid: 'listed', lastSeen: NOW - 30 * 24 * HOUR }),
+      NOW - 25 * HOUR,
     )
-    .run(NOW - 25 * HOUR)
-  s.start()
-  t.same(s.archive.known('old'), undefined)
-  t.ok(s.archive.known('new'))
-  t.equal(rows(s, 'alerts'), 1)
-  t.equal(rows(s, 'deliveries'), 0, 'deliveries are kept a day')
-})
+    s.archive.upsert(aClusterEvent({ uid: 'old-gone' }), NOW - 25 * HOUR)
+    s.archive.markGone('old-gone', NOW - 25 * HOUR)
+    s.archive.upsert(aClusterEvent({ uid: 'new-gone' }), NOW - 23 * HOUR)
+    s.archive.markGone('new-gone', NOW - 23 * HOUR)
+    s.ledger.record({ uid: 'old', robot: 'ops', count: 1, occurrences: 1, at: NOW - 25 * HOUR })
+    s.ledger.record({ uid: 'new', robot: 'ops', count: 1, occurrences: 1, at: NOW - HOUR })
+    s.store.db
+      .prepare(
+        "INSERT INTO deliveries (robot, at, kind, occurrences, errcode, errmsg) VALUES ('ops', ?, 'alert', 1, 0, 'ok')",
+      )
+      .run(NOW - 25 * HOUR)
+    s.start()
+    t.ok(s.archive.known('listed'), 'what the API server still lists stays')
+    t.same(s.archive.known('old-gone'), undefined, 'deleted and unseen for the retention')
+    t.ok(s.archive.known('new-gone'), 'deleted, but seen within the retention')
+    t.equal(rows(s, 'alerts'), 1)
+    t.equal(rows(s, 'deliveries'), 0, 'deliveries are kept a day')
+  },
+)
 
 t.test(
-  'a retention shorter than two hours still keeps what the API server may list again',
+  'a retention shorter than two hours still keeps what kubeding saw in the last two hours',
   async (t) => {
     const s = setup(t, 60_000)
-    s.archive.upsert(aClusterEvent({ uid: 'recent', lastSeen: NOW - 90 * 60_000 }))
+    s.archive.upsert(aClusterEvent({ uid: 'recent' }), NOW - 90 * 60_000)
+    s.archive.markGone('recent', NOW - 90 * 60_000)
     s.start()
-    t.ok(s.archive.known('recent'), 'a purged event listed again would alert again')
+    t.ok(s.archive.known('recent'))
   },
 )
 

@@ -11,13 +11,15 @@ function harness(sender: () => boolean) {
     now: start,
     taken: 10,
     state: { listed: true, connected: true, restarts: 0 } as WatchState,
-    told: [] as NoticeMessage[],
+    told: [] as Array<NoticeMessage & { lines: string[] }>,
   }
   const notice = createWatchDownNotice({
     watch: () => h.state,
     eventsTaken: () => h.taken,
     isSender: sender,
-    announce: (n) => h.told.push(n),
+    announce: (n) => {
+      if ('lines' in n) h.told.push(n)
+    },
     downAfterMs: 5 * 60_000,
     now: () => h.now,
   })

@@ -7,8 +7,10 @@ import pino from 'pino'
 import { commands } from '../../../commands/index.ts'
 import { createChatOps } from '../../../src/chatops/chat-ops.ts'
 import type { NodeInfo, Reply, StatusSnapshot } from '../../../src/chatops/context.ts'
+import type { ChatMemoryLimits } from '../../../src/chatops/dispatcher.ts'
 import { parseInboundMessage } from '../../../src/chatops/inbound-message.ts'
-import { toDingTalkMessage } from '../../../src/chatops/to-dingtalk-message.ts'
+import type { MarkdownMessage } from '../../../src/dingtalk/dingtalk-message.ts'
+import type { Language } from '../../../src/i18n/language.ts'
 import { createAuditLog } from '../../../src/store/audit.ts'
 import { createEventArchive } from '../../../src/store/events.ts'
 import { createEventsQuery } from '../../../src/store/events-query.ts'
@@ -22,8 +24,13 @@ export interface HarnessOptions {
   admins?: string[]
   conversations?: string[]
   perSenderPerMinute?: number
+  memoryLimits?: ChatMemoryLimits
   /** The store directory; default in memory. */
   dir?: string
+  /** The chat's language; default English, which most command tests read. */
+  language?: Language
+  /** Robot webhooks whose hosts sessionWebhooks may be on (a fake's, in tests). */
+  robotWebhooks?: string[]
 }
 
 /** A snapshot with every figure filled; tests override what they look at. */
@@ -64,17 +71,17 @@ export function createChatHarness(
     },
     admins: options.admins ?? [],
     conversations: options.conversations ?? [],
+    language: options.language ?? 'en',
+    robotWebhooks: options.robotWebhooks ?? [],
     fetch,
     now: () => clock.now,
     logger,
     ...(options.perSenderPerMinute === undefined
       ? {}
       : { perSenderPerMinute: options.perSenderPerMinute }),
+    ...(options.memoryLimits === undefined ? {} : { memoryLimits: options.memoryLimits }),
   })
-  t.teardown(() => {
-    chat.close()
-    store.close()
-  })
+  t.teardown(() => store.close())
 
   /** Sends `content` as a text @-mention; `overrides` change message fields (sender, msgId, ...). */
   const ask = async (content: string, overrides: Record<string, unknown> = {}): Promise<Reply> => {
@@ -84,7 +91,7 @@ export function createChatHarness(
   }
   /** The markdown text DingTalk would show for the reply. */
   const say = async (content: string, overrides: Record<string, unknown> = {}) =>
-    toDingTalkMessage(await ask(content, overrides)).markdown.text
+    (chat.toMessage(await ask(content, overrides)) as MarkdownMessage).markdown.text
 
   return {
     clock,

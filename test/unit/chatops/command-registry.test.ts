@@ -9,7 +9,6 @@ const aCommand = (name: string, aliases: string[] = []) =>
   defineCommand({
     name,
     aliases,
-    summary: 's',
     usage: name,
     example: name,
     write: false,

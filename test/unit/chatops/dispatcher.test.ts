@@ -1,19 +1,62 @@
 import t from 'tap'
+import type { Reply } from '../../../src/chatops/context.ts'
 import { parseInboundMessage } from '../../../src/chatops/inbound-message.ts'
-import { toDingTalkMessage } from '../../../src/chatops/to-dingtalk-message.ts'
+import { toReplyDraft } from '../../../src/chatops/to-reply-draft.ts'
+import { USER_ERROR_CODES } from '../../../src/chatops/user-error.ts'
+import type { MarkdownMessage } from '../../../src/dingtalk/dingtalk-message.ts'
+import { renderDraft } from '../../../src/dingtalk/render-draft.ts'
+import { en } from '../../../src/i18n/en.ts'
+import { zhCN } from '../../../src/i18n/zh-cn.ts'
 import { aTextMessage } from '../../helpers/dingtalk-callback.ts'
 import { createChatHarness, START } from './chat-harness.ts'
 
-const text = (reply: Parameters<typeof toDingTalkMessage>[0]) =>
-  toDingTalkMessage(reply).markdown.text
+const text = (reply: Reply) =>
+  (renderDraft(toReplyDraft(reply, en), { msgType: 'markdown', keywords: [] }) as MarkdownMessage)
+    .markdown.text
 const bob = { senderId: '$:LWCP_v1:$bob', senderStaffId: 'staff-bob', senderNick: 'Bob' }
 
-t.test('an unknown command says so and points at help', async (t) => {
+t.test('an unknown command says so in a sentence and lists the commands', async (t) => {
   const h = createChatHarness(t)
   const reply = await h.ask('deploy everything')
   t.equal(reply.code, 'unknown_command')
+  t.equal(reply.title, 'I do not know that command')
   t.match(text(reply), /I do not know "deploy"\. Type help/)
-  t.match(text(reply), /\(unknown\\_command\)/)
+  t.notMatch(text(reply), /unknown\\?_command/, 'no code in the text')
+  for (const name of ['help', 'events', 'mute', 'unmute', 'mutes', 'nodes', 'status']) {
+    t.match(text(reply), new RegExp(`\\n${name} \\(`), name)
+  }
+  t.match(text(reply), /events \(事件\): events ［ns=］/)
+})
+
+t.test('in Chinese too: a sentence, the command list, never a code as the title', async (t) => {
+  const h = createChatHarness(t, { language: 'zh-CN' })
+  const reply = await h.ask('部署 全部')
+  t.equal(reply.code, 'unknown_command')
+  t.equal(reply.title, '我不认识这个命令')
+  const out = await h.say('部署 全部')
+  t.match(out, /我不认识“部署”这个命令/)
+  t.match(out, /我认识这些命令/)
+  t.match(out, /mute \(静默\): mute/)
+  t.equal((await h.ask('事件 ns=prod')).code, undefined, 'command names work in Chinese')
+  const badKey = await h.ask('事件 颜色=红')
+  t.equal(badKey.code, 'unknown_key')
+  t.equal(badKey.title, '这个命令不接受这个键')
+  t.match(await h.say('事件 颜色=红'), /不认识的键“颜色”：这个命令接受 ns= kind=/)
+  t.match(await h.say('事件 ns=prod ns=dev'), /ns 写了两次/)
+  t.match(await h.say('事件 since=永远'), /since: "永远" 不是时长（请写 30m、2h 或 7d）/)
+  t.match(await h.say('事件 limit=100000'), /limit: 必须是 1 到 50 的整数/)
+  t.match(await h.say('取消静默 x1'), /id: 请写静默编号，例如 m3/)
+  t.equal((await h.ask('events ns=prod')).code, undefined, 'and in English')
+})
+
+t.test('no refusal has a code as its title, in either language', async (t) => {
+  for (const code of USER_ERROR_CODES) {
+    for (const strings of [en, zhCN]) {
+      const title = strings.chat.errorTitle[code]
+      t.ok(title, `${code} has a ${strings.language} title`)
+      t.notMatch(title ?? code, /_/, `${code}: a sentence, not the code`)
+    }
+  }
 })
 
 t.test('each answer is logged with who asked, where, and how it ended', async (t) => {
@@ -37,7 +80,9 @@ t.test('each answer is logged with who asked, where, and how it ended', async (t
 t.test('an unknown command word is quoted short', async (t) => {
   const h = createChatHarness(t)
   const reply = await h.ask(`x${'y'.repeat(500)}`)
-  t.ok(text(reply).length < 300)
+  const sentence = text(reply).split('\n\n')[1] ?? ''
+  t.match(sentence, /^I do not know "xy+…"/)
+  t.ok(sentence.length < 120, `${sentence.length} characters`)
 })
 
 t.test('an empty mention answers with help', async (t) => {

@@ -1,5 +1,7 @@
 import t from 'tap'
-import { formatAge, formatSpan, formatUntil } from '../../../src/chatops/format-age.ts'
+import { formatSpan } from '../../../src/chatops/format-age.ts'
+import { en } from '../../../src/i18n/en.ts'
+import { zhCN } from '../../../src/i18n/zh-cn.ts'
 
 const S = 1_000
 const M = 60 * S
@@ -18,11 +20,16 @@ t.test('formatSpan: the largest unit, plus the next for days and hours', async (
   t.equal(formatSpan(-5 * S), '0s')
 })
 
-t.test('formatAge and formatUntil', async (t) => {
-  const now = Date.UTC(2026, 0, 1)
-  t.equal(formatAge(now - 3 * M, now), '3m ago')
-  t.equal(formatAge(now, now), 'just now')
-  t.equal(formatAge(now + 5 * S, now), 'just now', 'a clock a little ahead is not "in the future"')
-  t.equal(formatUntil(now + 45 * M, now), 'in 45m')
-  t.equal(formatUntil(now - 1, now), 'now')
+t.test('ago and until, in both languages', async (t) => {
+  t.equal(en.ago(3 * M), '3m ago')
+  t.equal(en.ago(0), 'just now')
+  t.equal(en.ago(-5 * S), 'just now', 'a clock a little ahead is not "in the future"')
+  t.equal(en.commands.until(45 * M), 'in 45m')
+  t.equal(en.commands.until(-1), 'now')
+  t.equal(zhCN.ago(3 * M), '3 分钟前')
+  t.equal(zhCN.ago(0), '刚刚')
+  t.equal(zhCN.span(2 * H + 5 * M), '2 小时 5 分钟')
+  t.equal(zhCN.span(3 * D + 4 * H), '3 天 4 小时')
+  t.equal(zhCN.commands.until(45 * M), '45 分钟后')
+  t.equal(zhCN.commands.until(0), '现在')
 })

@@ -3,8 +3,12 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import t from 'tap'
 import { toMuteEndedNotice } from '../../../src/chatops/mute-text.ts'
+import type { MarkdownMessage } from '../../../src/dingtalk/dingtalk-message.ts'
+import { renderMessage } from '../../../src/notify/render-message.ts'
+import { isGlobMatch, toGlob } from '../../../src/store/glob-match.ts'
 import { createMuteStore, type NewMute } from '../../../src/store/mutes.ts'
 import { openStore } from '../../../src/store/open-store.ts'
+import { chooseSeed, createSeededRandom } from './seeded-random.ts'
 
 const now = Date.UTC(2026, 10, 24, 12)
 const H = 3_600_000
@@ -143,16 +147,81 @@ t.test('the mute-ended notice says which mute, why, and what it held back', asyn
   mutes.add(aMute({ namespace: 'prod', reason: 'Back Off' }))
   mutes.recordHeldBack('m1', 12)
   const [expired] = mutes.expireDue(now + H)
-  t.same(toMuteEndedNotice(expired!), {
-    kind: 'notice',
-    title: 'Mute m1 ended',
-    lines: [
-      'Mute m1 (ns=prod reason="Back Off") ended: it ran out after 1h.',
-      'It held back 12 alerts while it was on; matching events alert again from now.',
-    ],
-  })
+  const notice = toMuteEndedNotice(expired!)
+  t.match(notice, { kind: 'notice', topic: 'mute-ended', mute: { id: 'm1', heldBack: 12 } })
+  const said = (n: typeof notice, language: 'en' | 'zh-CN' = 'en') =>
+    (
+      renderMessage(n, {
+        robot: { name: 'ops', keywords: [], msgType: 'markdown' },
+        cluster: 'prod',
+        muteLinks: true,
+        language,
+      }) as MarkdownMessage
+    ).markdown
+  t.equal(said(notice).title, 'Mute m1 ended')
+  t.match(said(notice).text, 'Mute m1 (ns=prod reason="Back Off") ran out after 1h.')
+  t.match(said(notice).text, 'It held back 12 alerts; matching events alert again from now.')
+  t.equal(said(notice, 'zh-CN').title, '静默 m1 已结束')
+  t.match(said(notice, 'zh-CN').text, '静默 m1（ns=prod reason="Back Off"）已到期，共持续 1 小时。')
   mutes.add(aMute({ kind: 'Node' }))
   const early = mutes.end('m2', 'Bob', now)
-  t.match(toMuteEndedNotice(early!).lines[0], /ended: it was ended early by Bob\.$/)
-  t.match(toMuteEndedNotice(early!).lines[1], /held back no alerts/)
+  t.match(said(toMuteEndedNotice(early!)).text, /was ended early by Bob\./)
+  t.match(said(toMuteEndedNotice(early!)).text, /held back no alerts/)
 })
+
+t.test('name wildcards match in bounded time, whatever the pattern and the name', async (t) => {
+  const { mutes } = memoryStore(t)
+  // The issue's case: 53 s with the old backtracking regex, /healthz dead meanwhile.
+  mutes.add(aMute({ name: '****************Z' }))
+  mutes.add(aMute({ name: `${'a*'.repeat(126)}Z` }))
+  const names = ['a'.repeat(28), 'a'.repeat(253), `${'a'.repeat(252)}Y`, 'ab'.repeat(126)]
+  for (const name of names) {
+    const started = performance.now()
+    t.equal(mutes.match({ ...pod, name }, now), undefined, `${name.length} chars: no match`)
+    t.ok(performance.now() - started < 50, `${name.length} chars: under 50 ms`)
+  }
+  t.equal(mutes.match({ ...pod, name: `${'a'.repeat(200)}Z` }, now)?.id, 'm1')
+})
+
+t.test('a pathological pattern kept from an older store does not hang the start', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'kubeding-mutes-'))
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }))
+  const old = openStore(dir)
+  // Written straight to the table, as an older version without the star folding kept it.
+  old.db
+    .prepare(`INSERT INTO mutes (id, namespace, kind, name, reason, created_by, created_by_name,
+      conversation_id, created_at, ends_at) VALUES ('m1', NULL, NULL, ?, NULL, 'x', 'X', 'c', ?, ?)`)
+    .run(`${'*'.repeat(200)}Z`, now, now + H)
+  old.close()
+  const store = openStore(dir)
+  t.teardown(() => store.close())
+  const started = performance.now()
+  const mutes = createMuteStore(store)
+  for (let i = 0; i < 100; i++) mutes.match({ ...pod, name: `${'a'.repeat(250)}${i}` }, now)
+  t.ok(performance.now() - started < 200, 'loaded and matched 100 names in under 200 ms')
+  t.equal(mutes.match({ ...pod, name: 'web-Z' }, now)?.id, 'm1')
+})
+
+t.test('wildcard matching agrees with a reference on random patterns and names', async (t) => {
+  const seed = chooseSeed()
+  const random = createSeededRandom(seed)
+  const word = (alphabet: string, max: number) =>
+    Array.from({ length: random.int(max) }, () => random.pick([...alphabet])).join('')
+  let disagreements = 0
+  for (let i = 0; i < 2_000 && disagreements === 0; i++) {
+    const pattern = word('ab*.', 8) || '*'
+    const name = word('ab.', 10)
+    const expected = toReferenceRegex(pattern).test(name)
+    if (isGlobMatch(toGlob(pattern), name) !== expected) {
+      disagreements++
+      t.fail(`seed ${seed}: "${pattern}" against "${name}" should be ${expected}`)
+    }
+  }
+  t.equal(disagreements, 0, `seed ${seed}`)
+})
+
+/** The old regex translation, safe on these short inputs: the reference for what `*` means. */
+function toReferenceRegex(glob: string): RegExp {
+  const escaped = glob.split('*').map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
+  return new RegExp(`^${escaped.join('.*')}$`, 's')
+}

@@ -1,4 +1,5 @@
 import t from 'tap'
+import { toDingTalkMarkdown } from '../../../src/dingtalk/render-rich-text.ts'
 import { aClusterEvent } from '../../helpers/cluster-events.ts'
 import { createChatHarness, START } from '../chatops/chat-harness.ts'
 
@@ -88,7 +89,7 @@ t.test('bad values are refused with the usage line', async (t) => {
   for (const [text, code] of cases) {
     const reply = await h.ask(text)
     t.equal(reply.code, code, text)
-    t.match(reply.lines.map((l) => l.text).join('\n'), /Usage: events/, text)
+    t.match(reply.lines.map(toDingTalkMarkdown).join('\n'), /Usage: events/, text)
   }
 })
 

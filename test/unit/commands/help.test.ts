@@ -20,6 +20,22 @@ t.test('help lists every command with its aliases, usage and an example', async 
     t.match(out, `e.g. ${example}`, name)
   }
   t.match(out, /quote values with spaces: reason="Back Off"/)
+  t.match(out, /Commands work in Chinese too: 事件 ns=prod/, 'help shows both languages')
+})
+
+t.test('help in Chinese: summaries in Chinese, command names in both', async (t) => {
+  const h = createChatHarness(t, { language: 'zh-CN' })
+  t.equal((await h.ask('帮助')).title, '我能听懂的命令')
+  const out = await h.say('help')
+  t.match(out, '**events** (事件): 最新的匹配事件')
+  t.match(out, '**mute** (静默): 静默匹配所有给定键的告警')
+  t.match(out, '例如 mute ns=prod name=web-\\* reason=BackOff for=2h')
+  t.match(out, /Commands work in English too: events ns=prod/)
+  t.equal(
+    (await h.ask('静默 ns=prod for=1h')).title,
+    '已静默 m1',
+    'a Chinese command, a Chinese reply',
+  )
 })
 
 t.test('help takes no arguments', async (t) => {

@@ -1,4 +1,6 @@
 import t from 'tap'
+import { md } from '../../../src/chatops/markdown.ts'
+import { toDingTalkMarkdown } from '../../../src/dingtalk/render-rich-text.ts'
 import { createChatHarness, START } from '../chatops/chat-harness.ts'
 
 const H = 3_600_000
@@ -44,7 +46,10 @@ t.test('a mute needs at least one key', async (t) => {
   const h = createChatHarness(t)
   const reply = await h.ask('mute for=1h')
   t.equal(reply.code, 'missing_key')
-  t.match(reply.lines[0]?.text, /Name at least one of ns=, kind=, name=, reason=/)
+  t.match(
+    toDingTalkMarkdown(reply.lines[0] ?? md``),
+    /Name at least one of ns=, kind=, name=, reason=/,
+  )
   t.same(h.mutes.active(START), [])
 })
 
@@ -78,4 +83,16 @@ t.test('markdown and newlines in arguments are refused and echoed inert', async 
   const newline = await h.ask('mute name="a\n#### fake"')
   t.equal(newline.code, 'bad_value')
   t.same(h.mutes.active(START), [])
+})
+
+t.test('a mute that would match every alert is refused and changes nothing', async (t) => {
+  const h = createChatHarness(t)
+  for (const text of ['mute name=*', 'mute name=*** for=7d', 'mute name="*"']) {
+    const reply = await h.ask(text)
+    t.equal(reply.code, 'matches_everything', text)
+  }
+  t.same(h.mutes.active(START), [], 'nothing muted')
+  t.equal((await h.ask('mute ns=prod name=*')).title, 'Muted m1', 'another key narrows it')
+  t.equal((await h.ask('mute name=web-**')).title, 'Muted m2')
+  t.same(h.mutes.get('m2')?.selector, { name: 'web-*' }, 'a run of stars is one star')
 })

@@ -1,4 +1,6 @@
 import t from 'tap'
+import { md } from '../../../src/chatops/markdown.ts'
+import { toDingTalkMarkdown } from '../../../src/dingtalk/render-rich-text.ts'
 import { createChatHarness, START } from '../chatops/chat-harness.ts'
 
 t.test('unmute ID ends that mute, and says what it held back', async (t) => {
@@ -39,7 +41,10 @@ t.test('unknown, ended or malformed ids are refused and change nothing', async (
   await h.ask('mute ns=prod')
   const missing = await h.ask('unmute m9')
   t.equal(missing.code, 'not_found')
-  t.match(missing.lines[0]?.text, /m9 is not an active mute; type mutes to see the active ones/)
+  t.match(
+    toDingTalkMarkdown(missing.lines[0] ?? md``),
+    /m9 is not an active mute; type mutes to see the active ones/,
+  )
   t.equal((await h.ask('unmute')).code, 'missing_key')
   t.equal((await h.ask('unmute drop-table')).code, 'bad_value')
   t.equal((await h.ask('unmute m1 m2')).code, 'unexpected_argument')

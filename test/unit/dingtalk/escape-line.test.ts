@@ -5,6 +5,7 @@ import {
   escapeMarkdown,
   toPlainLine,
 } from '../../../src/dingtalk/escape-markdown.ts'
+import { toDingTalkMarkdown, toDingTalkText } from '../../../src/dingtalk/render-rich-text.ts'
 
 t.test('links and images cannot form', async (t) => {
   const out = escapeMarkdown(
@@ -65,15 +66,17 @@ t.test('md escapes interpolations, not literals, and nests Markdown as is', asyn
   const inner = md`**${'x*y'}**`
   t.ok(isMarkdown(inner))
   t.notOk(isMarkdown('plain'))
-  t.equal(inner.text, '**x\\*y**')
-  t.equal(md`a ${inner} ${'[b]'} ${3}`.text, 'a **x\\*y** ［b］ 3')
-  t.equal(joinMarkdown([md`a`, md`${'@b'}`], ' / ').text, 'a / ＠b')
+  const out = toDingTalkMarkdown
+  t.equal(out(inner), '**x\\*y**')
+  t.equal(out(md`a ${inner} ${'[b]'} ${3}`), 'a **x\\*y** ［b］ 3')
+  t.equal(out(joinMarkdown([md`a`, md`${'@b'}`], ' / ')), 'a / ＠b')
+  t.equal(toDingTalkText(md`**${'@b'}**  \n${'- c'}`), '＠b\n- c', 'a text message has no markup')
 })
 
 t.test('md escapes list markers only where a line starts', async (t) => {
-  t.equal(md`${'- a'}`.text, '\\- a')
-  t.equal(md`x  \n${'1. a'}`.text, 'x  \n\\1. a')
-  t.equal(md`size ${'3.0 MiB'}`.text, 'size 3.0 MiB')
+  t.equal(toDingTalkMarkdown(md`${'- a'}`), '\\- a')
+  t.equal(toDingTalkMarkdown(md`x  \n${'1. a'}`), 'x  \n\\1. a')
+  t.equal(toDingTalkMarkdown(md`size ${'3.0 MiB'}`), 'size 3.0 MiB')
 })
 
 t.test('clip: collapses whitespace, cuts by code point with an ellipsis', async (t) => {

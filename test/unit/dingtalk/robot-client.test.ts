@@ -187,6 +187,8 @@ t.test('a body that is not DingTalk JSON is retried, not trusted', async (t) => 
   const outcome = await createRobotClient({ robot }).send(hello)
   t.equal(outcome.kind, 'retry')
   t.equal(outcome.errcode, null)
+  t.equal(outcome.errmsg, 'HTTP 200', 'counted under its HTTP status')
+  t.equal(outcome.explanation, 'HTTP 200 (not a DingTalk answer: the body is not DingTalk JSON)')
 })
 
 t.test('a hanging DingTalk times out as retry; an abort ends the request too', async (t) => {

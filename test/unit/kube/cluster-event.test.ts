@@ -2,6 +2,9 @@ import t from 'tap'
 import {
   CLUSTER_SCOPED_KINDS,
   isRejection,
+  MAX_COUNT,
+  MAX_FIELD_CHARS,
+  MAX_MESSAGE_CHARS,
   toClusterEvent,
 } from '../../../src/kube/cluster-event.ts'
 import { buildEvent } from '../../helpers/event-builders.ts'
@@ -164,4 +167,56 @@ t.test('rejections name what is missing; isRejection tells them apart', async (t
   const noObjectName = buildEvent()
   delete (noObjectName.involvedObject as Record<string, unknown>).name
   t.equal(reasonOf(noObjectName), 'involvedObject.name is missing')
+})
+
+t.test('hostile values are clamped, cut or ignored, and each is reported', async (t) => {
+  const reports: [string, string][] = []
+  const report = (label: string, detail: string) => void reports.push([label, detail])
+  const raw = buildEvent({
+    name: 'n'.repeat(MAX_FIELD_CHARS + 1),
+    reason: 'r'.repeat(10_000),
+    message: 'm'.repeat(MAX_MESSAGE_CHARS * 10),
+    count: 1e300,
+    firstTimestamp: '2026-11-24T03:00:00Z',
+    lastTimestamp: '9999-12-31T23:59:59Z',
+  })
+  const event = toClusterEvent(raw, NOW, report)
+  if (!('uid' in event)) throw new Error('rejected')
+  t.equal(event.count, MAX_COUNT)
+  t.equal(event.lastSeen, NOW, 'a time far ahead becomes now')
+  t.equal(event.firstSeen, ms('2026-11-24T03:00:00Z'))
+  t.equal(event.name.length, MAX_FIELD_CHARS)
+  t.equal(event.reason.length, MAX_FIELD_CHARS)
+  t.equal(event.message.length, MAX_MESSAGE_CHARS)
+  t.same(reports.map(([label]) => label).sort(), [
+    'count',
+    'future-time',
+    'too-long', // involvedObject.name
+    'too-long', // metadata.name (`<name>.<hex>`)
+    'too-long', // reason
+    'too-long', // message
+  ])
+  t.match(reports.find(([l]) => l === 'future-time')?.[1], /lastTimestamp is in the future/)
+
+  const slightlyAhead = buildEvent({ lastTimestamp: new Date(NOW + 60_000).toISOString() })
+  const ahead = toClusterEvent(slightlyAhead, NOW, report)
+  t.equal('uid' in ahead && ahead.lastSeen, NOW + 60_000, 'a clock a minute fast is believed')
+
+  reports.length = 0
+  const garbled = buildEvent({ firstTimestamp: 'soon', lastTimestamp: `2026-${'1'.repeat(500)}` })
+  delete (garbled.metadata as Record<string, unknown>).creationTimestamp
+  const g = toClusterEvent(garbled, NOW, report)
+  t.equal('uid' in g && g.lastSeen, NOW, 'no usable time: now')
+  t.same(
+    reports.map(([label]) => label),
+    ['time', 'time'],
+  )
+
+  for (const count of [0.5, -3, Number.NaN, '7', null]) {
+    const e = toClusterEvent(buildEvent({ count: count as number }), NOW)
+    t.equal('uid' in e && e.count, 1, `count ${String(count)} is not a count: 1`)
+  }
+  const longUid = toClusterEvent(buildEvent({ uid: 'u'.repeat(MAX_FIELD_CHARS + 1) }), NOW)
+  t.match(longUid, { label: 'too-long' }, 'a uid no API server makes is rejected, not cut')
+  t.match(toClusterEvent({}, NOW), { label: 'missing-field' })
 })

@@ -1,11 +1,25 @@
 import t from 'tap'
-import { toNodeInfo } from '../../../src/kube/node-cache.ts'
+import {
+  MAX_CONDITIONS,
+  MAX_MESSAGE_CHARS,
+  MAX_REASON_CHARS,
+  MAX_TYPE_CHARS,
+  toNodeInfo,
+} from '../../../src/kube/node-cache.ts'
 import { buildNode, TRANSITION_TIME } from '../../helpers/event-builders.ts'
+import { testNow } from '../../helpers/test-clock.ts'
 
-const NOW = Date.parse('2026-12-01T00:00:00Z')
+const NOW = testNow()
 
 t.test('a healthy node has no problems', async (t) => {
-  t.same(toNodeInfo(buildNode('n1'), NOW), { name: 'n1', ready: 'True', problems: [] })
+  const info = toNodeInfo(buildNode('n1'), NOW)
+  t.match(info, { name: 'n1', ready: 'True', schedulable: true })
+  t.same(info?.problems, [])
+  t.same(
+    info?.conditions.map((c) => `${c.type}=${c.status}`),
+    ['MemoryPressure=False', 'DiskPressure=False', 'PIDPressure=False', 'Ready=True'],
+    'every condition is kept, problems or not',
+  )
 })
 
 t.test('Ready False or Unknown is a problem, with its reason and transition time', async (t) => {
@@ -22,7 +36,8 @@ t.test('Ready False or Unknown is a problem, with its reason and transition time
       ]),
       NOW,
     )
-    t.same(info, {
+    t.same(info?.problems.length, 1)
+    t.match(info, {
       name: 'n1',
       ready: status,
       problems: [
@@ -47,7 +62,7 @@ t.test('no Ready condition at all: Unknown, since creation', async (t) => {
       status: 'Unknown',
       reason: 'NoReadyCondition',
       message: 'the node reports no Ready condition',
-      since: Date.parse(node.metadata.creationTimestamp as string),
+      since: Date.parse(String(node.metadata.creationTimestamp)),
     },
   ])
   delete node.status
@@ -109,10 +124,56 @@ t.test(
       },
       NOW,
     )
-    t.same(info, {
-      name: 'n1',
-      ready: 'True',
-      problems: [{ type: 'X', status: 'True', reason: '', message: '', since: NOW }],
-    })
+    t.same(info?.problems, [{ type: 'X', status: 'True', reason: '', message: '', since: NOW }])
+    t.match(info, { name: 'n1', ready: 'True', schedulable: true })
+  },
+)
+
+t.test('a cordoned node is not schedulable', async (t) => {
+  const node = buildNode('n1')
+  node.spec = { unschedulable: true }
+  t.equal(toNodeInfo(node, NOW)?.schedulable, false)
+})
+
+t.test(
+  'hostile nodes are bounded: megabyte messages are cut, thousands of conditions capped',
+  async (t) => {
+    const node = buildNode('n1')
+    const huge = 'x'.repeat(2_000_000)
+    node.status = {
+      conditions: [
+        { type: 'Ready', status: 'True', reason: huge, message: huge },
+        ...Array.from({ length: 5_000 }, (_, i) => ({
+          type: `Custom${i}${'y'.repeat(i === 1 ? 10_000 : 0)}`,
+          status: 'True',
+          message: huge,
+        })),
+      ],
+    }
+    const info = toNodeInfo(node, NOW)
+    t.equal(info?.conditions.length, MAX_CONDITIONS)
+    t.equal(info?.problems.length, MAX_CONDITIONS - 1)
+    for (const c of info?.conditions ?? []) {
+      t.ok(c.message.length <= MAX_MESSAGE_CHARS + 1, 'message cut')
+      t.ok(c.reason.length <= MAX_REASON_CHARS + 1, 'reason cut')
+      t.ok(c.type.length <= MAX_TYPE_CHARS + 1, 'type cut')
+    }
+    t.match(info?.conditions[0]?.message, /…$/)
+    const emoji = toNodeInfo(
+      {
+        metadata: { name: 'n2' },
+        status: {
+          conditions: [
+            { type: 'X', status: 'True', message: `${'a'.repeat(MAX_MESSAGE_CHARS - 1)}😀😀` },
+          ],
+        },
+      },
+      NOW,
+    )
+    t.equal(
+      emoji?.conditions[0]?.message,
+      `${'a'.repeat(MAX_MESSAGE_CHARS - 1)}…`,
+      'never half an emoji',
+    )
   },
 )

@@ -2,8 +2,10 @@ import t from 'tap'
 import type { OutboxRow } from '../../../src/notify/outbox.ts'
 import {
   type PlanInput,
+  planPeekLimit,
   planSend,
   RATE_WINDOW_MS,
+  reserveFor,
   selectDigest,
 } from '../../../src/notify/plan-send.ts'
 
@@ -24,7 +26,7 @@ const input = (over: Partial<PlanInput> = {}): PlanInput => ({
   rows: [],
   answered: [],
   ratePerMinute: 20,
-  burst: 5,
+  digestReserve: 4,
   digestSpacingMs: 15_000,
   pausedUntil: 0,
   lastDigestAt: undefined,
@@ -47,24 +49,55 @@ t.test('a small burst goes one by one while few went out lately', async (t) => {
   t.same(plan, { step: 'send', row: row(1) })
 })
 
-t.test('more than the burst: one digest of everything waiting', async (t) => {
-  const plan = planSend(input({ rows: rows(6) }))
-  t.same(plan, { step: 'digest' })
-  const afterBurst = planSend(
-    input({ rows: rows(1), answered: [1, 2, 3, 4, 5].map((i) => now - i) }),
+t.test('what fits in the budget minus the reserve goes alone, at once', async (t) => {
+  t.same(planSend(input({ rows: rows(16) })), { step: 'send', row: row(1) }, '16 of 20 - 4')
+  const spent = Array.from({ length: 10 }, (_, i) => now - 50_000 + i * 1000)
+  t.same(planSend(input({ rows: rows(6), answered: spent })), { step: 'send', row: row(1) })
+  t.same(planSend(input({ rows: rows(7), answered: spent })), { step: 'digest' })
+})
+
+t.test('15 a minute, 4 s apart: each alert goes alone when it comes', async (t) => {
+  // At each arrival the 15 before it (4 .. 60 s ago) are in the 61 s window.
+  const answered = Array.from({ length: 15 }, (_, i) => now - 60_000 + i * 4_000 + 50)
+  t.same(planSend(input({ rows: rows(1), answered })), { step: 'send', row: row(1) })
+  t.same(
+    planSend(input({ rows: rows(1), answered, lastDigestAt: now - 1_000 })),
+    { step: 'send', row: row(1) },
+    'a digest spaced just before does not hold a single that fits',
   )
-  t.same(afterBurst, { step: 'digest' }, 'after 5 singles even one goes by the digest rules')
+})
+
+t.test('more waiting than the budget minus the reserve carries: one digest', async (t) => {
+  t.same(planSend(input({ rows: rows(17) })), { step: 'digest' })
+  const sixteen = Array.from({ length: 16 }, (_, i) => now - 1_000 + i * 50)
+  t.same(
+    planSend(input({ rows: rows(1), answered: sixteen })),
+    { step: 'digest' },
+    'once 16 singles spent the minute, even one waits for the digest rules (the reserve)',
+  )
 })
 
 t.test('digests are spaced, except when flushing for shutdown', async (t) => {
   const spaced = planSend(input({ rows: rows(50), lastDigestAt: now - 5_000 }))
   t.same(spaced, { step: 'wait', until: now + 10_000 })
-  const single = planSend(input({ rows: rows(1), lastDigestAt: now - 5_000 }))
-  t.same(single, { step: 'wait', until: now + 10_000 }, 'no singles squeezed between digests')
+  const sixteen = Array.from({ length: 16 }, (_, i) => now - 30_000 + i * 50)
+  const single = planSend(input({ rows: rows(1), answered: sixteen, lastDigestAt: now - 5_000 }))
+  t.same(single, { step: 'wait', until: now + 10_000 }, 'past the reserve, singles wait too')
   const flushing = planSend(input({ rows: rows(50), lastDigestAt: now - 5_000, flushing: true }))
   t.equal(flushing.step, 'digest')
   const later = planSend(input({ rows: rows(50), lastDigestAt: now - 15_000 }))
   t.equal(later.step, 'digest')
+})
+
+t.test('the reserve is at most a fifth of the budget', async (t) => {
+  t.equal(reserveFor(4, 20), 4)
+  t.equal(reserveFor(4, 10), 2)
+  t.equal(reserveFor(4, 3), 0)
+  t.equal(reserveFor(-1, 20), 0)
+  const three = { ratePerMinute: 3, answered: [now - 2_000, now - 1_000] }
+  t.same(planSend(input({ ...three, rows: rows(1) })), { step: 'send', row: row(1) })
+  t.same(planSend(input({ ...three, rows: rows(2) })), { step: 'digest' })
+  t.equal(planPeekLimit(20), 21, 'enough rows to tell whether they fit')
 })
 
 t.test('never more than ratePerMinute answers in the rolling window', async (t) => {
@@ -94,11 +127,11 @@ t.test('a notice at the head goes alone; digests leave notices out', async (t) =
     input({ rows: [row(1, 'notice'), ...rows(10).map((r) => ({ ...r, id: r.id + 1 }))] }),
   )
   t.same(notice, { step: 'send', row: row(1, 'notice') })
-  const mixed = [...rows(6), row(7, 'notice'), row(8)]
+  const mixed = [...rows(16), row(17, 'notice'), row(18)]
   t.same(planSend(input({ rows: mixed })), { step: 'digest' })
   t.same(
     selectDigest(mixed, 2000).map((r) => r.id),
-    [1, 2, 3, 4, 5, 6, 8],
+    [...rows(16).map((r) => r.id), 18],
   )
 })
 

@@ -204,3 +204,112 @@ t.test(
     t.equal(occurrences([...a.sent, ...b.sent]), 3, 'count 1→3 while up, plus the downtime event')
   },
 )
+
+t.test(
+  'a list marks what its scope no longer holds gone; DELETED marks one; a namespace list leaves other namespaces gone',
+  async (t) => {
+    const { pipeline, store, clock } = setup(t, { watchedNamespaces: ['a', 'b'] })
+    const gone = () =>
+      (
+        store.db
+          .prepare('SELECT name FROM events WHERE gone_at IS NOT NULL ORDER BY name')
+          .all() as { name: string }[]
+      ).map((r) => r.name)
+    const inA = aClusterEvent({ name: 'a1', namespace: 'a' })
+    const inA2 = aClusterEvent({ name: 'a2', namespace: 'a' })
+    const inB = aClusterEvent({ name: 'b1', namespace: 'b' })
+    const elsewhere = aClusterEvent({ name: 'x1', namespace: 'x' })
+    store.tx(() => {
+      for (const e of [inA, inA2, inB, elsewhere]) {
+        store.db
+          .prepare(
+            `INSERT INTO events (uid, kind, namespace, name, reason, message, type, count, first_seen,
+              last_seen, component, host, event_namespace, event_name, resource_version, seen_at)
+             VALUES (?, 'Pod', ?, ?, 'BackOff', '', 'Warning', 1, 0, 0, '', '', ?, '', '', 0)`,
+          )
+          .run(e.uid, e.namespace, e.name, e.eventNamespace)
+      }
+    })
+    clock.t += 1_000
+    pipeline.ingestList([inA], 'a')
+    t.same(gone(), ['a2', 'x1'], "a2 left namespace a; x is no longer watched; b's list is b's")
+    pipeline.ingestList([inB, inA2], 'b')
+    t.same(gone(), ['x1'], 'listed again: present (even from another scope)')
+    pipeline.remove(inB.uid)
+    pipeline.flush()
+    t.same(gone(), ['b1', 'x1'], 'DELETED from the watch')
+    const seen = store.db.prepare('SELECT seen_at FROM events WHERE uid = ?').get(inA.uid) as {
+      seen_at: number
+    }
+    t.equal(seen.seen_at, clock.t, 'an unchanged listed event is seen again')
+  },
+)
+
+t.test(
+  'a write the store refuses for one event skips it alone, in a batch of any size',
+  async (t) => {
+    const noted: string[] = []
+    const { pipeline, store } = setup(t, {
+      invalid: {
+        note: (_label, _detail, who) => noted.push(String(who?.name)),
+        counts: () => new Map(),
+      },
+    })
+    pipeline.finishBootstrap()
+    store.db.exec(`CREATE TRIGGER poison BEFORE INSERT ON events
+    WHEN NEW.reason = 'Poison' BEGIN SELECT RAISE(ABORT, 'poisoned'); END`)
+    const events = Array.from({ length: 50 }, (_, i) =>
+      aClusterEvent({ reason: i % 10 === 3 ? 'Poison' : 'BackOff' }),
+    )
+    for (const e of events) pipeline.ingest(e)
+    pipeline.flush()
+    t.equal(noted.length, 5, 'each refused event noted')
+    t.equal(pipeline.stats().eventsTaken.Warning, 45, 'the figures count only what committed')
+    t.equal((store.db.prepare('SELECT count(*) AS n FROM events').get() as { n: number }).n, 45)
+    t.equal(pipeline.stats().messagesQueued, 45, 'one alert each (rolled-back ones not counted)')
+  },
+)
+
+t.test(
+  'a store that cannot be written: the batch is kept and retried, the watch is refused meanwhile, nothing lost',
+  async (t) => {
+    const failures: string[] = []
+    let recoveries = 0
+    const { pipeline, store } = setup(t, {
+      health: { failed: (_err, doing) => failures.push(doing), succeeded: () => recoveries++ },
+      storeRetry: { initialMs: 10, maxMs: 20 },
+    })
+    // SQLite's own switch: every write fails (SQLITE_READONLY), as on a store that cannot be written.
+    const refuseWrites = () => store.db.exec('PRAGMA query_only = ON')
+    const allowWrites = () => store.db.exec('PRAGMA query_only = OFF')
+    refuseWrites()
+    pipeline.finishBootstrap()
+    t.ok(pipeline.isBootstrapping(), 'not recorded: tried again after the next list')
+    t.same(failures, ['recording the first list'])
+    t.throws(() => pipeline.ingest(aClusterEvent()), { name: 'StoreUnavailableError' })
+    t.throws(() => pipeline.remove('uid-x'), { name: 'StoreUnavailableError' })
+    t.throws(() => pipeline.ingestList([aClusterEvent()]), /readonly/)
+    t.equal(pipeline.stats().eventsTaken.Warning, 0)
+
+    allowWrites()
+    pipeline.ingestList([])
+    pipeline.finishBootstrap()
+    t.notOk(pipeline.isBootstrapping())
+    refuseWrites()
+    const kept = [aClusterEvent(), aClusterEvent()]
+    for (const e of kept) pipeline.ingest(e)
+    pipeline.flush()
+    t.equal(pipeline.stats().eventsTaken.Warning, 0, 'not taken in while full')
+    t.throws(() => pipeline.ingest(aClusterEvent()), { name: 'StoreUnavailableError' })
+    pipeline.tick()
+    allowWrites()
+    const deadline = Date.now() + 5_000
+    while (pipeline.stats().eventsTaken.Warning < 2 && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 10))
+    t.equal(pipeline.stats().eventsTaken.Warning, 2, 'the kept batch is taken in by the retry')
+    t.ok(recoveries > 0)
+    pipeline.ingest(aClusterEvent())
+    pipeline.flush()
+    t.equal(pipeline.stats().eventsTaken.Warning, 3, 'the watch is taken again')
+  },
+)

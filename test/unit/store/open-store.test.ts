@@ -1,9 +1,9 @@
-import { mkdtempSync, rmSync } from 'node:fs'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { DatabaseSync } from 'node:sqlite'
 import t from 'tap'
-import { openStore, STORE_FILE } from '../../../src/store/open-store.ts'
+import { openStore, STORE_FILE, StoreOpenError } from '../../../src/store/open-store.ts'
 import { MIGRATIONS } from '../../../src/store/schema.ts'
 
 t.test('creates the state dir and file, and reopens what it wrote', async (t) => {
@@ -46,4 +46,44 @@ t.test('a store written by a newer kubeding is refused with what to do', async (
   db.exec(`PRAGMA user_version = ${MIGRATIONS.length + 1}`)
   db.close()
   t.throws(() => openStore(dir), /newer kubeding .*another state\.dir/)
+})
+
+t.test(
+  'a store from before seen_at/gone_at: each event counts as seen at its own time and present',
+  async (t) => {
+    const dir = mkdtempSync(join(tmpdir(), 'kubeding-store-'))
+    t.teardown(() => rmSync(dir, { recursive: true, force: true }))
+    const db = new DatabaseSync(join(dir, STORE_FILE))
+    const index = MIGRATIONS.findIndex((m) => m.includes('seen_at'))
+    for (const m of MIGRATIONS.slice(0, index)) db.exec(m)
+    db.exec(`PRAGMA user_version = ${index}`)
+    const insert = db.prepare(
+      `INSERT INTO events (uid, kind, namespace, name, reason, message, type, count, first_seen,
+        last_seen, component, host, event_namespace, event_name, resource_version)
+       VALUES (?, 'Pod', 'default', 'web', 'BackOff', '', 'Warning', 1, ?, ?, '', '', 'default', 'web.1', '1')`,
+    )
+    insert.run('old', 1_000, 1_000)
+    // A time in year 9999 that an older version let in must not keep the row forever.
+    insert.run('future', 253_402_300_799_000, 253_402_300_799_000)
+    db.close()
+    const store = openStore(dir)
+    t.teardown(() => store.close())
+    const rows = store.db
+      .prepare('SELECT uid, seen_at, gone_at FROM events ORDER BY uid')
+      .all() as { uid: string; seen_at: number; gone_at: number | null }[]
+    t.match(rows[1], { uid: 'old', seen_at: 1_000, gone_at: null })
+    t.ok((rows[0]?.seen_at ?? Infinity) <= Date.now(), 'a future time counts as the migration time')
+    t.equal(rows[0]?.gone_at, null)
+  },
+)
+
+t.test('a damaged file is refused naming the file, state.dir and what to do', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'kubeding-store-'))
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }))
+  writeFileSync(join(dir, STORE_FILE), 'x'.repeat(8192))
+  const err = t.throws(() => openStore(dir)) as StoreOpenError
+  t.ok(err instanceof StoreOpenError)
+  t.equal(err.healable, false, 'waiting would not heal it')
+  t.match(err.message, join(dir, STORE_FILE))
+  t.match(err.message, /damaged.*state\.dir/)
 })

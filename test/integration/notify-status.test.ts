@@ -1,0 +1,56 @@
+/**
+ * What `status` and the log say when the robot's webhook answers something that is not
+ * DingTalk's JSON (a proxy's 502 page, a portal's HTML under 200): the HTTP status and that it
+ * was not DingTalk, never "errcode 0". Through the whole service, the fake DingTalk and a chat
+ * command.
+ */
+import t from 'tap'
+import type { Service } from '../../src/service.ts'
+import { aTextMessage, outgoingHeaders } from '../helpers/dingtalk-callback.ts'
+import { buildEvent } from '../helpers/event-builders.ts'
+import { eventually } from '../helpers/fake-kube-api.ts'
+import { createRig, TOKEN, untilReady } from '../helpers/service-rig.ts'
+
+const OUTGOING_TOKEN = 'outgoing-token-for-status'
+
+async function say(service: Service, text: string): Promise<string> {
+  const res = await service.app.inject({
+    method: 'POST',
+    url: '/dingtalk/outgoing',
+    headers: outgoingHeaders(OUTGOING_TOKEN),
+    payload: aTextMessage(text),
+  })
+  if (res.statusCode !== 200) throw new Error(`outgoing answered ${res.statusCode}: ${res.body}`)
+  return res.json().markdown.text as string
+}
+
+t.test('HTML under 502 and under 200 read as HTTP answers, not as errcode 0', async (t) => {
+  const rig = await createRig(t, { outgoing: { token: OUTGOING_TOKEN } })
+  const service = await rig.start({ notifierTuning: { retryDelayMs: 50, maxRetryDelayMs: 200 } })
+  await untilReady(service)
+  rig.dingtalk.failNext(TOKEN, 2, { httpStatus: 502 })
+  rig.dingtalk.failNext(TOKEN, 1, { httpStatus: 200 })
+  rig.kube.addEvent(buildEvent({ reason: 'BackOff' }))
+  await eventually(() => rig.dingtalk.messages.length === 1, 'delivered after the retries')
+  t.same(service.notifier.stats().robots[0]?.refused, { 'HTTP 502': 2, 'HTTP 200': 1 })
+
+  const status = await say(service, 'status')
+  t.match(status, '2× HTTP 502 (not a DingTalk answer)')
+  t.match(status, '1× HTTP 200 (not a DingTalk answer)')
+  t.notMatch(status, /errcode 0/)
+
+  const log = rig.logText()
+  t.match(log, 'will retry: HTTP 502 (not a DingTalk answer)')
+  t.match(log, 'will retry: HTTP 200 (not a DingTalk answer: the body is not DingTalk JSON)')
+  t.notMatch(log, /errcode 0|not DingTalk JSON"/)
+})
+
+t.test('a DingTalk errcode still reads as one, with its meaning', async (t) => {
+  const rig = await createRig(t, { outgoing: { token: OUTGOING_TOKEN } })
+  const service = await rig.start({ notifierTuning: { throttlePauseMs: 50 } })
+  await untilReady(service)
+  rig.dingtalk.failNext(TOKEN, 1, { errcode: 130101, errmsg: 'send too fast' })
+  rig.kube.addEvent(buildEvent({ reason: 'BackOff' }))
+  await eventually(() => rig.dingtalk.messages.length === 1, 'delivered after the pause')
+  t.match(await say(service, 'status'), /1× errcode 130101 \(the robot sent more than 20/)
+})
