@@ -36,6 +36,31 @@ t.test('identities: the same message on any replica, a different one otherwise',
     toMessageIdentity('ops', { ...notice, lines: ['13 held'] }),
     'a notice by its title: the held-back count may differ between replicas',
   )
+  const ended = (heldBack: number): OutboxMessage => ({
+    kind: 'notice',
+    topic: 'mute-ended',
+    mute: { id: 'm3', selector: {}, createdAt: now, endsAt: now, endedBy: 'expired', heldBack },
+  })
+  t.equal(
+    toMessageIdentity('ops', ended(12)),
+    toMessageIdentity('ops', ended(13)),
+    'a mute that ran out by its id: the held-back count may differ between replicas',
+  )
+  const node = (since: number): OutboxMessage => ({
+    kind: 'node-problem',
+    node: 'node-1',
+    condition: 'KernelDeadlock',
+    status: 'True',
+    reason: 'DockerHung',
+    message: 'task docker blocked',
+    since,
+    ready: 'True',
+    schedulable: true,
+    flips: 0,
+    at: { mobiles: [], userIds: [], all: false },
+  })
+  t.equal(toMessageIdentity('ops', node(now)), toMessageIdentity('ops', node(now)))
+  t.not(toMessageIdentity('ops', node(now)), toMessageIdentity('ops', node(now + 1)), 'per onset')
   t.match(toMessageIdentity('ops', a), /^[A-Za-z0-9_-]{10}$/)
 })
 
