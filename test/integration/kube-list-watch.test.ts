@@ -1,8 +1,7 @@
 /** The generic list+watch loop, where the event source and node cache do not reach. */
-import { CoreV1Api } from '@kubernetes/client-node'
 import t, { type Test } from 'tap'
 import { createListWatch } from '../../src/kube/list-watch.ts'
-import { toListPage, withSignal } from '../../src/kube/to-list-page.ts'
+import { listPageOf } from '../../src/kube/list-page.ts'
 import { buildNode } from '../helpers/event-builders.ts'
 import { createFakeKubeApi, eventually, recordingLogger } from '../helpers/fake-kube-api.ts'
 
@@ -11,20 +10,13 @@ async function nodeLoop(
   opts: { listTimeoutMs?: number; backoff?: { initialMs: number; maxMs: number } } = {},
 ) {
   const api = await createFakeKubeApi()
-  const core = api.kubeConfig().makeApiClient(CoreV1Api)
   const log = recordingLogger()
   const lists: unknown[][] = []
   const loop = createListWatch({
     kc: api.kubeConfig(),
     what: 'nodes',
     path: '/api/v1/nodes',
-    listPage: async ({ limit, continueToken, signal }) =>
-      toListPage(
-        await core.listNode(
-          { limit, ...(continueToken ? { _continue: continueToken } : {}) },
-          withSignal(signal),
-        ),
-      ),
+    listPage: listPageOf(api.kubeConfig(), '/api/v1/nodes'),
     onList: (items) => void lists.push(items),
     onChange: () => {},
     logger: log.logger,
