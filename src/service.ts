@@ -7,11 +7,10 @@ import type { KubeConfig } from '@kubernetes/client-node'
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify'
 import { commands } from '../commands/index.ts'
 import { buildApp } from './app.ts'
-import { createSlsArchive, type SlsArchive } from './archive/create-sls-archive.ts'
+import type { SlsArchive } from './archive/create-sls-archive.ts'
 import { createChatOps } from './chatops/chat-ops.ts'
 import { toMuteEndedNotice } from './chatops/mute-text.ts'
-import { createStreamClient } from './chatops/stream-client.ts'
-import { createStreamReceiver, type StreamReceiver } from './chatops/stream-receiver.ts'
+import type { StreamReceiver } from './chatops/stream-receiver.ts'
 import type { Config } from './config/schema.ts'
 import { startHousekeeping } from './housekeeping.ts'
 import { createMetricsRegistry, registerMetrics } from './http/metrics.ts'
@@ -79,8 +78,10 @@ export async function createService(o: ServiceOptions): Promise<Service> {
     logger,
     ...(o.notifierTuning ? { tuning: o.notifierTuning } : {}),
   })
+  // Log Service and Stream mode are imported only when configured: the Stream SDK alone brings
+  // axios and ws, which a webhook-only install never runs.
   const sls: SlsArchive | undefined = config.archive.sls
-    ? createSlsArchive({
+    ? (await import('./archive/create-sls-archive.ts')).createSlsArchive({
         config: config.archive.sls,
         cluster: config.cluster,
         store,
@@ -175,6 +176,13 @@ export async function createService(o: ServiceOptions): Promise<Service> {
     ],
   })
 
+  const { stream: streamConfig } = config.dingtalk.outgoing
+  const streamModules = streamConfig
+    ? await Promise.all([
+        import('./chatops/stream-client.ts'),
+        import('./chatops/stream-receiver.ts'),
+      ])
+    : undefined
   let stream: StreamReceiver | undefined
   let housekeeping: { stop(): void } | undefined
   return {
@@ -198,8 +206,8 @@ export async function createService(o: ServiceOptions): Promise<Service> {
         logger,
         tickMs: o.tickMs ?? 1_000,
       })
-      const { stream: streamConfig } = config.dingtalk.outgoing
-      if (streamConfig) {
+      if (streamConfig && streamModules) {
+        const [{ createStreamClient }, { createStreamReceiver }] = streamModules
         stream = createStreamReceiver({
           client: createStreamClient({
             ...streamConfig,
