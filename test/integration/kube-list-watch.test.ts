@@ -1,7 +1,7 @@
 /** The generic list+watch loop, where the event source and node cache do not reach. */
 import t, { type Test } from 'tap'
-import { createListWatch } from '../../src/kube/list-watch.ts'
 import { listPageOf } from '../../src/kube/list-page.ts'
+import { createListWatch } from '../../src/kube/list-watch.ts'
 import { buildNode } from '../helpers/event-builders.ts'
 import { createFakeKubeApi, eventually, recordingLogger } from '../helpers/fake-kube-api.ts'
 
