@@ -28,27 +28,26 @@ const CLIENT_NODE = `${sep}node_modules${sep}@kubernetes${sep}client-node${sep}`
  * exception, polyfill.js, sets a global File for Node 18 and is kept), so they are marked free
  * of side effects here and whatever kubeding does not reach is dropped.
  *
- * undici is imported at the top of its config.js for proxies and the generated APIs' fetch,
- * neither of which kubeding uses (its requests go through `applyToHTTPSOptions` and node:https):
- * it is loaded only if one of those is ever called.
+ * undici is imported at the top of its config.js and the generated APIs' fetch layer, for those
+ * APIs alone (`applySecurityAuthentication`, `createDispatcher`): kubeding's requests go through
+ * `applyToHTTPSOptions` and node:https (src/kube/kube-request.ts), so undici (700 kB of source)
+ * is left out, and a call that would need it says so instead.
  */
 export const trimClientNode: Plugin = {
   name: 'trim-client-node',
   setup(b) {
     b.onResolve({ filter: /^undici$/ }, (args) =>
-      args.importer.includes(CLIENT_NODE)
-        ? { path: 'undici', namespace: 'lazy-undici', pluginData: args.resolveDir }
-        : undefined,
+      args.importer.includes(CLIENT_NODE) ? { path: 'undici', namespace: 'no-undici' } : undefined,
     )
-    b.onLoad({ filter: /.*/, namespace: 'lazy-undici' }, (args) => ({
-      resolveDir: args.pluginData as string,
+    b.onLoad({ filter: /.*/, namespace: 'no-undici' }, () => ({
       loader: 'js',
       contents: [
-        'let undici',
-        "const load = () => (undici ??= require('undici'))",
-        'export class Agent { constructor(o) { return new (load().Agent)(o) } }',
-        'export class ProxyAgent { constructor(o) { return new (load().ProxyAgent)(o) } }',
-        'export function fetch(...args) { return load().fetch(...args) }',
+        'const missing = () => {',
+        "  throw new Error('undici is not in kubeding\\'s bundle: only the generated API clients of @kubernetes/client-node use it, and kubeding does not')",
+        '}',
+        'export class Agent { constructor() { missing() } }',
+        'export class ProxyAgent { constructor() { missing() } }',
+        'export const fetch = missing',
       ].join('\n'),
     }))
     // Relative imports inside the package are where its index fans out to every module.
