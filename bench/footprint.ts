@@ -82,8 +82,9 @@ export interface WayFigures {
   peakMiB: number
   eventsPerCpuSecond: number
   cpuSeconds: number
-  /** Events archived in all, and the largest lag (events handed to the fake, not yet archived). */
+  /** Events archived in all, and in the first run (the CPU figure and the first RSS). */
   archived: number
+  firstEvents: number
   queries: number
   nodes: number
   storeMiB: number
@@ -455,6 +456,7 @@ export async function measureWay(way: Way, o: Required<FootprintOptions>): Promi
       eventsPerCpuSecond: Math.round(o.firstEvents / cpuSeconds),
       cpuSeconds: round(cpuSeconds, 2),
       archived: archived(),
+      firstEvents: o.firstEvents,
       queries: o.queries,
       nodes: o.nodes,
       storeMiB: mib(storeBytes),
@@ -526,7 +528,7 @@ export function formatFootprint(f: FootprintFigures): string[] {
       row('--version', `${w.versionSeconds} s`, { text: '< 0.15 s', met: w.versionSeconds < 0.15 }),
       row('--help', `${w.helpSeconds} s`, { text: '< 0.15 s', met: w.helpSeconds < 0.15 }),
       row('RSS idle', `${w.idleMiB} MiB`, { text: '< 80 MiB', met: w.idleMiB < 80 }),
-      row(`RSS ${k(w.archived > 0 ? 100_000 : 0)} archived`, `${w.after100kMiB} MiB`, {
+      row(`RSS ${w.firstEvents / 1_000}k archived`, `${w.after100kMiB} MiB`, {
         text: '< 110 MiB',
         met: w.after100kMiB < 110,
       }),
@@ -543,7 +545,7 @@ export function formatFootprint(f: FootprintFigures): string[] {
         met: w.eventsPerCpuSecond >= 40_000,
       }),
       ...note(
-        `Ready: kubeding's process from its start to the first 200 from /readyz, fresh state (in brackets: from spawning the command). --version/--help: ${w.way === 'image' ? 'the command' : `the node process ${w.way} starts`}, spawn to exit, median of 3 (through ${w.way}: ${w.commandVersionSeconds} s). Idle: 2 s after ready. Ingest: ${k(w.archived)} Warnings on distinct objects streamed over the watch, each archived and routed to one robot; the cost is the service's user + system CPU (${w.cpuSeconds} s) over the first 100,000. RSS flat compares after 100,000 with after ${k(w.archived)}; then ${k(w.nodes)} nodes added and ${w.queries} events/nodes queries through the outgoing route. Peak RSS ${w.peakMiB} MiB; store ${w.storeMiB} MiB on disk.`,
+        `Ready: kubeding's process from its start to the first 200 from /readyz, fresh state (in brackets: from spawning the command). --version/--help: ${w.way === 'image' ? 'the command' : `the node process ${w.way} starts`}, spawn to exit, median of 3 (through ${w.way}: ${w.commandVersionSeconds} s). Idle: 2 s after ready. Ingest: ${k(w.archived)} Warnings on distinct objects streamed over the watch, each archived and routed to one robot; the cost is the service's user + system CPU (${w.cpuSeconds} s) over the first ${k(w.firstEvents)}. RSS flat compares after ${k(w.firstEvents)} with after ${k(w.archived)}; then ${k(w.nodes)} nodes added and ${w.queries} events/nodes queries through the outgoing route. Peak RSS ${w.peakMiB} MiB; store ${w.storeMiB} MiB on disk.`,
       ),
     )
   }
