@@ -195,6 +195,11 @@ t.test('the build stage bundles what it copied; the command runs that bundle', a
     ['node', ...flags, 'bin/kubeding.js'].join(' '),
     'npm start runs with the same flags as the image (bench/footprint.ts measures both)',
   )
+  t.equal(
+    read('bin/kubeding.js').split('\n')[0],
+    ['#!/usr/bin/env -S node', ...flags].join(' '),
+    'and so does npx kubeding, through the shebang',
+  )
   t.equal(argv?.at(-1), `dist/${ENTRY_FILE}`, 'the script is the bundle')
   const copy = runtime.instructions
     .filter((i) => i.op === 'COPY')
