@@ -7,12 +7,11 @@ import type { KubeConfig } from '@kubernetes/client-node'
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify'
 import { commands } from '../commands/index.ts'
 import { buildApp } from './app.ts'
-import { createSlsArchive, type SlsArchive } from './archive/create-sls-archive.ts'
+import type { SlsArchive } from './archive/create-sls-archive.ts'
 import { createChatOps } from './chatops/chat-ops.ts'
 import { toMuteEndedNotice } from './chatops/mute-text.ts'
 import type { Config } from './config/schema.ts'
-import { createStreamClient } from './dingtalk/stream-client.ts'
-import { createStreamReceiver, type StreamReceiver } from './dingtalk/stream-receiver.ts'
+import type { StreamReceiver } from './dingtalk/stream-receiver.ts'
 import { startHousekeeping } from './housekeeping.ts'
 import { createMetricsRegistry, registerMetrics } from './http/metrics.ts'
 import { registerOutgoing } from './http/outgoing-route.ts'
@@ -85,8 +84,10 @@ export async function createService(o: ServiceOptions): Promise<Service> {
     logger,
     ...(o.notifierTuning ? { tuning: o.notifierTuning } : {}),
   })
+  // Log Service (with Alibaba Cloud's credential chain) and Stream mode are imported only when
+  // configured: a webhook-only install never runs them.
   const sls: SlsArchive | undefined = config.archive.sls
-    ? createSlsArchive({
+    ? (await import('./archive/create-sls-archive.ts')).createSlsArchive({
         config: config.archive.sls,
         cluster: config.cluster,
         store,
@@ -206,6 +207,13 @@ export async function createService(o: ServiceOptions): Promise<Service> {
     ],
   })
 
+  const { stream: streamConfig } = config.dingtalk.outgoing
+  const streamModules = streamConfig
+    ? await Promise.all([
+        import('./dingtalk/stream-client.ts'),
+        import('./dingtalk/stream-receiver.ts'),
+      ])
+    : undefined
   let stream: StreamReceiver | undefined
   let housekeeping: { stop(): void } | undefined
   return {
@@ -231,8 +239,8 @@ export async function createService(o: ServiceOptions): Promise<Service> {
         logger,
         tickMs: o.tickMs ?? 1_000,
       })
-      const { stream: streamConfig } = config.dingtalk.outgoing
-      if (streamConfig) {
+      if (streamConfig && streamModules) {
+        const [{ createStreamClient }, { createStreamReceiver }] = streamModules
         stream = createStreamReceiver({
           client: createStreamClient({
             ...streamConfig,

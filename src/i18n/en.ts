@@ -45,7 +45,8 @@ export const en: Strings = {
     flips: (n) => `turned into a problem ${plural(n, 'time')} meanwhile`,
     resolved: (condition, lasted, from, to) =>
       `${condition} is back to normal after ${lasted} (${from} – ${to}).`,
-    resolvedTitle: (object, condition, lasted) => `Resolved ${object}: ${condition} after ${lasted}`,
+    resolvedTitle: (object, condition, lasted) =>
+      `Resolved ${object}: ${condition} after ${lasted}`,
   },
   notice: {
     muteEndedTitle: (id) => `Mute ${id} ended`,
