@@ -157,11 +157,11 @@ const NORMALS = [
 ] as const
 
 /** A pod name as a Deployment makes them: random, so the store's indexes are not flattered. */
-const podName = (prefix: string) =>
+export const podName = (prefix: string) =>
   `${prefix}-${randomBytes(5).toString('hex')}-${randomBytes(3).toString('base64url').toLowerCase()}`
 
 /** A realistic Event for object `name` in `namespace`, timestamped now, with a random uid. */
-function anEvent(
+export function anEvent(
   type: 'Warning' | 'Normal',
   namespace: string,
   name: string,
@@ -184,7 +184,7 @@ function anEvent(
 }
 
 /** Polls `check` every `everyMs` until it holds; throws after `timeoutMs`. */
-async function until(check: () => boolean, what: string, timeoutMs: number, everyMs = 10) {
+export async function until(check: () => boolean, what: string, timeoutMs: number, everyMs = 10) {
   const deadline = Date.now() + timeoutMs
   while (!check()) {
     if (Date.now() > deadline)
@@ -229,8 +229,8 @@ async function withPhase<T>(setup: PhaseSetup, fn: (phase: Phase) => Promise<T>)
   })
   const child = fork(new URL('./push-service-worker.ts', import.meta.url), [], {
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-    // The V8 flag `npm start` and the image run the service with (package.json, Dockerfile).
-    execArgv: [...process.execArgv, '--max-semi-space-size=2'],
+    // The V8 flags `npm start` and the image run the service with (package.json, Dockerfile).
+    execArgv: [...process.execArgv, '--max-semi-space-size=1', '--optimize-for-size'],
   })
   const waiting: Array<{ resolve(r: WorkerReply): void; reject(e: Error): void }> = []
   const fail = (error: Error) => {

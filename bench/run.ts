@@ -1,6 +1,6 @@
 /**
  * `npm run bench`: every benchmark in turn, then their figures with the targets beside them.
- * `node bench/run.ts push sls` runs only those (names: push, chatops, sls, ha).
+ * `node bench/run.ts push sls` runs only those (names: push, chatops, sls, footprint, ha).
  *
  * Each bench runs in a process of its own (this file, forked with `--child NAME`), so the memory
  * figures of one are not the leftovers of another; its printed lines come back over IPC. Only
@@ -11,6 +11,7 @@
 import { fork } from 'node:child_process'
 import { loadavg } from 'node:os'
 import type { ChatopsBenchFigures, LatencyFigures } from './chatops.ts'
+import type { FootprintFigures } from './footprint.ts'
 import { MISSED, note, row } from './format-figures.ts'
 import type { HaBenchFigures } from './ha.ts'
 import type { PushBenchFigures } from './push.ts'
@@ -78,6 +79,12 @@ const benches = {
     run: async () => (await import('./sls.ts')).benchSls(),
     format: formatSls,
   } satisfies Bench<SlsBenchFigures>,
+  footprint: {
+    about:
+      'footprint: start, --version, RSS to 1,000,000 events, CPU per event; npm start, npx kubeding, the image (about 5 minutes)',
+    run: async () => (await import('./footprint.ts')).benchFootprint(),
+    format: async (f) => (await import('./footprint.ts')).formatFootprint(f),
+  } satisfies Bench<FootprintFigures>,
   ha: {
     about:
       'high availability: takeover after SIGKILL, shared state during a storm (about 5 minutes)',

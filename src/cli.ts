@@ -2,13 +2,13 @@
  * The command line: parses arguments, loads the config, answers `--help`, `--version` and
  * `--check-config` itself, and tells the composition root what to run. It never reads
  * `process` directly, so tests run it in-process with a fake environment and captured output.
+ *
+ * The config modules (zod, yaml) are imported only once `--help` and `--version` are ruled
+ * out: those two answer from this file alone, in the time Node takes to start.
  */
 import { readFile } from 'node:fs/promises'
 import { parseArgs } from 'node:util'
-import { formatProblem } from './config/config-problem.ts'
-import { loadConfig } from './config/load-config.ts'
 import type { Config } from './config/schema.ts'
-import { toMaskedYaml } from './config/to-masked-yaml.ts'
 
 /** Where the CLI writes; `main.ts` passes `process.stdout`/`stderr` writers. */
 export type CliIo = { cwd: string; stdout(text: string): void; stderr(text: string): void }
@@ -88,6 +88,10 @@ export async function runCli(
   }
   if (values.config === '') return usageError(io, '--config needs a file name')
 
+  const [{ loadConfig }, { formatProblem }] = await Promise.all([
+    import('./config/load-config.ts'),
+    import('./config/config-problem.ts'),
+  ])
   const loaded = await loadConfig({
     configPath: values.config,
     sinks: values.sink ?? [],
@@ -99,6 +103,7 @@ export async function runCli(
     return { kind: 'exit', code: EXIT_USAGE }
   }
   if (values['check-config']) {
+    const { toMaskedYaml } = await import('./config/to-masked-yaml.ts')
     io.stdout(`# kubeding effective config, from ${loaded.source}; secrets masked\n`)
     io.stdout(toMaskedYaml(loaded.config))
     return { kind: 'exit', code: 0 }

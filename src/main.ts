@@ -1,13 +1,10 @@
 /**
  * The composition root: the only file that reads process.env, listens, and handles signals.
+ * Only the command line is imported up front: `--help`, `--version` and `--check-config` never
+ * load the service, its HTTP server or the Kubernetes client.
  */
 import { readFileSync } from 'node:fs'
-import pino from 'pino'
 import { runCli } from './cli.ts'
-import { loadKubeConfig } from './kube/load-kube-config.ts'
-import { sendTest } from './send-test.ts'
-import { createService } from './service.ts'
-import { StoreOpenError } from './store/open-store.ts'
 
 /** How long SIGTERM waits for the outbox (and the SLS queue) to drain. */
 const FLUSH_ON_STOP_MS = 10_000
@@ -19,15 +16,28 @@ const io = {
 }
 const cli = await runCli(process.argv.slice(2), process.env, io)
 if (cli.kind === 'exit') process.exit(cli.code)
-if (cli.kind === 'send-test') process.exit(await sendTest(cli.config, io))
+if (cli.kind === 'send-test') {
+  const { sendTest } = await import('./send-test.ts')
+  process.exit(await sendTest(cli.config, io))
+}
 
 const { version } = JSON.parse(
   readFileSync(new URL('../package.json', import.meta.url), 'utf8'),
 ) as { version: string }
-const logger = pino({
-  level: process.env.LOG_LEVEL ?? 'info',
-  ...(process.env.LOG_FORMAT === 'pretty' ? { transport: { target: 'pino-pretty' } } : {}),
-})
+const [{ default: pino }, { createService }, { loadKubeConfig }, { StoreOpenError }] =
+  await Promise.all([
+    import('pino'),
+    import('./service.ts'),
+    import('./kube/load-kube-config.ts'),
+    import('./store/open-store.ts'),
+  ])
+const level = process.env.LOG_LEVEL ?? 'info'
+// pino-pretty as a stream in this thread, not a transport: a transport's worker loads its target
+// by package name, which the bundled build (dist/) cannot, and pretty output is for a terminal.
+const logger =
+  process.env.LOG_FORMAT === 'pretty'
+    ? pino({ level }, (await import('pino-pretty')).default())
+    : pino({ level })
 const { config } = cli
 logger.info(
   { version, config: cli.source, cluster: config.cluster, robots: config.dingtalk.robots.length },

@@ -7,14 +7,11 @@ import type { KubeConfig } from '@kubernetes/client-node'
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify'
 import { commands } from '../commands/index.ts'
 import { buildApp } from './app.ts'
-import { createSlsArchive, type SlsArchive } from './archive/create-sls-archive.ts'
+import type { SlsArchive } from './archive/create-sls-archive.ts'
 import { createChatOps } from './chatops/chat-ops.ts'
 import { toMuteEndedNotice } from './chatops/mute-text.ts'
 import type { Config } from './config/schema.ts'
-import { createStreamClient } from './dingtalk/stream-client.ts'
-import { createStreamReceiver, type StreamReceiver } from './dingtalk/stream-receiver.ts'
-import { guardChat } from './ha/guard-chat.ts'
-import { createServiceHa } from './ha/service-ha.ts'
+import type { StreamReceiver } from './dingtalk/stream-receiver.ts'
 import { startHousekeeping } from './housekeeping.ts'
 import { createMetricsRegistry, registerMetrics } from './http/metrics.ts'
 import { registerOutgoing } from './http/outgoing-route.ts'
@@ -95,7 +92,10 @@ export async function createService(o: ServiceOptions): Promise<Service> {
     ...(o.notifierTuning ? { tuning: o.notifierTuning } : {}),
   }
   // Several replicas (leaderElection.enabled): notifier, mutes and senders follow the Lease.
-  const ha = createServiceHa({
+  // Imported only then: a single replica never loads it.
+  const ha = (
+    config.leaderElection.enabled ? await import('./ha/service-ha.ts') : undefined
+  )?.createServiceHa({
     config,
     store,
     logger,
@@ -107,8 +107,10 @@ export async function createService(o: ServiceOptions): Promise<Service> {
   })
   const mutes = ha?.mutes ?? createMuteStore(store)
   const notifier = ha?.notifier ?? createNotifier(notifierOptions)
+  // Log Service (with Alibaba Cloud's credential chain) and Stream mode are imported only when
+  // configured: a webhook-only install never runs them.
   const sls: SlsArchive | undefined = config.archive.sls
-    ? createSlsArchive({
+    ? (await import('./archive/create-sls-archive.ts')).createSlsArchive({
         config: config.archive.sls,
         cluster: config.cluster,
         store,
@@ -192,7 +194,11 @@ export async function createService(o: ServiceOptions): Promise<Service> {
     logger,
   })
   // Several replicas: a msgId re-delivered to the other pod is not run twice.
-  const chat = ha ? guardChat(unguardedChat, (msgId) => ha.claimMessage(msgId)) : unguardedChat
+  const chat = ha
+    ? (await import('./ha/guard-chat.ts')).guardChat(unguardedChat, (msgId) =>
+        ha.claimMessage(msgId),
+      )
+    : unguardedChat
 
   const isReady = () => {
     const storeProblem = storeHealth.problem()
@@ -235,6 +241,13 @@ export async function createService(o: ServiceOptions): Promise<Service> {
     now,
   })
   let watchDownTimer: NodeJS.Timeout | undefined
+  const { stream: streamConfig } = config.dingtalk.outgoing
+  const streamModules = streamConfig
+    ? await Promise.all([
+        import('./dingtalk/stream-client.ts'),
+        import('./dingtalk/stream-receiver.ts'),
+      ])
+    : undefined
   let stream: StreamReceiver | undefined
   let housekeeping: { stop(): void } | undefined
   return {
@@ -263,9 +276,9 @@ export async function createService(o: ServiceOptions): Promise<Service> {
         tickMs: o.tickMs ?? 1_000,
       })
       watchDownTimer = setInterval(() => watchDown.check(), o.tickMs ?? 1_000)
-      const { stream: streamConfig } = config.dingtalk.outgoing
       const startStream = () => {
-        if (!streamConfig) return
+        if (!streamConfig || !streamModules) return
+        const [{ createStreamClient }, { createStreamReceiver }] = streamModules
         stream = createStreamReceiver({
           client: createStreamClient({
             ...streamConfig,

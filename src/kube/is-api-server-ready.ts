@@ -4,30 +4,24 @@
  * that the watch comes back as soon as the server does rather than at the end of a backoff
  * that grew during the outage.
  */
-import http from 'node:http'
-import https from 'node:https'
 import type { KubeConfig } from '@kubernetes/client-node'
-import { toApiUrl } from './read-watch-stream.ts'
+import { openKubeGet } from './kube-request.ts'
+
+/** A probe that hears nothing for this long counts as "not ready". */
+const PROBE_IDLE_MS = 5_000
 
 /** Never throws: anything but a 200 (no answer, an error, the abort) is "not ready". */
 export async function isApiServerReady(kc: KubeConfig, signal: AbortSignal): Promise<boolean> {
   try {
-    const url = toApiUrl(kc, '/readyz')
-    const options: https.RequestOptions = {}
-    await kc.applyToHTTPSOptions(options)
-    return await new Promise<boolean>((resolve) => {
-      const request = (url.protocol === 'http:' ? http : https).request(url, {
-        ...options,
-        method: 'GET',
-        signal,
-      })
-      request.once('response', (response) => {
-        response.resume()
-        resolve(response.statusCode === 200)
-      })
-      request.once('error', () => resolve(false))
-      request.end()
+    const response = await openKubeGet({
+      kc,
+      path: '/readyz',
+      query: {},
+      signal,
+      idleTimeoutMs: PROBE_IDLE_MS,
     })
+    response.resume()
+    return true
   } catch {
     return false
   }

@@ -1,10 +1,9 @@
 /**
  * What went wrong talking to the API server, in words an operator can act on. Every failure of a
  * list or a watch goes through `describeKubeError`, so log lines are alike whatever the source
- * (our watch stream, the generated client's ApiException, a socket error) and never carry a
- * request header, hence never a token.
+ * (an HTTP answer, a watch ERROR line, a socket error) and never carry a request header, hence
+ * never a token.
  */
-import { ApiException } from '@kubernetes/client-node'
 
 /** The API server answered a request with an HTTP error, or a watch sent an `ERROR` Status. */
 export class KubeApiError extends Error {
@@ -55,12 +54,9 @@ export function toStatus(
   }
 }
 
-/** The HTTP status of an error from our stream or from the generated client (`ApiException.code`). */
+/** The HTTP status of an error, when the API server answered (not any numeric `code`: a DOMException has one too). */
 export function statusOf(err: unknown): number | undefined {
-  if (err instanceof KubeApiError) return err.status
-  // Not any numeric `code`: a DOMException (abort, timeout) has one too.
-  if (err instanceof ApiException && typeof err.code === 'number') return err.code
-  return undefined
+  return err instanceof KubeApiError ? err.status : undefined
 }
 
 /** A socket-level code, looking through undici's `fetch failed` wrapper (`cause`). */
@@ -96,8 +92,7 @@ function hintForCode(code: string): string {
 export function describeKubeError(err: unknown, what: string): KubeErrorDescription {
   const status = statusOf(err)
   if (status !== undefined) {
-    const body = isRecord(err) ? toStatus(err.body) : undefined
-    const text = err instanceof KubeApiError ? err.message : (body?.message ?? body?.reason ?? '')
+    const text = err instanceof KubeApiError ? err.message : ''
     return {
       status,
       code: undefined,

@@ -5,9 +5,9 @@
  * each change recomputes that node's problems and only invalidates the sorted answer (and tells
  * the listener) when they actually changed.
  */
-import { CoreV1Api, type KubeConfig } from '@kubernetes/client-node'
+import type { KubeConfig } from '@kubernetes/client-node'
+import { listPageOf } from './list-page.ts'
 import { createListWatch } from './list-watch.ts'
-import { toListPage, withSignal } from './to-list-page.ts'
 import type { Backoff, KubeLogger, WatchState } from './watch-state.ts'
 
 /** One node condition. `since` is its lastTransitionTime (epoch ms). */
@@ -138,7 +138,6 @@ const byNotReadyThenName = (a: NodeInfo, b: NodeInfo) =>
 /** Builds the node cache; nothing is requested until `start()`. */
 export function createNodeCache(opts: NodeCacheOptions): NodeCache {
   const now = opts.now ?? Date.now
-  const api = opts.kc.makeApiClient(CoreV1Api)
   /** Every known node's name → the signature of its problems ('' when healthy). */
   const known = new Map<string, string>()
   const problems = new Map<string, NodeInfo>()
@@ -169,13 +168,7 @@ export function createNodeCache(opts: NodeCacheOptions): NodeCache {
     kc: opts.kc,
     what: 'nodes',
     path: '/api/v1/nodes',
-    listPage: async ({ limit, continueToken, signal }) =>
-      toListPage(
-        await api.listNode(
-          { limit, ...(continueToken ? { _continue: continueToken } : {}) },
-          withSignal(signal),
-        ),
-      ),
+    listPage: listPageOf(opts.kc, '/api/v1/nodes'),
     onList: (items) => {
       const listed = new Map<string, NodeInfo>()
       for (const raw of items) {

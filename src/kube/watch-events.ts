@@ -2,11 +2,11 @@
  * The event source: list+watch of core/v1 Events, cluster-wide or per namespace, normalised to
  * ClusterEvents. It never decides what is new; the pipeline diffs lists against the archive.
  */
-import { CoreV1Api, type KubeConfig } from '@kubernetes/client-node'
+import type { KubeConfig } from '@kubernetes/client-node'
 import { type ClusterEvent, type ReportInvalid, toClusterEvent } from './cluster-event.ts'
+import { listPageOf } from './list-page.ts'
 import { createListWatch, type ListWatch } from './list-watch.ts'
-import { toListPage, withSignal } from './to-list-page.ts'
-import type { Backoff, KubeLogger, ListPageFn, WatchState } from './watch-state.ts'
+import type { Backoff, KubeLogger, WatchState } from './watch-state.ts'
 
 export type { Backoff, KubeLogger, WatchState } from './watch-state.ts'
 
@@ -48,16 +48,6 @@ export interface EventSource {
   state(): WatchState
 }
 
-function listFor(api: CoreV1Api, namespace: string | undefined): ListPageFn {
-  return async ({ limit, continueToken, signal }) => {
-    const page = { limit, ...(continueToken ? { _continue: continueToken } : {}) }
-    const list = namespace
-      ? await api.listNamespacedEvent({ namespace, ...page }, withSignal(signal))
-      : await api.listEventForAllNamespaces(page, withSignal(signal))
-    return toListPage(list)
-  }
-}
-
 /** Combines per-namespace states: the source is only as healthy as its worst namespace. */
 export function combineStates(states: WatchState[]): WatchState {
   const max = (values: (number | undefined)[]) => {
@@ -86,7 +76,6 @@ export function combineStates(states: WatchState[]): WatchState {
 export function createEventSource(opts: EventSourceOptions): EventSource {
   const now = opts.now ?? Date.now
   const log = opts.logger
-  const api = opts.kc.makeApiClient(CoreV1Api)
   const namespaces = [...new Set(opts.namespaces)]
   if (namespaces.length > 0 && !namespaces.includes('default'))
     log.info(
@@ -112,13 +101,14 @@ export function createEventSource(opts: EventSourceOptions): EventSource {
 
   const loops: ListWatch[] = (namespaces.length ? namespaces : [undefined]).map((namespace) => {
     const what = namespace ? `events in namespace ${namespace}` : 'events in all namespaces'
+    const path = namespace
+      ? `/api/v1/namespaces/${encodeURIComponent(namespace)}/events`
+      : '/api/v1/events'
     return createListWatch({
       kc: opts.kc,
       what,
-      path: namespace
-        ? `/api/v1/namespaces/${encodeURIComponent(namespace)}/events`
-        : '/api/v1/events',
-      listPage: listFor(api, namespace),
+      path,
+      listPage: listPageOf(opts.kc, path),
       onList: (items) =>
         opts.handlers.onList(
           items.map(convert).filter((e): e is ClusterEvent => e !== undefined),

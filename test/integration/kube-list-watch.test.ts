@@ -1,10 +1,9 @@
 /** The generic list+watch loop, where the event source and node cache do not reach. */
 
 import { performance } from 'node:perf_hooks'
-import { CoreV1Api } from '@kubernetes/client-node'
 import t, { type Test } from 'tap'
+import { listPageOf } from '../../src/kube/list-page.ts'
 import { createListWatch } from '../../src/kube/list-watch.ts'
-import { toListPage, withSignal } from '../../src/kube/to-list-page.ts'
 import { buildNode } from '../helpers/event-builders.ts'
 import { createFakeKubeApi, eventually, recordingLogger } from '../helpers/fake-kube-api.ts'
 
@@ -18,7 +17,6 @@ async function nodeLoop(
   } = {},
 ) {
   const api = await createFakeKubeApi()
-  const core = api.kubeConfig().makeApiClient(CoreV1Api)
   const log = recordingLogger()
   const lists: unknown[][] = []
   /** When each node name first came by, in a list or from the watch. */
@@ -31,13 +29,7 @@ async function nodeLoop(
     kc: api.kubeConfig(),
     what: 'nodes',
     path: '/api/v1/nodes',
-    listPage: async ({ limit, continueToken, signal }) =>
-      toListPage(
-        await core.listNode(
-          { limit, ...(continueToken ? { _continue: continueToken } : {}) },
-          withSignal(signal),
-        ),
-      ),
+    listPage: listPageOf(api.kubeConfig(), '/api/v1/nodes'),
     onList: (items) => {
       lists.push(items)
       for (const item of items) see(item)

@@ -4,11 +4,8 @@ import type { AddressInfo } from 'node:net'
 import { KubeConfig } from '@kubernetes/client-node'
 import t, { type Test } from 'tap'
 import { KubeApiError } from '../../src/kube/kube-api-error.ts'
-import {
-  readWatchStream,
-  WatchIdleError,
-  type WatchLine,
-} from '../../src/kube/read-watch-stream.ts'
+import { WatchIdleError } from '../../src/kube/kube-request.ts'
+import { readWatchStream, type WatchLine } from '../../src/kube/read-watch-stream.ts'
 
 async function rawServer(
   t: Test,

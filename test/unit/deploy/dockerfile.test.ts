@@ -1,13 +1,16 @@
 /**
  * The Dockerfile, checked without Docker: every COPY source exists (in the repo, or in an earlier
- * stage that produced it) and is not excluded by .dockerignore; the command's script and every
- * module it imports are in the image; its packages are production dependencies (`npm ci
- * --omit=dev` installs nothing else); the image runs as a numeric non-root user.
+ * stage that produced it) and is not excluded by .dockerignore; the build stage bundles the
+ * sources it copied (scripts/build.ts), the runtime stage copies the bundle and runs it, and the
+ * bundle loads nothing but Node's own modules and its own chunks; the image runs as a numeric
+ * non-root user.
  */
-import { existsSync, readFileSync, statSync } from 'node:fs'
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { builtinModules } from 'node:module'
+import { tmpdir } from 'node:os'
 import { dirname, join, posix, relative } from 'node:path'
 import t from 'tap'
+import { buildBundle, ENTRY_FILE } from '../../../scripts/build.ts'
 
 const root = join(import.meta.dirname, '../../..')
 const read = (path: string) => readFileSync(join(root, path), 'utf8')
@@ -112,16 +115,24 @@ const ignored = read('.dockerignore')
   .map((l) => l.trim())
   .filter((l) => l && !l.startsWith('#'))
 
-t.test('multi-stage on Node 24 slim, production dependencies only', async (t) => {
+const build = stages.find((s) => s.name === 'build')
+
+t.test('multi-stage on Node 24 slim: a build stage, and a runtime stage with no npm', async (t) => {
   t.ok(stages.length >= 2, 'more than one stage')
   for (const stage of stages) t.equal(stage.image, 'node:24-slim', `${stage.name} is node:24-slim`)
-  const installs = stages
-    .flatMap((s) => s.instructions)
-    .filter((i) => /\bnpm (ci|install|i)\b/.test(i.args))
-  t.ok(installs.length > 0, 'dependencies are installed')
-  for (const install of installs) t.match(install.args, /npm ci .*--omit=dev/, install.args)
-  t.ok(ignored.includes('node_modules'), 'the host node_modules (with the dev-only node) stays out')
-  t.ok(ignored.includes('.git'), '.git stays out')
+  const installs = (build?.instructions ?? []).filter((i) => /\bnpm (ci|install|i)\b/.test(i.args))
+  t.equal(installs.length, 1, 'the build stage installs the dependencies once')
+  t.match(installs[0]?.args, /^npm ci\b/, 'from the lockfile')
+  t.notOk(
+    runtime.instructions.some((i) => /\bnpm\b/.test(i.args)),
+    'the runtime stage installs nothing: the bundle holds its dependencies',
+  )
+  t.notOk(
+    runtime.instructions.some((i) => i.op === 'COPY' && i.args.includes('node_modules')),
+    'and copies no node_modules',
+  )
+  for (const name of ['node_modules', 'dist', '.git'])
+    t.ok(ignored.includes(name), `the host's ${name} stays out`)
 })
 
 t.test('every COPY source exists and is in the build context', async (t) => {
@@ -138,7 +149,8 @@ t.test('every COPY source exists and is in the build context', async (t) => {
           t.ok(source.startsWith(`${workdir}/`), `${source} is in ${copy.from}'s WORKDIR`)
           const name = source.slice(workdir.length + 1)
           const made =
-            (name === 'node_modules' && producer.instructions.some((i) => /npm ci/.test(i.args))) ||
+            (name === 'dist' &&
+              producer.instructions.some((i) => i.args === 'node scripts/build.ts')) ||
             imagePaths(producer)(name) !== undefined
           t.ok(made, `${copy.from} produces ${name}`)
         }
@@ -156,38 +168,92 @@ t.test('every COPY source exists and is in the build context', async (t) => {
   })
 })
 
-t.test('the command, its modules and its packages are all in the image', async (t) => {
+t.test('the build stage bundles what it copied; the command runs that bundle', async (t) => {
+  const inBuild = build ? imagePaths(build) : () => undefined
+  t.ok(
+    build?.instructions.some((i) => i.op === 'RUN' && i.args === 'node scripts/build.ts'),
+    'the build stage runs the build',
+  )
+  const graph = importGraph('scripts/build.ts')
+  t.same(graph.missing, [], 'every relative import of the build exists')
+  for (const input of ['package.json', 'package-lock.json', ...graph.files, 'src/main.ts'])
+    t.ok(inBuild(input), `${input} is copied into the build stage`)
+  t.ok(inBuild('commands/index.ts'), 'the chat commands too')
+
   const cmd = runtime.instructions.findLast((i) => i.op === 'CMD')
   const argv = JSON.parse(cmd?.args ?? 'null') as string[] | null
   t.ok(Array.isArray(argv), 'CMD is in exec form, so node gets SIGTERM itself')
   t.equal(argv?.[0], 'node', "the base image's own node")
-  const script = argv?.[1] ?? ''
-  t.ok(existsSync(join(root, script)) && statSync(join(root, script)).isFile(), `${script} exists`)
-  if (!existsSync(join(root, script))) return
-  const inImage = imagePaths(runtime)
+  const flags = argv?.slice(1, -1) ?? []
+  t.ok(
+    flags.every((f) => f.startsWith('--')),
+    'only V8/Node flags before the script',
+  )
+  const { scripts } = JSON.parse(read('package.json')) as { scripts: Record<string, string> }
   t.equal(
-    inImage(script),
-    posix.resolve(workdirOf(runtime), script),
-    `${script} is copied where CMD runs it`,
+    scripts.start,
+    ['node', ...flags, 'bin/kubeding.js'].join(' '),
+    'npm start runs with the same flags as the image (bench/footprint.ts measures both)',
   )
   t.equal(
-    inImage('package.json'),
+    read('bin/kubeding.js').split('\n')[0],
+    ['#!/usr/bin/env -S node', ...flags].join(' '),
+    'and so does npx kubeding, through the shebang',
+  )
+  t.equal(argv?.at(-1), `dist/${ENTRY_FILE}`, 'the script is the bundle')
+  const copy = runtime.instructions
+    .filter((i) => i.op === 'COPY')
+    .map((i) => parseCopy(i.args))
+    .find((c) => c.from === 'build')
+  t.same(
+    copy?.sources,
+    [`${workdirOf(build as Stage)}/dist`],
+    'the runtime copies dist/ from build',
+  )
+  t.equal(
+    posix.resolve(workdirOf(runtime), copy?.dest ?? ''),
+    posix.resolve(workdirOf(runtime), 'dist'),
+    'to where CMD runs it',
+  )
+  t.equal(
+    imagePaths(runtime)('package.json'),
     posix.resolve(workdirOf(runtime), 'package.json'),
-    'package.json (type: module) beside it',
+    'package.json (type: module, the version) beside it',
   )
+})
 
-  const graph = importGraph(script)
-  t.same(graph.missing, [], 'every relative import exists')
-  t.same(
-    graph.files.filter((f) => !inImage(f)),
-    [],
-    'every module it loads is copied',
+t.test('the bundle loads only Node built-ins and its own chunks', async (t) => {
+  const outdir = mkdtempSync(join(tmpdir(), 'kubeding-bundle-'))
+  t.teardown(() => rmSync(outdir, { recursive: true, force: true }))
+  const metafile = await buildBundle(outdir)
+  const outputs = Object.keys(metafile.outputs)
+  t.ok(
+    outputs.some((o) => o.endsWith(`/${ENTRY_FILE}`)),
+    `${ENTRY_FILE} is built`,
   )
-  const { dependencies = {} } = JSON.parse(read('package.json')) as { dependencies?: object }
+  const loaded = Object.entries(metafile.outputs).flatMap(([file, o]) =>
+    o.imports.map((i) => ({ file, ...i })),
+  )
+  // ws (the Stream SDK's WebSocket) tries these native add-ons in a try/catch and works without.
+  const optional = new Set(['bufferutil', 'utf-8-validate'])
+  const foreign = loaded.filter(
+    (i) =>
+      i.external &&
+      !i.path.startsWith('node:') &&
+      !builtinModules.includes(i.path) &&
+      !optional.has(i.path),
+  )
+  t.same(foreign, [], 'no package is left for node_modules to provide')
+  const chunks = loaded.filter((i) => !i.external)
+  t.ok(chunks.length > 0, 'the bundle is split into chunks')
   t.same(
-    graph.packages.filter((p) => !(p in dependencies)),
+    chunks.filter((i) => !outputs.includes(i.path)),
     [],
-    'every package it imports is a production dependency',
+    'every chunk it imports is built',
+  )
+  t.ok(
+    chunks.some((i) => i.kind === 'dynamic-import'),
+    'some chunks are loaded only when their code runs',
   )
 })
 

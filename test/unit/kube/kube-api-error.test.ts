@@ -1,4 +1,3 @@
-import { ApiException } from '@kubernetes/client-node'
 import t from 'tap'
 import {
   describeKubeError,
@@ -6,7 +5,7 @@ import {
   statusOf,
   toStatus,
 } from '../../../src/kube/kube-api-error.ts'
-import { WatchIdleError } from '../../../src/kube/read-watch-stream.ts'
+import { WatchIdleError } from '../../../src/kube/kube-request.ts'
 
 const status = (code: number, message: string, reason = 'X') =>
   JSON.stringify({ kind: 'Status', apiVersion: 'v1', status: 'Failure', code, reason, message })
@@ -23,18 +22,17 @@ t.test('toStatus reads a Status object or its JSON, and nothing else', async (t)
   t.equal(toStatus(undefined), undefined)
 })
 
-t.test('statusOf: our KubeApiError and the generated ApiException', async (t) => {
+t.test('statusOf: a KubeApiError has one, a socket error or a DOMException none', async (t) => {
   t.equal(statusOf(new KubeApiError(403, 'Forbidden', 'no')), 403)
-  t.equal(statusOf(new ApiException(401, 'Unauthorized', undefined, {})), 401)
+  t.equal(statusOf(new DOMException('timed out', 'TimeoutError')), undefined)
   t.equal(statusOf(Object.assign(new Error('x'), { code: 'ECONNREFUSED' })), undefined)
 })
 
 t.test('HTTP answers: the Status message is kept, the hint says what to do', async (t) => {
-  const forbidden = new ApiException(
+  const forbidden = new KubeApiError(
     403,
-    'Unknown API Status Code!',
-    status(403, 'events is forbidden: User "sa" cannot list resource "events"'),
-    { 'content-type': 'application/json' },
+    'Forbidden',
+    'events is forbidden: User "sa" cannot list resource "events"',
   )
   const d = describeKubeError(forbidden, 'events in namespace prod')
   t.same(d, {
@@ -43,7 +41,7 @@ t.test('HTTP answers: the Status message is kept, the hint says what to do', asy
     message: 'HTTP 403: events is forbidden: User "sa" cannot list resource "events"',
     hint: "not allowed: grant get, list and watch on events in namespace prod to kubeding's service account (RBAC)",
   })
-  t.match(describeKubeError(new ApiException(401, 'Unauthorized', undefined, {}), 'nodes'), {
+  t.match(describeKubeError(new KubeApiError(401, 'Unauthorized', ''), 'nodes'), {
     message: 'HTTP 401',
     hint: /rejected the credentials/,
   })

@@ -87,3 +87,15 @@ t.test('a damaged file is refused naming the file, state.dir and what to do', as
   t.match(err.message, join(dir, STORE_FILE))
   t.match(err.message, /damaged.*state\.dir/)
 })
+
+t.test('the page cache is bounded and the file is not memory-mapped', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'kubeding-store-'))
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }))
+  const store = openStore(dir)
+  t.teardown(() => store.close())
+  const pragma = (name: string) =>
+    Object.values(store.db.prepare(`PRAGMA ${name}`).get() as Record<string, number>)[0]
+  t.equal(pragma('cache_size'), -2048, '2 MiB of pages, whatever the archive holds')
+  t.equal(pragma('mmap_size'), 0, 'read, not mapped into the resident set')
+  t.equal(pragma('journal_mode'), 'wal')
+})

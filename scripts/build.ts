@@ -1,0 +1,125 @@
+/**
+ * `npm run build` (also run by `npm ci` through `prepare`): bundles src/main.ts and what it
+ * imports into dist/, the JavaScript that `npx kubeding`, `npm start` and the image run. The
+ * TypeScript sources stay the source; this only makes them cheap to load:
+ * - one file instead of hundreds of modules, minified and tree-shaken: of
+ *   @kubernetes/client-node only KubeConfig and what it needs is kept (its index alone pulls in
+ *   every generated API and model: 86 MB of resident memory before kubeding does anything);
+ * - code splitting, so a dynamic `import()` (Stream mode, Log Service, pino-pretty, the service
+ *   itself behind `--help`) becomes a chunk that is read only when that code runs.
+ * Issue 10's figures (bench/footprint.ts) are measured on this output.
+ *
+ * `node scripts/build.ts [OUTDIR]`: OUTDIR defaults to dist/ beside package.json.
+ */
+import { rmSync } from 'node:fs'
+import { join, resolve, sep } from 'node:path'
+import { build, type Metafile, type Plugin } from 'esbuild'
+
+/** The repository (this file is in scripts/). */
+export const ROOT = resolve(import.meta.dirname, '..')
+/** The bundle's entry: what bin/kubeding.js and the image run. */
+export const ENTRY_FILE = 'kubeding.js'
+
+const CLIENT_NODE = `${sep}node_modules${sep}@kubernetes${sep}client-node${sep}`
+
+/**
+ * @kubernetes/client-node does not declare `sideEffects: false`, so a bundler must keep every
+ * module its index re-exports. Its modules only declare classes and functions (the one
+ * exception, polyfill.js, sets a global File for Node 18 and is kept), so they are marked free
+ * of side effects here and whatever kubeding does not reach is dropped.
+ *
+ * undici is imported at the top of its config.js and the generated APIs' fetch layer, for those
+ * APIs alone (`applySecurityAuthentication`, `createDispatcher`): kubeding's requests go through
+ * `applyToHTTPSOptions` and node:https (src/kube/kube-request.ts), so undici (700 kB of source)
+ * is left out, and a call that would need it says so instead.
+ */
+export const trimClientNode: Plugin = {
+  name: 'trim-client-node',
+  setup(b) {
+    b.onResolve({ filter: /^undici$/ }, (args) =>
+      args.importer.includes(CLIENT_NODE) ? { path: 'undici', namespace: 'no-undici' } : undefined,
+    )
+    b.onLoad({ filter: /.*/, namespace: 'no-undici' }, () => ({
+      loader: 'js',
+      contents: [
+        'const missing = () => {',
+        "  throw new Error('undici is not in kubeding\\'s bundle: only the generated API clients of @kubernetes/client-node use it, and kubeding does not')",
+        '}',
+        'export class Agent { constructor() { missing() } }',
+        'export class ProxyAgent { constructor() { missing() } }',
+        'export const fetch = missing',
+      ].join('\n'),
+    }))
+    // Relative imports inside the package are where its index fans out to every module.
+    b.onResolve({ filter: /^\./ }, async (args) => {
+      if (!args.importer.includes(CLIENT_NODE) || args.pluginData === 'resolved') return undefined
+      const resolved = await b.resolve(args.path, {
+        kind: args.kind,
+        importer: args.importer,
+        resolveDir: args.resolveDir,
+        pluginData: 'resolved',
+      })
+      if (resolved.errors.length > 0 || resolved.path.endsWith(`${sep}polyfill.js`)) return resolved
+      return { ...resolved, sideEffects: false }
+    })
+  },
+}
+
+/**
+ * dingtalk-robot-sender requires axios (with form-data and the 134 kB mime-db) at load, as the
+ * HTTP client it falls back to; kubeding always gives it its own, so axios is loaded only if
+ * that fallback is ever taken.
+ */
+export const lazyAxios: Plugin = {
+  name: 'lazy-axios',
+  setup(b) {
+    b.onResolve({ filter: /^axios$/ }, (args) =>
+      args.importer.includes(`${sep}node_modules${sep}dingtalk-robot-sender${sep}`)
+        ? { path: 'axios', namespace: 'lazy-axios', pluginData: args.resolveDir }
+        : undefined,
+    )
+    b.onLoad({ filter: /.*/, namespace: 'lazy-axios' }, (args) => ({
+      resolveDir: args.pluginData as string,
+      loader: 'js',
+      contents: [
+        'let axios',
+        "const load = () => (axios ??= require('axios'))",
+        'module.exports = new Proxy(function axios() {}, {',
+        '  apply: (_, self, args) => load().apply(self, args),',
+        '  get: (_, key) => load()[key],',
+        '})',
+      ].join('\n'),
+    }))
+  },
+}
+
+/** Bundles into `outdir` (emptied first); the metafile lists what each output file imports. */
+export async function buildBundle(outdir = join(ROOT, 'dist')): Promise<Metafile> {
+  rmSync(outdir, { recursive: true, force: true })
+  const { metafile } = await build({
+    absWorkingDir: ROOT,
+    entryPoints: { kubeding: 'src/main.ts' },
+    outdir,
+    bundle: true,
+    splitting: true,
+    format: 'esm',
+    platform: 'node',
+    target: 'node22.19',
+    minify: true,
+    // Names stay readable in stack traces; a source map ties them back to src/.
+    keepNames: true,
+    sourcemap: 'linked',
+    legalComments: 'linked',
+    chunkNames: 'chunks/[name]-[hash]',
+    // Some CommonJS dependencies call require(); an ES module bundle has none of its own.
+    banner: {
+      js: "import { createRequire as __kubedingRequire } from 'node:module'; const require = __kubedingRequire(import.meta.url);",
+    },
+    plugins: [trimClientNode, lazyAxios],
+    logLevel: 'warning',
+    metafile: true,
+  })
+  return metafile
+}
+
+if (import.meta.main) await buildBundle(process.argv[2] ? resolve(process.argv[2]) : undefined)
