@@ -41,7 +41,7 @@ export function toLease(name: string, namespace: string, r: LeaseRecord): V1Leas
     spec: {
       holderIdentity: r.holder,
       leaseDurationSeconds: r.leaseDurationSeconds,
-      // MicroTime: the generated client passes the value through as is, so it goes as text.
+      // MicroTime: written as the API server writes it (the type says Date; JSON makes it text).
       acquireTime: toMicroTime(r.acquireTime),
       renewTime: toMicroTime(r.renewTime),
       leaseTransitions: r.transitions,
@@ -54,7 +54,7 @@ function toMicroTime(ms: number): Date {
   return new Date(ms).toISOString().replace('Z', '000Z') as unknown as Date
 }
 
-/** The generated client hands a MicroTime back as text (its type says Date). */
+/** A MicroTime arrives as text in the JSON (its type says Date). */
 function toMillis(value: Date | string | undefined): number {
   if (value === undefined) return 0
   const ms = value instanceof Date ? value.getTime() : Date.parse(value)
