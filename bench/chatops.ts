@@ -206,6 +206,8 @@ export async function benchChatops(
       },
       admins: [],
       conversations: [],
+      // Latency, not the rate limits, is measured: thousands of commands a minute must be taken.
+      perSenderPerMinute: 1_000_000,
       fetch,
       now: () => NOW,
       logger,
@@ -224,7 +226,7 @@ export async function benchChatops(
       ],
     })
     let seq = 0
-    /** One reply's latency; a new sender each time, so the 10-a-minute limit does not refuse. */
+    /** One reply's latency. */
     const ask = async (content: string): Promise<number> => {
       seq++
       const payload = {
