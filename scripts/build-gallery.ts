@@ -230,6 +230,31 @@ export async function buildGallery(): Promise<Map<string, string>> {
       ['mute-ended', renderMessage(muteEnded, options)],
       ['test-message', renderMessage({ kind: 'notice', topic: 'test', robot: 'ops' }, options)],
       [
+        'watch-down',
+        renderMessage(
+          {
+            kind: 'notice',
+            topic: 'watch-down',
+            since: NOW - 6 * M,
+            error: 'connect ECONNREFUSED',
+          },
+          options,
+        ),
+      ],
+      [
+        'watch-back',
+        renderMessage(
+          {
+            kind: 'notice',
+            topic: 'watch-back',
+            since: NOW - 48 * M,
+            backAt: NOW - M,
+            caught: 214,
+          },
+          options,
+        ),
+      ],
+      [
         'alert-text-robot',
         renderMessage(alert, { ...options, robot: { ...options.robot, msgType: 'text' } }),
       ],

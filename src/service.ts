@@ -15,6 +15,7 @@ import type { StreamReceiver } from './dingtalk/stream-receiver.ts'
 import { startHousekeeping } from './housekeeping.ts'
 import { createMetricsRegistry, registerMetrics } from './http/metrics.ts'
 import { registerOutgoing } from './http/outgoing-route.ts'
+import { toStrings } from './i18n/to-strings.ts'
 import { startWatching, type Watching } from './kube/start-watching.ts'
 import type { Backoff } from './kube/watch-events.ts'
 import {
@@ -195,8 +196,10 @@ export async function createService(o: ServiceOptions): Promise<Service> {
   })
   // Several replicas: a msgId re-delivered to the other pod is not run twice.
   const chat = ha
-    ? (await import('./ha/guard-chat.ts')).guardChat(unguardedChat, (msgId) =>
-        ha.claimMessage(msgId),
+    ? (await import('./ha/guard-chat.ts')).guardChat(
+        unguardedChat,
+        (msgId) => ha.claimMessage(msgId),
+        toStrings(config.language),
       )
     : unguardedChat
 

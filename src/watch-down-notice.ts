@@ -5,7 +5,6 @@
  * people learn that alerts are not flowing. With several replicas only the leader tells.
  */
 import type { WatchState } from './kube/watch-state.ts'
-import { formatStamp } from './notify/format-time.ts'
 import type { NoticeMessage } from './notify/outbox-message.ts'
 
 export interface WatchDownNoticeOptions {
@@ -43,25 +42,21 @@ export function createWatchDownNotice(o: WatchDownNoticeOptions): WatchDownNotic
         told = { since: state.downSince, taken: o.eventsTaken() }
         o.announce({
           kind: 'notice',
-          title: 'Lost contact with the Kubernetes API server',
-          lines: [
-            `No events since ${formatStamp(state.downSince, t, { zone: true })}: ${state.lastError ?? 'reconnecting'}.`,
-            'Alerts resume, with what was missed, as soon as it is back; chat commands answer from the local archive meanwhile.',
-          ],
+          topic: 'watch-down',
+          since: state.downSince,
+          error: state.lastError ?? 'reconnecting',
         })
         return
       }
       if (!told) return
       backAt ??= t
       if (t - backAt < settleMs || !state.listed) return
-      const minutes = Math.max(1, Math.round((backAt - told.since) / 60_000))
-      const caught = o.eventsTaken() - told.taken
       o.announce({
         kind: 'notice',
-        title: 'Back in contact with the Kubernetes API server',
-        lines: [
-          `Lost from ${formatStamp(told.since, t, { zone: true })} for about ${minutes} min; caught up on ${caught} event${caught === 1 ? '' : 's'} since.`,
-        ],
+        topic: 'watch-back',
+        since: told.since,
+        backAt,
+        caught: o.eventsTaken() - told.taken,
       })
       told = undefined
       backAt = undefined

@@ -9,6 +9,7 @@ import { createHash } from 'node:crypto'
 import type { ChatOps } from '../chatops/chat-ops.ts'
 import type { Reply } from '../chatops/context.ts'
 import { md } from '../chatops/markdown.ts'
+import type { Strings } from '../i18n/strings.ts'
 import type { SharedState } from './shared-state.ts'
 
 /** Claims a msgId for this replica: false when another replica has it. */
@@ -58,20 +59,18 @@ export function createMessageClaims(
   }
 }
 
-const alreadyAnswered = (): Reply => ({
-  title: 'Already answered',
-  lines: [
-    md`This message was already answered by another kubeding replica; nothing was run again.`,
-  ],
+const alreadyAnswered = (strings: Strings): Reply => ({
+  title: strings.chat.alreadyAnsweredTitle,
+  lines: [md`${strings.chat.alreadyAnswered}`],
 })
 
-/** `chat`, running only the messages this replica could claim. */
-export function guardChat(chat: ChatOps, claim: ClaimMessage): ChatOps {
+/** `chat`, running only the messages this replica could claim; `strings` word the refusal. */
+export function guardChat(chat: ChatOps, claim: ClaimMessage, strings: Strings): ChatOps {
   return {
     ...chat,
     async dispatch(message) {
       if (!(await claim(message.msgId)))
-        return { reply: alreadyAnswered(), replayed: true, quiet: false }
+        return { reply: alreadyAnswered(strings), replayed: true, quiet: false }
       return chat.dispatch(message)
     },
     async answerViaSessionWebhook(message) {

@@ -3,7 +3,8 @@
  * in its own outbox (own row ids), so the checkpoint names them by what they say instead. An
  * alert is its robot, kind, event uid and the event's count; a mute that ran out its robot and
  * mute id (the held-back count may differ between replicas); a node condition its robot, node,
- * condition and times; another notice its robot and title. Ten characters of a SHA-256 keep the checkpoint small (collisions: about one
+ * condition and times; a lost watch its robot and when it was lost; another notice its robot and
+ * title. Ten characters of a SHA-256 keep the checkpoint small (collisions: about one
  * in 10^18 per pair).
  */
 import { createHash } from 'node:crypto'
@@ -19,6 +20,9 @@ function toKey(robot: string, m: OutboxMessage): string {
     case 'notice':
       if (m.topic === 'mute-ended') return `${robot}\nmute-ended\n${m.mute.id}`
       if (m.topic === 'test') return `${robot}\ntest`
+      // One outage is one identity: a second outage is told again.
+      if (m.topic === 'watch-down' || m.topic === 'watch-back')
+        return `${robot}\n${m.topic}\n${m.since}`
       return `${robot}\nnotice\n${m.title}`
     case 'node-problem':
     case 'node-resolved':

@@ -56,6 +56,13 @@ export const en: Strings = {
       `It held back ${n === 0 ? 'no alerts' : plural(n, 'alert')}; matching events alert again from now.`,
     testTitle: 'kubeding test message',
     testLine: (robot) => `If you can read this, robot ${robot} is set up right.`,
+    watchDownTitle: 'Lost contact with the Kubernetes API server',
+    watchDown: (since, error) => `No events since ${since}: ${error}.`,
+    watchDownMeanwhile:
+      'Alerts resume, with what was missed, as soon as it is back; chat commands answer from the local archive meanwhile.',
+    watchBackTitle: 'Back in contact with the Kubernetes API server',
+    watchBack: (since, lasted, caught) =>
+      `Lost from ${since} for ${lasted}; caught up on ${plural(caught, 'event')} since.`,
     moreLines: (n) => `… and ${plural(n, 'more line')}`,
   },
   hint: (what, command) => `💡 ${what}: ${command}`,
@@ -121,6 +128,9 @@ export const en: Strings = {
     matchesEverything:
       'name=* alone matches every alert, so nothing was muted: add ns=, kind= or reason=, or a name like web-*',
     notText: 'I can only read text messages. Type help to see what I understand.',
+    alreadyAnsweredTitle: 'Already answered',
+    alreadyAnswered:
+      'This message was already answered by another kubeding replica; nothing was run again.',
     conversationNotAllowed: (id) =>
       `Sorry, I only answer in the groups listed in dingtalk.outgoing.conversations, and this one (${id}) is not among them. Ask whoever runs kubeding to add it.`,
     givenTwice: (key) => `${key} is given twice`,

@@ -57,6 +57,12 @@ export interface Strings {
     heldBack(n: number): string
     testTitle: string
     testLine(robot: string): string
+    watchDownTitle: string
+    /** `since`: when the watch was lost; `error`: the last error (English, from the client). */
+    watchDown(since: string, error: string): string
+    watchDownMeanwhile: string
+    watchBackTitle: string
+    watchBack(since: string, lasted: string, caught: number): string
     moreLines(n: number): string
   }
   /** The hint line: what to check first, then the command that shows it. */
@@ -106,6 +112,9 @@ export interface Strings {
     /** `mute name=*` alone: it would silence everything. */
     matchesEverything: string
     notText: string
+    /** Another replica already ran this message (several replicas). */
+    alreadyAnsweredTitle: string
+    alreadyAnswered: string
     conversationNotAllowed(id: string): string
     notAdmin(command: string): string
     /** Argument errors, naming the key. */

@@ -61,6 +61,12 @@ export const zhCN: Strings = {
       `期间${n === 0 ? '没有拦下告警' : `拦下了 ${n} 条告警`}；从现在起匹配的事件会再次告警。`,
     testTitle: 'kubeding 测试消息',
     testLine: (robot) => `能看到这条消息，说明机器人 ${robot} 配置正确。`,
+    watchDownTitle: '与 Kubernetes API server 失去联系',
+    watchDown: (since, error) => `自 ${since} 起没有收到事件：${error}。`,
+    watchDownMeanwhile: '恢复联系后告警会继续，并补上错过的事件；在此期间聊天命令从本地存档回答。',
+    watchBackTitle: '已恢复与 Kubernetes API server 的联系',
+    watchBack: (since, lasted, caught) =>
+      `自 ${since} 起失联 ${lasted}；此后补收了 ${caught} 个事件。`,
     moreLines: (n) => `…… 另有 ${n} 行`,
   },
   hint: (what, command) => `💡 ${what}：${command}`,
@@ -121,6 +127,8 @@ export const zhCN: Strings = {
     matchesEverything:
       '只写 name=* 会匹配所有告警，所以没有静默任何东西：请加上 ns=、kind= 或 reason=，或写成 web-* 这样的名称',
     notText: '我只能读文字消息。发送 帮助 查看我能听懂的命令。',
+    alreadyAnsweredTitle: '已经回答过了',
+    alreadyAnswered: '这条消息已由另一个 kubeding 副本回答，没有再次执行。',
     conversationNotAllowed: (id) =>
       `抱歉，我只在 dingtalk.outgoing.conversations 列出的群里回答，这个群（${id}）不在其中。请联系 kubeding 的运维添加。`,
     givenTwice: (key) => `${key} 写了两次`,

@@ -5,6 +5,7 @@ import type { MessageDraft } from '../draft/message-draft.ts'
 import { NO_MENTIONS } from '../draft/message-draft.ts'
 import { clip, md } from '../draft/rich-text.ts'
 import type { DraftContext } from './draft-context.ts'
+import { formatStamp } from './format-time.ts'
 import type { NoticeMessage } from './outbox-message.ts'
 
 /** Lines shown of a free-text notice, and their length: a notice is a few lines. */
@@ -32,6 +33,9 @@ export function toNoticeDraft(message: NoticeMessage, ctx: DraftContext): Messag
   }
 }
 
+const stamp = (at: number, ctx: DraftContext) =>
+  formatStamp(at, ctx.now, { timeZone: ctx.timeZone, zone: true })
+
 function toWords(message: NoticeMessage, ctx: DraftContext): { title: string; lines: string[] } {
   const s = ctx.strings.notice
   switch (message.topic) {
@@ -46,6 +50,22 @@ function toWords(message: NoticeMessage, ctx: DraftContext): { title: string; li
     }
     case 'test':
       return { title: s.testTitle, lines: [s.testLine(message.robot)] }
+    case 'watch-down':
+      return {
+        title: s.watchDownTitle,
+        lines: [s.watchDown(stamp(message.since, ctx), message.error), s.watchDownMeanwhile],
+      }
+    case 'watch-back':
+      return {
+        title: s.watchBackTitle,
+        lines: [
+          s.watchBack(
+            stamp(message.since, ctx),
+            ctx.strings.span(message.backAt - message.since),
+            message.caught,
+          ),
+        ],
+      }
     default:
       return { title: message.title, lines: message.lines }
   }

@@ -57,6 +57,10 @@ export interface EndedMute {
 export type NoticeMessage =
   | { kind: 'notice'; topic: 'mute-ended'; mute: EndedMute }
   | { kind: 'notice'; topic: 'test'; robot: string }
+  /** The watch has been lost since `since` (epoch ms); `error` is the last one seen. */
+  | { kind: 'notice'; topic: 'watch-down'; since: number; error: string }
+  /** The watch lost at `since` was back at `backAt`; `caught` events were taken in since. */
+  | { kind: 'notice'; topic: 'watch-back'; since: number; backAt: number; caught: number }
   | { kind: 'notice'; topic?: undefined; title: string; lines: string[] }
 
 /**

@@ -25,7 +25,7 @@ async function untilWatchUp(service: Service, up: 0 | 1): Promise<void> {
 }
 
 t.test('the watch down for watchDownAfter: told once, and again when back', async (t) => {
-  const rig = await createRig(t, { config: { alerting: { watchDownAfter: '5m' } } })
+  const rig = await createRig(t, { config: { language: 'en', alerting: { watchDownAfter: '5m' } } })
   let skew = 0
   const service = await rig.start({ now: () => testNow() + skew })
   await untilReady(service)

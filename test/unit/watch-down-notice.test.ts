@@ -11,15 +11,13 @@ function harness(sender: () => boolean) {
     now: start,
     taken: 10,
     state: { listed: true, connected: true, restarts: 0 } as WatchState,
-    told: [] as Array<NoticeMessage & { lines: string[] }>,
+    told: [] as NoticeMessage[],
   }
   const notice = createWatchDownNotice({
     watch: () => h.state,
     eventsTaken: () => h.taken,
     isSender: sender,
-    announce: (n) => {
-      if ('lines' in n) h.told.push(n)
-    },
+    announce: (n) => void h.told.push(n),
     downAfterMs: 5 * 60_000,
     now: () => h.now,
   })
@@ -37,7 +35,7 @@ t.test('a follower never tells; the leader tells once, then once when back', asy
   notice.check()
   notice.check()
   t.equal(h.told.length, 1, 'once')
-  t.match(h.told[0]?.lines.join(' '), /connection refused/)
+  t.match(h.told[0], { topic: 'watch-down', since: start, error: 'connection refused' })
   h.state = { listed: true, connected: true, restarts: 1 }
   h.taken = 25
   notice.check()
@@ -45,7 +43,7 @@ t.test('a follower never tells; the leader tells once, then once when back', asy
   h.now += 5_000
   notice.check()
   t.equal(h.told.length, 2)
-  t.match(h.told[1]?.lines.join(' '), /caught up on 15 events/)
+  t.match(h.told[1], { topic: 'watch-back', since: start, caught: 15 })
   notice.check()
   t.equal(h.told.length, 2, 'nothing more')
 })
