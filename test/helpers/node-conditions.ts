@@ -3,10 +3,9 @@
  * normal, and a service started on the rig with its first list of nodes taken in.
  */
 import type { Service } from '../../src/service.ts'
-import { aTextMessage, outgoingHeaders } from './dingtalk-callback.ts'
 import type { ConditionSpec } from './event-builders.ts'
 import { eventually } from './fake-kube-api.ts'
-import { type Rig, untilReady } from './service-rig.ts'
+import { askChat, type Rig, untilReady } from './service-rig.ts'
 
 export const OUTGOING_TOKEN = 'outgoing-token-for-tests'
 
@@ -42,13 +41,5 @@ export async function startWithNodes(
 }
 
 /** A chat command through the custom robot's Outgoing callback; the reply's markdown text. */
-export async function say(service: Service, text: string): Promise<string> {
-  const res = await service.app.inject({
-    method: 'POST',
-    url: '/dingtalk/outgoing',
-    headers: outgoingHeaders(OUTGOING_TOKEN),
-    payload: aTextMessage(text),
-  })
-  if (res.statusCode !== 200) throw new Error(`outgoing answered ${res.statusCode}: ${res.body}`)
-  return res.json().markdown.text as string
-}
+export const say = (service: Service, text: string): Promise<string> =>
+  askChat(service, OUTGOING_TOKEN, text)

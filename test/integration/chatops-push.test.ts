@@ -4,24 +4,15 @@
  */
 import t from 'tap'
 import type { Service } from '../../src/service.ts'
-import { aTextMessage, outgoingHeaders } from '../helpers/dingtalk-callback.ts'
 import { buildEvent } from '../helpers/event-builders.ts'
 import { eventually } from '../helpers/fake-kube-api.ts'
-import { createRig, untilReady } from '../helpers/service-rig.ts'
+import { askChat, createRig, untilReady } from '../helpers/service-rig.ts'
 import { testNow } from '../helpers/test-clock.ts'
 
 const OUTGOING_TOKEN = 'outgoing-token-for-tests'
 
-async function say(service: Service, text: string): Promise<string> {
-  const res = await service.app.inject({
-    method: 'POST',
-    url: '/dingtalk/outgoing',
-    headers: outgoingHeaders(OUTGOING_TOKEN),
-    payload: aTextMessage(text),
-  })
-  if (res.statusCode !== 200) throw new Error(`outgoing answered ${res.statusCode}: ${res.body}`)
-  return res.json().markdown.text as string
-}
+const say = (service: Service, text: string): Promise<string> =>
+  askChat(service, OUTGOING_TOKEN, text)
 
 const titles = (rig: { dingtalk: { messages: { body: { markdown: { title: string } } }[] } }) =>
   rig.dingtalk.messages.map((m) => m.body.markdown.title)

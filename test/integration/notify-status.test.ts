@@ -6,23 +6,14 @@
  */
 import t from 'tap'
 import type { Service } from '../../src/service.ts'
-import { aTextMessage, outgoingHeaders } from '../helpers/dingtalk-callback.ts'
 import { buildEvent } from '../helpers/event-builders.ts'
 import { eventually } from '../helpers/fake-kube-api.ts'
-import { createRig, TOKEN, untilReady } from '../helpers/service-rig.ts'
+import { askChat, createRig, TOKEN, untilReady } from '../helpers/service-rig.ts'
 
 const OUTGOING_TOKEN = 'outgoing-token-for-status'
 
-async function say(service: Service, text: string): Promise<string> {
-  const res = await service.app.inject({
-    method: 'POST',
-    url: '/dingtalk/outgoing',
-    headers: outgoingHeaders(OUTGOING_TOKEN),
-    payload: aTextMessage(text),
-  })
-  if (res.statusCode !== 200) throw new Error(`outgoing answered ${res.statusCode}: ${res.body}`)
-  return res.json().markdown.text as string
-}
+const say = (service: Service, text: string): Promise<string> =>
+  askChat(service, OUTGOING_TOKEN, text)
 
 t.test('HTML under 502 and under 200 read as HTTP answers, not as errcode 0', async (t) => {
   const rig = await createRig(t, { outgoing: { token: OUTGOING_TOKEN } })
