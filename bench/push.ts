@@ -411,31 +411,44 @@ export async function benchLatency(samples: number, perSecond: number): Promise<
       created[k] = preciseNow()
       kube.addEvent(event)
     }
-    const received = new Map<number, number>()
-    let digests = 0
-    await until(
-      () => {
-        for (const m of dingtalk.messages.splice(0)) {
-          const ids = namedIn(m.body, 'latency')
-          if (ids.size > 1) digests++
-          for (const id of ids) if (!received.has(id)) received.set(id, m.at)
-        }
-        return received.size >= samples
-      },
-      'every alert at the fake DingTalk',
-      30_000,
-    )
-    const ms = created.map((c, k) => (received.get(k) ?? Number.NaN) - c).sort((a, b) => a - b)
-    return {
-      samples,
-      perSecond,
-      robots: robotCount,
-      p50Ms: round(percentile(ms, 0.5), 2),
-      p99Ms: round(percentile(ms, 0.99), 2),
-      maxMs: round(ms.at(-1) ?? 0, 2),
-      digests,
-    }
+    const arrivals = await awaitArrivals(dingtalk, 'latency', created, (at) => at, 30_000)
+    return { samples, perSecond, robots: robotCount, ...arrivals }
   })
+}
+
+/**
+ * Waits until every `<prefix><k>` object created at `created[k]` (wall time) reached the fake
+ * DingTalk; its latency percentiles and how many messages merged several (digests). `toWall`
+ * turns the fake's clock into wall time.
+ */
+async function awaitArrivals(
+  dingtalk: { messages: { body: unknown; at: number }[] },
+  prefix: string,
+  created: readonly number[],
+  toWall: (at: number) => number,
+  timeoutMs: number,
+): Promise<{ p50Ms: number; p99Ms: number; maxMs: number; digests: number }> {
+  const received = new Map<number, number>()
+  let digests = 0
+  await until(
+    () => {
+      for (const m of dingtalk.messages.splice(0)) {
+        const ids = namedIn(m.body, prefix)
+        if (ids.size > 1) digests++
+        for (const id of ids) if (!received.has(id)) received.set(id, toWall(m.at))
+      }
+      return received.size >= created.length
+    },
+    'every alert at the fake DingTalk',
+    timeoutMs,
+  )
+  const ms = created.map((c, k) => (received.get(k) ?? Number.NaN) - c).sort((a, b) => a - b)
+  return {
+    p50Ms: round(percentile(ms, 0.5), 2),
+    p99Ms: round(percentile(ms, 0.99), 2),
+    maxMs: round(ms.at(-1) ?? 0, 2),
+    digests,
+  }
 }
 
 /** Which `<prefix><n>` objects a message names, and whether it merged several. */
@@ -468,31 +481,20 @@ export async function benchSteadyLatency(
       created[k] = preciseNow()
       kube.addEvent(event)
     }
-    const received = new Map<number, number>()
-    let digests = 0
-    await until(
-      () => {
-        for (const m of dingtalk.messages.splice(0)) {
-          const ids = namedIn(m.body, 'steady')
-          if (ids.size > 1) digests++
-          for (const id of ids) if (!received.has(id)) received.set(id, toWallTime(clock, m.at))
-        }
-        return received.size >= samples
-      },
-      'every alert at the fake DingTalk',
+    const arrivals = await awaitArrivals(
+      dingtalk,
+      'steady',
+      created,
+      (at) => toWallTime(clock, at),
       60_000,
     )
-    const ms = created.map((c, k) => (received.get(k) ?? Number.NaN) - c).sort((a, b) => a - b)
     return {
       samples,
       perMinute,
       minutes,
       speed,
       steadySamples: Math.max(0, samples - perMinute),
-      p50Ms: round(percentile(ms, 0.5), 2),
-      p99Ms: round(percentile(ms, 0.99), 2),
-      maxMs: round(ms.at(-1) ?? 0, 2),
-      digests,
+      ...arrivals,
       maxPerRollingMinute: maxInWindow(
         dingtalk.requests.map((r) => r.at),
         60_000,
