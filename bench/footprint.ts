@@ -29,7 +29,6 @@ import {
   statSync,
   writeFileSync,
 } from 'node:fs'
-import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join, posix } from 'node:path'
 import { DatabaseSync } from 'node:sqlite'
@@ -39,6 +38,7 @@ import { STORE_FILE } from '../src/store/open-store.ts'
 import { buildNode } from '../test/helpers/event-builders.ts'
 import { createFakeDingTalk } from '../test/helpers/fake-dingtalk.ts'
 import { createFakeKubeApi, type FakeKubeApi } from '../test/helpers/fake-kube-api.ts'
+import { freePort } from '../test/helpers/free-port.ts'
 import { note, row } from './format-figures.ts'
 import { anEvent, describeMachine, podName, until } from './push.ts'
 
@@ -159,14 +159,6 @@ function serviceProcess(pid: number): number {
     current = next[0] as number
   }
   return current
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer()
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const { port } = server.address() as { port: number }
-  await new Promise((resolve) => server.close(resolve))
-  return port
 }
 
 /** Spawns `way` (or its inner command) with `args`; resolves with the seconds until it exits. */

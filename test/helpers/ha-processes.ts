@@ -6,12 +6,12 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
-import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { FakeDingTalk } from './fake-dingtalk.ts'
 import type { FakeKubeApi } from './fake-kube-api.ts'
+import { freePort } from './free-port.ts'
 
 const BIN = fileURLToPath(new URL('../../bin/kubeding.js', import.meta.url))
 export const PROCESS_TOKEN = 'robot-token-processes'
@@ -32,14 +32,6 @@ export interface ProcessFleet {
   holder(): string
   /** Kills every process still running and removes the state dirs. */
   close(): Promise<void>
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer()
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const { port } = server.address() as { port: number }
-  await new Promise((resolve) => server.close(resolve))
-  return port
 }
 
 /** Replicas against these fakes, with this lease duration (`2s`, ...). */

@@ -4,7 +4,6 @@
  */
 import { type ChildProcess, execFile, spawn } from 'node:child_process'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
-import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -12,6 +11,7 @@ import t, { type Test } from 'tap'
 import { buildEvent } from '../helpers/event-builders.ts'
 import { createFakeDingTalk } from '../helpers/fake-dingtalk.ts'
 import { createFakeKubeApi, eventually } from '../helpers/fake-kube-api.ts'
+import { freePort } from '../helpers/free-port.ts'
 
 const BIN = fileURLToPath(new URL('../../bin/kubeding.js', import.meta.url))
 const FIXTURE = fileURLToPath(new URL('../fixtures/config/full.yaml', import.meta.url))
@@ -28,14 +28,6 @@ function tempDir(t: Test): string {
   const dir = mkdtempSync(join(tmpdir(), 'kubeding-main-'))
   t.teardown(() => rmSync(dir, { recursive: true, force: true }))
   return dir
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer()
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const { port } = server.address() as { port: number }
-  await new Promise((resolve) => server.close(resolve))
-  return port
 }
 
 function run(args: string[], env: NodeJS.ProcessEnv, cwd: string) {
