@@ -12,6 +12,9 @@ interface Sample {
   at: Mentions
 }
 
+/** A window's sample before any repeat: never read, as only a window with repeats has a follow-up. */
+const NO_SAMPLE = ''
+
 /** Where the grouper's messages go (the outbox, inside the caller's transaction). */
 export type Enqueue = (robot: string, message: OutboxMessage) => void
 
@@ -51,10 +54,9 @@ export function createGrouper(store: Store, windowMs: number, enqueue: Enqueue):
   return {
     offer(robot, event, occurrences, at, now) {
       const key = toGroupKey(event)
-      const sample = JSON.stringify({ event, at } satisfies Sample)
       const row = get.get(robot, key) as { window_end: number; pending: number } | undefined
       if (row && row.window_end > now) {
-        fold.run(occurrences, sample, robot, key)
+        fold.run(occurrences, JSON.stringify({ event, at } satisfies Sample), robot, key)
         return
       }
       // A window that ended with repeats not yet reported: report them together with this one
@@ -64,7 +66,10 @@ export function createGrouper(store: Store, windowMs: number, enqueue: Enqueue):
       } else {
         enqueue(robot, { kind: 'alert', event, occurrences, at })
       }
-      open.run(robot, key, now + windowMs, sample)
+      // No sample yet: this occurrence was just told, and a follow-up is only ever sent after a
+      // repeat, whose fold writes its own. In a storm of distinct objects (every event opens a
+      // window) that spares serialising and writing each event a second time.
+      open.run(robot, key, now + windowMs, NO_SAMPLE)
     },
     flushDue(now) {
       const rows = due.all(now) as {
