@@ -128,6 +128,8 @@ export class FakeKubeApi {
   #snapshots = new Map<string, { items: KubeObject[]; rv: string; offset: number }>()
   #failures: Failure[] = []
   #stalls: Verb[] = []
+  #pageHolds: Promise<void>[] = []
+  #heldPages = 0
 
   constructor(opts: FakeKubeApiOptions = {}) {
     this.#token = opts.token ?? 'fake-token'
@@ -243,6 +245,26 @@ export class FakeKubeApi {
   /** The next `n` requests of verb `on` get no answer at all (until the client gives up or the server stops). */
   stallNext(n: number, on: Verb): void {
     for (let i = 0; i < n; i++) this.#stalls.push(on)
+  }
+
+  /**
+   * The next request for a list's following page (one carrying a continue token) waits until the
+   * returned function is called, then is answered as any request would be (a failure injected
+   * meanwhile included): to look at what a list's earlier pages did before the rest is served.
+   */
+  holdNextPage(): () => void {
+    let release = () => {}
+    this.#pageHolds.push(
+      new Promise<void>((resolve) => {
+        release = resolve
+      }),
+    )
+    return release
+  }
+
+  /** How many requests for a following page are waiting to be released. */
+  get heldPageCount(): number {
+    return this.#heldPages
   }
 
   /** Stores a new Event (uid and resourceVersion assigned) and sends ADDED. */
@@ -481,6 +503,18 @@ export class FakeKubeApi {
       this.#stalls.splice(stall, 1)
       return
     }
+    const hold = verb === 'list' && q.has('continue') ? this.#pageHolds.shift() : undefined
+    if (!hold) return this.#answer(res, record, route, q)
+    this.#heldPages++
+    void hold.then(() => {
+      this.#heldPages--
+      if (!res.destroyed) this.#answer(res, record, route, q)
+    })
+  }
+
+  /** An injected failure, or the list or watch asked for. */
+  #answer(res: http.ServerResponse, record: RequestRecord, route: Route, q: URLSearchParams) {
+    const verb = record.verb
     const i = this.#failures.findIndex(
       (f) =>
         (f.on === 'any' || f.on === verb) &&
