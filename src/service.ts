@@ -310,7 +310,7 @@ export async function createService(o: ServiceOptions): Promise<Service> {
         backoff: o.kubeBackoff ?? { initialMs: 1_000, maxMs: 30_000 },
         nodeListener: nodeConditions,
         handlers: {
-          onList: (list, scope) => pipeline.ingestList(list, scope),
+          onListPage: (events, page) => pipeline.ingestListPage(events, page),
           onEvent: (event) => pipeline.ingest(event),
           onDeleted: (uid) => pipeline.remove(uid),
           onInvalid: (label, detail, raw) => invalidEvents.note(label, detail, identityOf(raw)),

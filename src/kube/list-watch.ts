@@ -1,11 +1,14 @@
 /**
  * The list+watch loop under the event source and the node cache. The watch is unreliable by
- * nature (style habit 8), so the loop never stops on its own: 1. list (paged), hand the full list
- * over, then watch from the list's resourceVersion with bookmarks; 2. a stream that ends normally
- * is resumed from the last resourceVersion seen, without a list; 3. `410 Expired` (in the stream
- * or as the HTTP answer) means the list is taken again; 4. any other failure is logged with what
- * to fix and retried after a capped exponential backoff with jitter. The library's informers stop
- * on errors other than 410, which is why this loop exists.
+ * nature (style habit 8), so the loop never stops on its own: 1. list, handing each page over as
+ * it arrives (so one page is held at a time, however many Events the cluster keeps), then watch
+ * from the last page's resourceVersion with bookmarks; a list that fails midway is not complete
+ * (no `last` page is handed over) and the next round lists again from the first page; 2. a stream
+ * that ends normally is resumed from the last resourceVersion seen, without a list; 3. `410
+ * Expired` (in the stream or as the HTTP answer) means the list is taken again; 4. any other
+ * failure (a 410 to a list's continue token included) is logged with what to fix and retried
+ * after a capped exponential backoff with jitter. The library's informers stop on errors other
+ * than 410, which is why this loop exists.
  *
  * An outage must not cost more than its length: 5. a list or a watch the server accepts (HTTP
  * 200) resets the backoff, so what follows a recovery (often a 410, the server's watch cache
@@ -19,7 +22,14 @@ import { backoffDelay, createSleeper, DEFAULT_BACKOFF, sleepUnless } from './bac
 import { isApiServerReady } from './is-api-server-ready.ts'
 import { describeKubeError } from './kube-api-error.ts'
 import { HandlerError, type WatchOutcome, watchOnce } from './watch-once.ts'
-import type { Backoff, ChangeType, KubeLogger, ListPageFn, WatchState } from './watch-state.ts'
+import type {
+  Backoff,
+  ChangeType,
+  KubeLogger,
+  ListPageFn,
+  PagePosition,
+  WatchState,
+} from './watch-state.ts'
 
 /** What one loop lists and watches, and where it hands the results. */
 export interface ListWatchOptions {
@@ -29,8 +39,12 @@ export interface ListWatchOptions {
   /** Watch path, e.g. `/api/v1/namespaces/prod/events`. */
   path: string
   listPage: ListPageFn
-  /** The complete list (first list, or again after 410 / a failure). Awaited before watching. */
-  onList(items: unknown[]): void | Promise<void>
+  /**
+   * One page of a list (first list, or again after 410 / a failure), awaited before the next page
+   * is asked for and, after the last, before watching. A list that fails midway gets no `last`
+   * page: the next one starts again with a `first`.
+   */
+  onListPage(items: unknown[], page: PagePosition): void | Promise<void>
   /** One change from the watch. A throw is logged and forces a relist, so nothing is lost. */
   onChange(type: ChangeType, object: unknown): void
   logger: KubeLogger
@@ -87,36 +101,43 @@ export function createListWatch(o: ListWatchOptions): ListWatch {
     st.downSince ??= now()
   }
 
-  async function listAll(): Promise<{ items: unknown[]; resourceVersion: string }> {
-    const items: unknown[] = []
+  /**
+   * Hands the list over page by page as it arrives, so one page is held at a time. Returns the
+   * last page's resourceVersion (the one to watch from) once that page was taken; undefined when
+   * stopped midway. A failure midway throws: the list is not complete.
+   */
+  async function listAll(): Promise<{ resourceVersion: string; items: number } | undefined> {
     let continueToken: string | undefined
-    let rv = ''
-    do {
+    let items = 0
+    for (let first = true; ; first = false) {
       const signal = AbortSignal.any([abort.signal, AbortSignal.timeout(o.listTimeoutMs ?? 60_000)])
       const page = await o.listPage({ limit: o.pageSize ?? 500, continueToken, signal })
-      items.push(...page.items)
-      rv = page.resourceVersion
+      if (stopped) return undefined
       continueToken = page.continueToken
-    } while (continueToken)
-    return { items, resourceVersion: rv }
+      const last = !continueToken
+      if (last) {
+        accepted = true
+        failures = 0
+      }
+      try {
+        await o.onListPage(page.items, { first, last })
+      } catch (error) {
+        throw new HandlerError('onListPage', error)
+      }
+      items += page.items.length
+      if (last) return { resourceVersion: page.resourceVersion, items }
+    }
   }
 
   async function round(): Promise<WatchOutcome> {
     accepted = false
     if (resourceVersion === '') {
       const list = await listAll()
-      if (stopped) return { kind: 'stopped' }
-      accepted = true
-      failures = 0
-      try {
-        await o.onList(list.items)
-      } catch (error) {
-        throw new HandlerError('onList', error)
-      }
+      if (list === undefined) return { kind: 'stopped' }
       resourceVersion = list.resourceVersion
       st.listed = true
       st.lastListAt = now()
-      log.debug({ what: o.what, items: list.items.length, resourceVersion }, 'listed')
+      log.debug({ what: o.what, items: list.items, resourceVersion }, 'listed')
     }
     return watchOnce({
       kc: o.kc,

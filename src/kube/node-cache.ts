@@ -142,6 +142,8 @@ export function createNodeCache(opts: NodeCacheOptions): NodeCache {
   const known = new Map<string, string>()
   const problems = new Map<string, NodeInfo>()
   let sorted: NodeInfo[] | undefined = []
+  /** The pages of the list being taken, until its last page is in. */
+  let listing = new Map<string, NodeInfo>()
 
   /** True when the node changed. Healthy nodes share the empty signature, cordoned or not. */
   const put = (info: NodeInfo): boolean => {
@@ -169,13 +171,18 @@ export function createNodeCache(opts: NodeCacheOptions): NodeCache {
     what: 'nodes',
     path: '/api/v1/nodes',
     listPage: listPageOf(opts.kc, '/api/v1/nodes'),
-    onList: (items) => {
-      const listed = new Map<string, NodeInfo>()
+    onListPage: (items, page) => {
+      // Replacing what is known needs the complete list: pages are gathered (nodes are bounded
+      // by the cluster's size, and all are kept anyway) and applied once the last one is in.
+      if (page.first) listing = new Map()
       for (const raw of items) {
         const info = toNodeInfo(raw, now())
-        if (info) listed.set(info.name, info)
+        if (info) listing.set(info.name, info)
         else skip(raw)
       }
+      if (!page.last) return
+      const listed = listing
+      listing = new Map()
       for (const info of listed.values()) put(info)
       // Nodes deleted while the watch was down are only noticed here.
       for (const name of [...known.keys()]) if (!listed.has(name)) remove(name)

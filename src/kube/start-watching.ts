@@ -18,7 +18,10 @@ export interface WatchingOptions {
   loadKubeConfig: () => KubeConfig
   namespaces: string[]
   handlers: EventSourceHandlers & {
-    /** Every namespace has been listed at least once (called after each list from then on). */
+    /**
+     * Every namespace has been listed completely at least once (called after each list's last
+     * page from then on).
+     */
     onAllListed(): void
   }
   /** Told about node changes (the node condition source). */
@@ -62,9 +65,10 @@ export function startWatching(o: WatchingOptions): Watching {
       now: o.now,
       backoff: o.backoff,
       handlers: {
-        onList: async (list, scope) => {
-          await o.handlers.onList(list, scope)
-          // The source marks a namespace listed after its onList returns: look once it has.
+        onListPage: async (events, page) => {
+          await o.handlers.onListPage(events, page)
+          if (!page.last) return
+          // The source marks a namespace listed after its last page is taken: look once it has.
           setImmediate(() => {
             if (source.state().listed) o.handlers.onAllListed()
           })

@@ -6,18 +6,27 @@ import type { KubeConfig } from '@kubernetes/client-node'
 import { type ClusterEvent, type ReportInvalid, toClusterEvent } from './cluster-event.ts'
 import { listPageOf } from './list-page.ts'
 import { createListWatch, type ListWatch } from './list-watch.ts'
-import type { Backoff, KubeLogger, WatchState } from './watch-state.ts'
+import type { Backoff, KubeLogger, PagePosition, WatchState } from './watch-state.ts'
 
 export type { Backoff, KubeLogger, WatchState } from './watch-state.ts'
+
+/**
+ * Where a page of events stands: its list's `scope` (the namespace it covers, undefined for all
+ * namespaces) and whether it is the list's first and last page.
+ */
+export interface EventListPage extends PagePosition {
+  scope: string | undefined
+}
 
 /** Where the event source hands what it takes in. */
 export interface EventSourceHandlers {
   /**
-   * A complete list was taken in (first list, or relist after 410 / restart). Awaited before
-   * watching. With `namespaces` set, called per namespace with that namespace's events and the
-   * namespace as `scope`; undefined `scope`: the list covers all namespaces.
+   * One page of a list (first list, or relist after 410 / restart), awaited before the next page
+   * is asked for and, after the last, before watching. With `namespaces` set, each namespace is
+   * listed on its own (its pages carry it as `scope`). The list is complete only with its `last`
+   * page: one that fails midway never gets there, and is listed again from a `first` page.
    */
-  onList(events: ClusterEvent[], scope: string | undefined): void | Promise<void>
+  onListPage(events: ClusterEvent[], page: EventListPage): void | Promise<void>
   /** One ADDED or MODIFIED event from the watch. */
   onEvent(event: ClusterEvent): void
   /** The API server deleted the Event with this uid (its TTL ran out): the archive keeps it a while. */
@@ -109,10 +118,10 @@ export function createEventSource(opts: EventSourceOptions): EventSource {
       what,
       path,
       listPage: listPageOf(opts.kc, path),
-      onList: (items) =>
-        opts.handlers.onList(
+      onListPage: (items, page) =>
+        opts.handlers.onListPage(
           items.map(convert).filter((e): e is ClusterEvent => e !== undefined),
-          namespace,
+          { ...page, scope: namespace },
         ),
       onChange: (type, object) => {
         if (type === 'DELETED') {

@@ -42,6 +42,15 @@ export interface ListPage {
   continueToken: string | undefined
 }
 
+/**
+ * Where a page stands in its list. A list is handed over page by page so that one page at a
+ * time is held; it is complete only once its `last` page was taken.
+ */
+export interface PagePosition {
+  first: boolean
+  last: boolean
+}
+
 /** Fetches one page; `signal` aborts it (on stop, or when the page takes too long). */
 export type ListPageFn = (page: {
   limit: number

@@ -4,14 +4,20 @@
  * batch, so an event is either fully taken in (archive, ledger, outbox) or not at all and the
  * next list finds it again.
  *
+ * A list arrives page by page (one page held at a time, however many Events the cluster keeps),
+ * each page in its own transaction, every page of one list seen at the time of its first page.
+ * Only after the last page are the scope's archived events that no page showed marked gone: a
+ * list abandoned midway has taken in real events and marked nothing.
+ *
  * Failures: one event the store refuses (a value of its own) is skipped, noted, and the rest of
  * its batch committed without it, so one bad event never blocks the others. A store that cannot
  * be written (full disk, I/O error) keeps the waiting batch and retries it with backoff; while it
- * fails, `ingest` and `ingestList` throw, which makes the watch list again (after its own
+ * fails, `ingest` and `ingestListPage` throw, which makes the watch list again (after its own
  * backoff) once the store can be written: nothing the watch delivered is lost.
  */
 import type { RouteConfig } from '../config/schema.ts'
 import type { ClusterEvent } from '../kube/cluster-event.ts'
+import type { EventListPage } from '../kube/watch-events.ts'
 import type { AlertEvent, OutboxMessage } from '../notify/outbox-message.ts'
 import { createAlertLedger } from '../store/alert-ledger.ts'
 import { createEventArchive } from '../store/events.ts'
@@ -92,11 +98,12 @@ export class StoreUnavailableError extends Error {
 
 export interface Pipeline {
   /**
-   * A complete list from the API server. Before the first list ever is done, archive only.
-   * `scope`: the Event objects' namespace the list covers, undefined for all namespaces; archived
-   * events of that scope the list no longer holds are marked gone (retention starts for them).
+   * One page of a list from the API server, taken in at once. Before the first list ever is
+   * done, archive only. `page.scope`: the Event objects' namespace the list covers, undefined for
+   * all namespaces; after its `last` page, archived events of that scope no page of the list
+   * showed are marked gone (retention starts for them).
    */
-  ingestList(events: readonly ClusterEvent[], scope?: string): void
+  ingestListPage(events: readonly ClusterEvent[], page: EventListPage): void
   /** One event from the watch; taken in with the next batch (at once when the batch is full). */
   ingest(event: ClusterEvent): void
   /** The watch said the API server deleted this Event; recorded with the next batch. */
@@ -147,6 +154,11 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
   let batch: ClusterEvent[] = []
   let gone: string[] = []
   let scheduled: NodeJS.Timeout | undefined
+  /**
+   * Per scope, the time the list being taken in shows its events at, fixed at its first page:
+   * `markAbsent` after the last page tells what no page showed by it. One entry per list scope.
+   */
+  const listTimes = new Map<string | undefined, number>()
 
   /** Routes one changed event: per robot, the first matching route decides, mentions merge. */
   const route = (event: ClusterEvent, occurrences: number, t: number) => {
@@ -209,8 +221,8 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
   }
 
   /**
-   * Takes in `events` and records `gone` in one transaction; after a list (`scope` given),
-   * marks what it no longer holds. An event whose write throws for a reason of its own is noted
+   * Takes in `events` and records `gone` in one transaction, at `t`; after a list's last page,
+   * marks what the list no longer holds. An event whose write throws for a reason of its own is noted
    * and skipped: what came before it commits on its own, the rest goes on without it (linear,
    * however many are bad). A store failure throws, with the figures as they were.
    */
@@ -218,9 +230,9 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
     events: readonly ClusterEvent[],
     gone: readonly string[],
     alert: boolean,
-    list: { scope: string | undefined } | undefined,
+    t: number,
+    list: { scope: string | undefined; last: boolean } | undefined,
   ) => {
-    const t = now()
     let rest = events
     for (;;) {
       const before = { ...stats, eventsTaken: { ...stats.eventsTaken } }
@@ -228,7 +240,7 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
         commit(() => {
           takeIn(rest, alert, list !== undefined, t)
           for (const uid of gone) archive.markGone(uid, t)
-          if (list) archive.markAbsent(t, list.scope, deps.watchedNamespaces ?? [])
+          if (list?.last) archive.markAbsent(t, list.scope, deps.watchedNamespaces ?? [])
         })
         deps.health?.succeeded()
         return
@@ -270,7 +282,7 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
     batch = []
     gone = []
     try {
-      takeInAll(events, uids, true, undefined)
+      takeInAll(events, uids, true, now(), undefined)
       failing = undefined
       retryDelay = 0
     } catch (err) {
@@ -291,12 +303,18 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
   }
 
   return {
-    ingestList(events, scope) {
+    ingestListPage(events, { scope, first, last }) {
       flush()
       // The kept batch could not be written either: the list waits for the next attempt.
       if (batch.length > 0) refuseWhileFailing()
+      if (first) listTimes.set(scope, now())
+      const t = listTimes.get(scope)
+      // The event source always starts a list with its first page; anything else is a bug here.
+      if (t === undefined)
+        throw new Error(`a list page of ${scope ?? 'all namespaces'} came before its first page`)
       try {
-        takeInAll(events, [], !bootstrapping, { scope })
+        takeInAll(events, [], !bootstrapping, t, { scope, last })
+        if (last) listTimes.delete(scope)
         failing = undefined
         retryDelay = 0
       } catch (err) {

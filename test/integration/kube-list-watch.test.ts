@@ -18,6 +18,7 @@ async function nodeLoop(
 ) {
   const api = await createFakeKubeApi()
   const log = recordingLogger()
+  /** Each list's items, gathered from its pages. */
   const lists: unknown[][] = []
   /** When each node name first came by, in a list or from the watch. */
   const seen = new Map<string, number>()
@@ -30,8 +31,9 @@ async function nodeLoop(
     what: 'nodes',
     path: '/api/v1/nodes',
     listPage: listPageOf(api.kubeConfig(), '/api/v1/nodes'),
-    onList: (items) => {
-      lists.push(items)
+    onListPage: (items, page) => {
+      if (page.first) lists.push([])
+      lists.at(-1)?.push(...items)
       for (const item of items) see(item)
     },
     onChange: (_type, object) => see(object),

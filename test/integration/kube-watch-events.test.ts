@@ -4,7 +4,11 @@
  */
 import t, { type Test } from 'tap'
 import type { ClusterEvent } from '../../src/kube/cluster-event.ts'
-import { createEventSource, type EventSourceHandlers } from '../../src/kube/watch-events.ts'
+import {
+  createEventSource,
+  type EventListPage,
+  type EventSourceHandlers,
+} from '../../src/kube/watch-events.ts'
 import { buildEvent } from '../helpers/event-builders.ts'
 import {
   createFakeKubeApi,
@@ -18,7 +22,10 @@ const FAST = { initialMs: 20, maxMs: 100 }
 
 interface Harness {
   api: FakeKubeApi
+  /** Each complete list, gathered from its pages. */
   lists: ClusterEvent[][]
+  /** Every page handed over, in order. */
+  pages: { events: ClusterEvent[]; page: EventListPage }[]
   events: ClusterEvent[]
   deleted: string[]
   log: ReturnType<typeof recordingLogger>
@@ -38,6 +45,14 @@ async function harness(
 ): Promise<Harness> {
   const api = await createFakeKubeApi(opts.api)
   const lists: ClusterEvent[][] = []
+  const pages: Harness['pages'] = []
+  let listing: ClusterEvent[] = []
+  const gather: EventSourceHandlers['onListPage'] = (list, page) => {
+    pages.push({ events: list, page })
+    if (page.first) listing = []
+    listing.push(...list)
+    if (page.last) lists.push(listing)
+  }
   const events: ClusterEvent[] = []
   const deleted: string[] = []
   const log = recordingLogger()
@@ -45,7 +60,7 @@ async function harness(
     kc: api.kubeConfig(opts.clientToken ? { token: opts.clientToken } : {}),
     namespaces: opts.namespaces ?? [],
     handlers: {
-      onList: opts.handlers?.onList ?? ((list) => void lists.push(list)),
+      onListPage: opts.handlers?.onListPage ?? gather,
       onEvent: opts.handlers?.onEvent ?? ((event) => void events.push(event)),
       onDeleted: opts.handlers?.onDeleted ?? ((uid) => void deleted.push(uid)),
       ...(opts.handlers?.onInvalid ? { onInvalid: opts.handlers.onInvalid } : {}),
@@ -59,7 +74,7 @@ async function harness(
     await source.stop()
     await api.stop()
   })
-  return { api, lists, events, deleted, log, source }
+  return { api, lists, pages, events, deleted, log, source }
 }
 
 const connected = (h: Harness) =>
@@ -106,13 +121,29 @@ t.test(
   },
 )
 
-t.test('a large list is taken in pages and handed over whole', async (t) => {
+t.test('a large list is handed over page by page, each as it arrives', async (t) => {
   const h = await harness(t, { pageSize: 2 })
   for (let i = 0; i < 5; i++) h.api.addEvent(buildEvent({ name: `e${i}` }))
+  const release = h.api.holdNextPage()
   h.source.start()
+  await eventually(() => h.api.heldPageCount === 1, 'the second page asked for')
+  t.same(
+    h.pages.map((p) => [names(p.events), p.page]),
+    [[['e0', 'e1'], { first: true, last: false, scope: undefined }]],
+    'the first page is handed over before the second is served',
+  )
+  t.match(h.source.state(), { listed: false }, 'not listed before the last page')
+  release()
   await connected(h)
-  t.equal(h.lists.length, 1)
-  t.same(names(h.lists[0] ?? []), ['e0', 'e1', 'e2', 'e3', 'e4'])
+  t.same(
+    h.pages.map((p) => [names(p.events), p.page.first, p.page.last]),
+    [
+      [['e0', 'e1'], true, false],
+      [['e2', 'e3'], false, false],
+      [['e4'], false, true],
+    ],
+  )
+  t.match(h.source.state(), { listed: true })
   const lists = h.api.requests.filter((r) => r.verb === 'list')
   t.same(
     lists.map((r) => [r.limit, Boolean(r.continue)]),
@@ -123,6 +154,49 @@ t.test('a large list is taken in pages and handed over whole', async (t) => {
     ],
   )
 })
+
+for (const status of [410, 500]) {
+  t.test(
+    `a list whose continue request gets ${status} is not complete: listed again from its first page`,
+    async (t) => {
+      const h = await harness(t, { pageSize: 2 })
+      for (let i = 0; i < 5; i++) h.api.addEvent(buildEvent({ name: `e${i}` }))
+      const release = h.api.holdNextPage()
+      h.source.start()
+      await eventually(() => h.api.heldPageCount === 1, 'the second page asked for')
+      h.api.failNext(1, status, { on: 'list', message: 'continue token expired' })
+      release()
+      await connected(h)
+      t.same(
+        h.pages.map((p) => [names(p.events), p.page.first, p.page.last]),
+        [
+          [['e0', 'e1'], true, false],
+          [['e0', 'e1'], true, false],
+          [['e2', 'e3'], false, false],
+          [['e4'], false, true],
+        ],
+        'the failed list never got a last page; the next began again with a first',
+      )
+      t.same(
+        h.api.requests.filter((r) => r.verb === 'list').map((r) => [Boolean(r.continue), r.status]),
+        [
+          [false, 200],
+          [true, status],
+          [false, 200],
+          [true, 200],
+          [true, 200],
+        ],
+      )
+      t.equal(h.lists.length, 1, 'one complete list')
+      t.equal(h.source.state().restarts, 1)
+      t.equal(
+        h.api.requests.find((r) => r.verb === 'watch')?.resourceVersion,
+        h.api.resourceVersion,
+        'watching from the complete list',
+      )
+    },
+  )
+}
 
 t.test(
   'a stream the server ends is resumed from the last resourceVersion, without a list',
@@ -389,9 +463,9 @@ t.test('namespaces: one list+watch each; other namespaces are not seen', async (
   const h = await harness(t, {
     namespaces: ['prod', 'dev', 'prod'],
     handlers: {
-      onList: (list, scope) => {
+      onListPage: (list, page) => {
         lists.push(list)
-        scopes.push(scope)
+        scopes.push(page.scope)
       },
     },
   })
@@ -450,7 +524,7 @@ t.test('a handler that throws makes a relist, so the event is not lost', async (
   t.ok(h.log.lines.some((l) => l.level === 'error' && /onChange threw: store is busy/.test(l.msg)))
 })
 
-t.test('onList is awaited before watching, and a throwing onList is retried', async (t) => {
+t.test('onListPage is awaited before watching, and a throwing one is retried', async (t) => {
   let calls = 0
   let release: () => void = () => {}
   const gate = new Promise<void>((r) => {
@@ -458,7 +532,7 @@ t.test('onList is awaited before watching, and a throwing onList is retried', as
   })
   const h = await harness(t, {
     handlers: {
-      onList: async () => {
+      onListPage: async () => {
         calls++
         if (calls === 1) throw new Error('disk full')
         await gate
@@ -466,9 +540,9 @@ t.test('onList is awaited before watching, and a throwing onList is retried', as
     },
   })
   h.source.start()
-  await eventually(() => calls === 2, 'second onList')
+  await eventually(() => calls === 2, 'second onListPage')
   await new Promise((r) => setTimeout(r, 50))
-  t.equal(h.api.count('watch'), 0, 'no watch while onList runs')
+  t.equal(h.api.count('watch'), 0, 'no watch while onListPage runs')
   release()
   await connected(h)
   t.equal(h.api.count('list'), 2)
@@ -495,7 +569,7 @@ t.test('stop() during a backoff wait returns at once', async (t) => {
   const source = createEventSource({
     kc: api.kubeConfig(),
     namespaces: [],
-    handlers: { onList: () => {}, onEvent: () => {}, onDeleted: () => {} },
+    handlers: { onListPage: () => {}, onEvent: () => {}, onDeleted: () => {} },
     logger: recordingLogger().logger,
     backoff: { initialMs: 60_000, maxMs: 60_000 },
   })

@@ -33,13 +33,16 @@ function setup(t: Test, over: Partial<PipelineDeps> & { store?: Store } = {}) {
   return { store, clock, sent, pipeline, kicks: () => kicks }
 }
 
+/** A list that fits in one page. */
+const whole = (scope?: string) => ({ scope, first: true, last: true })
+
 const occurrences = (sent: Sent[]) =>
   sent.reduce((n, s) => n + ('occurrences' in s.message ? s.message.occurrences : 0), 0)
 
 t.test('the first list ever is archived, not alerted; later events alert', async (t) => {
   const { pipeline, sent, store } = setup(t)
   t.ok(pipeline.isBootstrapping())
-  pipeline.ingestList([aClusterEvent(), aClusterEvent()])
+  pipeline.ingestListPage([aClusterEvent(), aClusterEvent()], whole())
   pipeline.finishBootstrap()
   t.equal(sent.length, 0)
   t.equal((store.db.prepare('SELECT count(*) AS n FROM events').get() as { n: number }).n, 2)
@@ -54,11 +57,11 @@ t.test(
   async (t) => {
     const { pipeline, sent } = setup(t)
     const e = aClusterEvent({ count: 3 })
-    pipeline.ingestList([e])
+    pipeline.ingestListPage([e], whole())
     pipeline.finishBootstrap()
-    pipeline.ingestList([e])
+    pipeline.ingestListPage([e], whole())
     t.equal(sent.length, 0, 'relist of a known event')
-    pipeline.ingestList([{ ...e, count: 5, lastSeen: e.lastSeen + 1000 }])
+    pipeline.ingestListPage([{ ...e, count: 5, lastSeen: e.lastSeen + 1000 }], whole())
     t.equal(sent.length, 1)
     t.equal(occurrences(sent), 2, 'two new occurrences, not five')
   },
@@ -145,9 +148,9 @@ t.test('archive sinks get every new or changed event once', async (t) => {
   const copies: ClusterEvent[] = []
   const { pipeline } = setup(t, { sinks: [{ enqueue: (es) => copies.push(...es) }] })
   const e = aClusterEvent()
-  pipeline.ingestList([e, aClusterEvent({ type: 'Normal' })])
+  pipeline.ingestListPage([e, aClusterEvent({ type: 'Normal' })], whole())
   pipeline.finishBootstrap()
-  pipeline.ingestList([e])
+  pipeline.ingestListPage([e], whole())
   t.equal(copies.length, 2)
 })
 
@@ -166,10 +169,10 @@ t.test(
     })
     pipeline.finishBootstrap()
     const e = aClusterEvent()
-    t.throws(() => pipeline.ingestList([e]), /disk full/)
+    t.throws(() => pipeline.ingestListPage([e], whole()), /disk full/)
     fail = false
     sent.length = 0
-    pipeline.ingestList([e])
+    pipeline.ingestListPage([e], whole())
     t.equal(sent.length, 1, 'alerted once, after the failure')
   },
 )
@@ -182,7 +185,7 @@ t.test(
     const first = openStore(dir)
     const a = setup(t, { store: first })
     const e = aClusterEvent()
-    a.pipeline.ingestList([e])
+    a.pipeline.ingestListPage([e], whole())
     a.pipeline.finishBootstrap()
     a.pipeline.ingest({ ...e, count: 2, lastSeen: e.lastSeen + 1 })
     a.pipeline.ingest({ ...e, count: 3, lastSeen: e.lastSeen + 2 })
@@ -196,7 +199,7 @@ t.test(
     b.clock.t = a.clock.t + 120_000
     t.notOk(b.pipeline.isBootstrapping())
     const downtime = aClusterEvent()
-    b.pipeline.ingestList([{ ...e, count: 3, lastSeen: e.lastSeen + 2 }, downtime])
+    b.pipeline.ingestListPage([{ ...e, count: 3, lastSeen: e.lastSeen + 2 }, downtime], whole())
     t.equal(b.sent.length, 1, 'only the event that appeared while down')
     b.pipeline.tick()
     t.equal(b.sent.length, 2, 'the pending follow-up of the old window is still sent')
@@ -231,9 +234,9 @@ t.test(
       }
     })
     clock.t += 1_000
-    pipeline.ingestList([inA], 'a')
+    pipeline.ingestListPage([inA], whole('a'))
     t.same(gone(), ['a2', 'x1'], "a2 left namespace a; x is no longer watched; b's list is b's")
-    pipeline.ingestList([inB, inA2], 'b')
+    pipeline.ingestListPage([inB, inA2], whole('b'))
     t.same(gone(), ['x1'], 'listed again: present (even from another scope)')
     pipeline.remove(inB.uid)
     pipeline.flush()
@@ -288,11 +291,11 @@ t.test(
     t.same(failures, ['recording the first list'])
     t.throws(() => pipeline.ingest(aClusterEvent()), { name: 'StoreUnavailableError' })
     t.throws(() => pipeline.remove('uid-x'), { name: 'StoreUnavailableError' })
-    t.throws(() => pipeline.ingestList([aClusterEvent()]), /readonly/)
+    t.throws(() => pipeline.ingestListPage([aClusterEvent()], whole()), /readonly/)
     t.equal(pipeline.stats().eventsTaken.Warning, 0)
 
     allowWrites()
-    pipeline.ingestList([])
+    pipeline.ingestListPage([], whole())
     pipeline.finishBootstrap()
     t.notOk(pipeline.isBootstrapping())
     refuseWrites()
@@ -311,5 +314,100 @@ t.test(
     pipeline.ingest(aClusterEvent())
     pipeline.flush()
     t.equal(pipeline.stats().eventsTaken.Warning, 3, 'the watch is taken again')
+  },
+)
+
+/** Rows of the archive: name → [seen_at, gone_at]. */
+const rows = (store: Store) =>
+  new Map(
+    (
+      store.db.prepare('SELECT name, seen_at, gone_at FROM events').all() as {
+        name: string
+        seen_at: number
+        gone_at: number | null
+      }[]
+    ).map((r) => [r.name, [r.seen_at, r.gone_at]]),
+  )
+
+t.test(
+  'a list in pages: each page is archived as it comes, all seen at the first page’s time; what no page showed is gone only after the last',
+  async (t) => {
+    const { pipeline, store, clock } = setup(t)
+    const old = aClusterEvent({ name: 'old' })
+    pipeline.ingestListPage([old], whole())
+    pipeline.finishBootstrap()
+    clock.t += 1_000
+    const listedAt = clock.t
+    const [p1, p2, p3] = [['a1', 'a2'], ['b1', 'b2'], ['c1']].map((names) =>
+      names.map((name) => aClusterEvent({ name })),
+    ) as [ClusterEvent[], ClusterEvent[], ClusterEvent[]]
+    pipeline.ingestListPage(p1, { scope: undefined, first: true, last: false })
+    t.same([...rows(store).keys()].sort(), ['a1', 'a2', 'old'], 'the first page is in at once')
+    t.equal(rows(store).get('old')?.[1], null, 'not gone before the last page')
+    clock.t += 5_000
+    pipeline.ingestListPage(p2, { scope: undefined, first: false, last: false })
+    t.equal(rows(store).get('old')?.[1], null, 'still not gone')
+    clock.t += 5_000
+    pipeline.ingestListPage(p3, { scope: undefined, first: false, last: true })
+    const after = rows(store)
+    t.same(
+      after.get('old'),
+      [listedAt - 1_000, listedAt],
+      'gone once the last page is in (at the list’s time)',
+    )
+    for (const name of ['a1', 'a2', 'b1', 'b2', 'c1'])
+      t.same(after.get(name), [listedAt, null], `${name}: seen at the list's time, present`)
+  },
+)
+
+t.test(
+  'a list abandoned midway marks nothing gone; the next complete list does, and alerts nothing twice',
+  async (t) => {
+    const { pipeline, store, clock, sent } = setup(t)
+    const old = aClusterEvent({ name: 'old' })
+    pipeline.ingestListPage([old], whole())
+    pipeline.finishBootstrap()
+    const early = aClusterEvent({ name: 'early' })
+    const late = aClusterEvent({ name: 'late' })
+    clock.t += 1_000
+    pipeline.ingestListPage([early], { scope: undefined, first: true, last: false })
+    t.equal(sent.length, 1, 'a new event on an early page alerts: it is real')
+    // The list failed here (a 410 on its continue token): the next one starts again.
+    clock.t += 1_000
+    pipeline.ingestListPage([early], { scope: undefined, first: true, last: false })
+    t.equal(rows(store).get('old')?.[1], null, 'the abandoned list marked nothing gone')
+    pipeline.ingestListPage([late], { scope: undefined, first: false, last: true })
+    t.equal(rows(store).get('old')?.[1], clock.t, 'the complete list marks what it lacks')
+    t.equal(rows(store).get('early')?.[1], null, 'what the complete list showed stays')
+    t.equal(occurrences(sent), 2, 'early and late once each')
+  },
+)
+
+t.test('pages of lists of two scopes in between each other keep their own list time', async (t) => {
+  const { pipeline, store, clock } = setup(t, { watchedNamespaces: ['a', 'b'] })
+  const [a1, a2, b1] = ['a1', 'a2', 'b1'].map((name) =>
+    aClusterEvent({ name, namespace: name.slice(0, 1) }),
+  ) as [ClusterEvent, ClusterEvent, ClusterEvent]
+  pipeline.ingestListPage([a1], { scope: 'a', first: true, last: false })
+  clock.t += 1_000
+  pipeline.ingestListPage([b1], whole('b'))
+  pipeline.ingestListPage([a2], { scope: 'a', first: false, last: true })
+  const after = rows(store)
+  t.same(
+    ['a1', 'a2', 'b1'].map((name) => after.get(name)?.[1]),
+    [null, null, null],
+    'nothing gone: each list marks against its own time',
+  )
+})
+
+t.test(
+  'a page that is not the first of a list it knows is refused and changes nothing',
+  async (t) => {
+    const { pipeline, store } = setup(t)
+    t.throws(
+      () => pipeline.ingestListPage([aClusterEvent()], { scope: 'a', first: false, last: true }),
+      /a list page of a came before its first page/,
+    )
+    t.equal(rows(store).size, 0)
   },
 )
