@@ -174,3 +174,35 @@ t.test('problemNodes is fast with 5,000 nodes', async (t) => {
   t.equal(nodes[notReady]?.ready, 'True')
   t.equal(api.count('list'), 10, 'listed in pages of 500')
 })
+
+t.test(
+  'a relist that fails after its first page changes nothing; the next complete one replaces what is known',
+  async (t) => {
+    const lists: number[] = []
+    const api = await createFakeKubeApi()
+    for (let i = 0; i < 600; i++) api.addNode(buildNode(`node-${String(i).padStart(4, '0')}`))
+    const cache = createNodeCache({
+      kc: api.kubeConfig(),
+      logger: recordingLogger().logger,
+      backoff: { initialMs: 20, maxMs: 100 },
+      listener: { onList: (nodes) => lists.push(nodes.length), onChange() {}, onDelete() {} },
+    })
+    t.teardown(async () => {
+      await cache.stop()
+      await api.stop()
+    })
+    cache.start()
+    await eventually(() => cache.state().connected, 'watching')
+    t.same(lists, [600], 'told the whole list once, after both pages')
+    const release = api.holdNextPage()
+    api.compact()
+    await eventually(() => api.heldPageCount === 1, 'the relist at its second page')
+    t.equal(cache.size(), 600, 'the first page alone replaces nothing')
+    api.deleteNode('node-0599')
+    api.failNext(1, 410, { on: 'list', message: 'continue token expired' })
+    release()
+    await eventually(() => lists.length === 2 && cache.state().connected, 'listed again')
+    t.same(lists, [600, 599], 'the failed list was never told')
+    t.equal(cache.size(), 599, 'the complete list removed the node deleted meanwhile')
+  },
+)
