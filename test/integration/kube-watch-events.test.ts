@@ -121,12 +121,18 @@ t.test(
   },
 )
 
-t.test('a large list is handed over page by page, each as it arrives', async (t) => {
+/** Five events listed in pages of two, started with the second page held until `release()`. */
+async function heldAtSecondPage(t: Test) {
   const h = await harness(t, { pageSize: 2 })
   for (let i = 0; i < 5; i++) h.api.addEvent(buildEvent({ name: `e${i}` }))
   const release = h.api.holdNextPage()
   h.source.start()
   await eventually(() => h.api.heldPageCount === 1, 'the second page asked for')
+  return { h, release }
+}
+
+t.test('a large list is handed over page by page, each as it arrives', async (t) => {
+  const { h, release } = await heldAtSecondPage(t)
   t.same(
     h.pages.map((p) => [names(p.events), p.page]),
     [[['e0', 'e1'], { first: true, last: false, scope: undefined }]],
@@ -159,11 +165,7 @@ for (const status of [410, 500]) {
   t.test(
     `a list whose continue request gets ${status} is not complete: listed again from its first page`,
     async (t) => {
-      const h = await harness(t, { pageSize: 2 })
-      for (let i = 0; i < 5; i++) h.api.addEvent(buildEvent({ name: `e${i}` }))
-      const release = h.api.holdNextPage()
-      h.source.start()
-      await eventually(() => h.api.heldPageCount === 1, 'the second page asked for')
+      const { h, release } = await heldAtSecondPage(t)
       h.api.failNext(1, status, { on: 'list', message: 'continue token expired' })
       release()
       await connected(h)
