@@ -93,6 +93,31 @@ export const lazyAxios: Plugin = {
   },
 }
 
+/**
+ * fastify requires a JSON-schema validator compiler (ajv, with its formats and URI parser) and a
+ * serializer compiler (fast-json-stringify) when an instance is created, for routes that declare
+ * a `schema`. kubeding's routes declare none (bodies are checked with zod), so the bundle gets a
+ * compiler that says so instead: ~250 kB of modules are neither carried nor evaluated at start.
+ */
+export const noSchemaCompilers: Plugin = {
+  name: 'no-schema-compilers',
+  setup(b) {
+    b.onResolve({ filter: /^@fastify\/(ajv-compiler|fast-json-stringify-compiler)$/ }, (args) =>
+      args.importer.includes(`${sep}node_modules${sep}fastify${sep}`)
+        ? { path: args.path, namespace: 'no-schema-compilers' }
+        : undefined,
+    )
+    b.onLoad({ filter: /.*/, namespace: 'no-schema-compilers' }, (args) => ({
+      loader: 'js',
+      contents: [
+        'module.exports = () => () => {',
+        `  throw new Error('${args.path} is not in kubeding\\'s bundle: a route declares a JSON schema, and kubeding validates with zod instead')`,
+        '}',
+      ].join('\n'),
+    }))
+  },
+}
+
 /** Bundles into `outdir` (emptied first); the metafile lists what each output file imports. */
 export async function buildBundle(outdir = join(ROOT, 'dist')): Promise<Metafile> {
   rmSync(outdir, { recursive: true, force: true })
@@ -115,7 +140,7 @@ export async function buildBundle(outdir = join(ROOT, 'dist')): Promise<Metafile
     banner: {
       js: "import { createRequire as __kubedingRequire } from 'node:module'; const require = __kubedingRequire(import.meta.url);",
     },
-    plugins: [trimClientNode, lazyAxios],
+    plugins: [trimClientNode, lazyAxios, noSchemaCompilers],
     logLevel: 'warning',
     metafile: true,
   })

@@ -255,6 +255,16 @@ t.test('the bundle loads only Node built-ins and its own chunks', async (t) => {
     chunks.some((i) => i.kind === 'dynamic-import'),
     'some chunks are loaded only when their code runs',
   )
+  const inputs = Object.values(metafile.outputs).flatMap((o) => Object.keys(o.inputs))
+  t.same(
+    inputs.filter((i) =>
+      /node_modules\/(ajv\/|@fastify\/ajv-compiler|.*-stringify-compiler|fast-json-stringify\/index|undici\/)/.test(
+        i,
+      ),
+    ),
+    [],
+    "fastify's schema compilers and undici are left out (kubeding's routes declare no JSON schema)",
+  )
 })
 
 t.test('the image runs as a numeric non-root user', async (t) => {
