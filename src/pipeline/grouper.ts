@@ -34,6 +34,9 @@ export const toGroupKey = (e: Pick<AlertEvent, 'kind' | 'namespace' | 'name' | '
 /** Creates a grouper over the store's `groups` table. */
 export function createGrouper(store: Store, windowMs: number, enqueue: Enqueue): Grouper {
   const { db } = store
+  const openNew = db.prepare(`
+    INSERT INTO groups (robot, key, window_end, pending, sample) VALUES (?, ?, ?, 0, ?)
+    ON CONFLICT (robot, key) DO NOTHING`)
   const get = db.prepare('SELECT window_end, pending FROM groups WHERE robot = ? AND key = ?')
   const open = db.prepare(`
     INSERT INTO groups (robot, key, window_end, pending, sample) VALUES (?, ?, ?, 0, ?)
@@ -54,6 +57,13 @@ export function createGrouper(store: Store, windowMs: number, enqueue: Enqueue):
   return {
     offer(robot, event, occurrences, at, now) {
       const key = toGroupKey(event)
+      // No window for this object and reason yet (most events of a storm): one write opens it.
+      // A new window stores no sample: this occurrence is told now, and a follow-up is only ever
+      // sent after a repeat, whose fold writes its own.
+      if (openNew.run(robot, key, now + windowMs, NO_SAMPLE).changes > 0) {
+        enqueue(robot, { kind: 'alert', event, occurrences, at })
+        return
+      }
       const row = get.get(robot, key) as { window_end: number; pending: number } | undefined
       if (row && row.window_end > now) {
         fold.run(occurrences, JSON.stringify({ event, at } satisfies Sample), robot, key)
@@ -66,9 +76,6 @@ export function createGrouper(store: Store, windowMs: number, enqueue: Enqueue):
       } else {
         enqueue(robot, { kind: 'alert', event, occurrences, at })
       }
-      // No sample yet: this occurrence was just told, and a follow-up is only ever sent after a
-      // repeat, whose fold writes its own. In a storm of distinct objects (every event opens a
-      // window) that spares serialising and writing each event a second time.
       open.run(robot, key, now + windowMs, NO_SAMPLE)
     },
     flushDue(now) {

@@ -203,7 +203,10 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
     for (let i = 0; i < events.length; i++) {
       current = i
       const event = events[i] as ClusterEvent
-      const known = archive.known(event.uid)
+      // From the watch, events are mostly new: writing first spares them the lookup. A list
+      // mostly shows what the archive holds, so it looks first.
+      const isNew = !listed && archive.insertNew(event, t)
+      const known = isNew ? undefined : archive.known(event.uid)
       let occurrences = event.count
       if (known) {
         const grown = event.count - known.count
@@ -214,7 +217,7 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
         }
         occurrences = Math.max(grown, 1)
       }
-      archive.upsert(event, t)
+      if (!isNew) archive.upsert(event, t)
       changed.push(event)
       stats.eventsTaken[event.type]++
       stats.occurrences += occurrences
