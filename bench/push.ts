@@ -4,7 +4,8 @@
  * - alert latency at a low rate, Event created → DingTalk received (target p99 < 1 s);
  * - alert latency at 15 alerts a minute to one robot, over minutes of the service's own clock
  *   (target p99 < 1 s: what fits in the rate budget goes alone, at once);
- * - memory: RSS idle and after 100,000 events archived (target < 150 MB);
+ * - memory: RSS idle and after 100,000 events archived, run from the sources (no target here:
+ *   bench/footprint.ts measures what users run against issue 10's targets);
  * - storm: 10,000 Warnings on 2,000 objects within a minute → messages per rolling minute
  *   (target ≤ 20), share of the events accounted in them (target 100%), 130101 answers (0).
  * Run alone with `node bench/push.ts`; bench/run.ts calls `benchPush`.
@@ -623,8 +624,6 @@ export async function benchPush(o: PushBenchOptions = {}): Promise<PushBenchFigu
   }
 }
 
-const MB = 1_000_000
-
 /** The figures as printed lines, each with its target and whether it was met. */
 export function formatPush(f: PushBenchFigures): string[] {
   const { ingest: w, ingestNormal: nm, latency: l, steady: q, memory: m, storm: s } = f
@@ -658,16 +657,9 @@ export function formatPush(f: PushBenchFigures): string[] {
     ...note(
       `${q.samples} Warnings to one robot, one every ${60 / q.perMinute} s for ${q.minutes} minutes of the service's clock, which ran ${q.speed}x faster than the wall (latencies are wall time); ${q.steadySamples} of them came with a full minute of answers already in the rolling budget. ${q.digests} digests; at most ${q.maxPerRollingMinute} messages in any 60 s.`,
     ),
-    row(
-      'memory, rss',
-      `idle ${m.idleMiB} MiB; after ${w.events} archived ${m.afterIngestMiB} MiB`,
-      {
-        text: '< 150 MB (143 MiB)',
-        met: m.idleMiB * MiB < 150 * MB && m.afterIngestMiB * MiB < 150 * MB,
-      },
-    ),
+    row('memory, rss', `idle ${m.idleMiB} MiB; after ${w.events} archived ${m.afterIngestMiB} MiB`),
     ...note(
-      `${m.codeMiB} MiB of it with just the code loaded (Node, type stripping, dependencies), before the service is built. Peak ${m.peakMiB} MiB, heap used ${m.heapUsedMiB} MiB after; store ${m.storeMiB} MiB on disk.`,
+      `The service run from its TypeScript sources: ${m.codeMiB} MiB of it with just the code loaded (Node, type stripping, dependencies), before the service is built. Peak ${m.peakMiB} MiB, heap used ${m.heapUsedMiB} MiB after; store ${m.storeMiB} MiB on disk. The memory targets are the footprint bench's, measured on what users run (the bundle).`,
     ),
     row('storm', `${s.maxPerRollingMinute} messages max in any 60 s`, {
       text: '<= 20',
