@@ -231,7 +231,12 @@ async function withPhase<T>(setup: PhaseSetup, fn: (phase: Phase) => Promise<T>)
   const child = fork(new URL('./push-service-worker.ts', import.meta.url), [], {
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     // The V8 flags `npm start` and the image run the service with (package.json, Dockerfile).
-    execArgv: [...process.execArgv, '--max-semi-space-size=1', '--optimize-for-size'],
+    execArgv: [
+      ...process.execArgv,
+      '--max-semi-space-size=1',
+      '--optimize-for-size',
+      '--v8-pool-size=1',
+    ],
   })
   const waiting: Array<{ resolve(r: WorkerReply): void; reject(e: Error): void }> = []
   const fail = (error: Error) => {
