@@ -40,7 +40,7 @@ import { createFakeDingTalk } from '../test/helpers/fake-dingtalk.ts'
 import { createFakeKubeApi, type FakeKubeApi } from '../test/helpers/fake-kube-api.ts'
 import { freePort } from '../test/helpers/free-port.ts'
 import { note, row } from './format-figures.ts'
-import { anEvent, describeMachine, podName, until } from './push.ts'
+import { anEvent, describeMachine, podName, startFlags, until } from './push.ts'
 
 /** One way of starting kubeding: `file args... --config FILE` in `cwd`. */
 export interface Way {
@@ -247,11 +247,7 @@ function theWays(stageDir: string): { ways: Way[]; imageReadOnly: string } {
   if (node !== 'node') throw new Error(`the image's CMD runs ${node}, not node`)
   // npm start and npx put node_modules/.bin first on the PATH: its node is the one they run.
   const localNode = join(ROOT, 'node_modules/.bin/node')
-  const { scripts } = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
-    scripts: { start: string }
-  }
-  const [startNode, ...startArgs] = scripts.start.split(' ')
-  if (startNode !== 'node') throw new Error(`npm start runs ${startNode}, not node`)
+  const startArgs = [...startFlags(), 'bin/kubeding.js']
   return {
     ways: [
       {

@@ -184,6 +184,16 @@ export function anEvent(
   })
 }
 
+/** The Node/V8 flags of `npm start` (package.json): `node FLAGS... bin/kubeding.js`. */
+export function startFlags(): string[] {
+  const { scripts } = JSON.parse(
+    readFileSync(new URL('../package.json', import.meta.url), 'utf8'),
+  ) as { scripts: { start: string } }
+  const [node, ...args] = scripts.start.split(' ')
+  if (node !== 'node') throw new Error(`npm start runs ${node}, not node`)
+  return args.filter((a) => a.startsWith('--'))
+}
+
 /** Polls `check` every `everyMs` until it holds; throws after `timeoutMs`. */
 export async function until(check: () => boolean, what: string, timeoutMs: number, everyMs = 10) {
   const deadline = Date.now() + timeoutMs
@@ -230,13 +240,8 @@ async function withPhase<T>(setup: PhaseSetup, fn: (phase: Phase) => Promise<T>)
   })
   const child = fork(new URL('./push-service-worker.ts', import.meta.url), [], {
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-    // The V8 flags `npm start` and the image run the service with (package.json, Dockerfile).
-    execArgv: [
-      ...process.execArgv,
-      '--max-semi-space-size=1',
-      '--optimize-for-size',
-      '--v8-pool-size=1',
-    ],
+    // The flags `npm start` and the image run the service with (the Dockerfile test keeps them equal).
+    execArgv: [...process.execArgv, ...startFlags()],
   })
   const waiting: Array<{ resolve(r: WorkerReply): void; reject(e: Error): void }> = []
   const fail = (error: Error) => {

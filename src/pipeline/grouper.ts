@@ -64,14 +64,15 @@ export function createGrouper(store: Store, windowMs: number, enqueue: Enqueue):
         enqueue(robot, { kind: 'alert', event, occurrences, at })
         return
       }
-      const row = get.get(robot, key) as { window_end: number; pending: number } | undefined
-      if (row && row.window_end > now) {
+      // The insert found the row, in this same transaction: it is there.
+      const row = get.get(robot, key) as { window_end: number; pending: number }
+      if (row.window_end > now) {
         fold.run(occurrences, JSON.stringify({ event, at } satisfies Sample), robot, key)
         return
       }
       // A window that ended with repeats not yet reported: report them together with this one
       // rather than sending a follow-up and a fresh alert back to back.
-      if (row && row.pending > 0) {
+      if (row.pending > 0) {
         repeat(robot, { event, at }, row.pending + occurrences, row.window_end - windowMs)
       } else {
         enqueue(robot, { kind: 'alert', event, occurrences, at })
