@@ -211,6 +211,18 @@ async function chatReplies(language: Language): Promise<Map<string, DingTalkMess
 
 /** `alert.zh-CN.md` → the file's text: what the group reads, then the JSON DingTalk receives. */
 export async function buildGallery(): Promise<Map<string, string>> {
+  // Times in messages follow the process's zone: the gallery's is fixed, whatever the machine's.
+  const machineZone = process.env.TZ
+  process.env.TZ = ZONE
+  try {
+    return await renderGallery()
+  } finally {
+    if (machineZone === undefined) delete process.env.TZ
+    else process.env.TZ = machineZone
+  }
+}
+
+async function renderGallery(): Promise<Map<string, string>> {
   const files = new Map<string, string>()
   for (const language of LANGUAGES) {
     const options: RenderOptions = {
@@ -219,7 +231,6 @@ export async function buildGallery(): Promise<Map<string, string>> {
       muteLinks: true,
       language,
       now: () => NOW,
-      timeZone: ZONE,
     }
     const messages = new Map<string, DingTalkMessage>([
       ['alert', renderMessage(alert, options)],

@@ -63,7 +63,8 @@ export function createHeartbeats(o: HeartbeatOptions): Heartbeats {
       self: o.identity,
       members: Object.entries(doc.replicas)
         .map(([name, b]) => ({ name, watch: b.watch, seenAt: b.seenAt }))
-        .sort((a, b) => a.name.localeCompare(b.name)),
+        // Pod names are ASCII: code-unit order, without ICU's collator (~2 MiB resident once used).
+        .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)),
     }),
     hasOlderPeer: (doc, except) =>
       Object.entries(doc.replicas).some(

@@ -33,10 +33,7 @@ export function toAlertDraft(message: AlertMessage, ctx: DraftContext): MessageD
   const facts: string[] = []
   let title = toAlertTitle(e, ctx)
   if (message.kind === 'repeat') {
-    const repeat = s.alert.repeat(
-      message.occurrences,
-      formatClock(message.since ?? e.firstSeen, ctx.timeZone),
-    )
+    const repeat = s.alert.repeat(message.occurrences, formatClock(message.since ?? e.firstSeen))
     facts.push(repeat)
     title = `${title} (${repeat})`
   } else {

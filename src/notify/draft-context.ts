@@ -15,8 +15,6 @@ export interface DraftContext {
   strings: Strings
   /** The instant of rendering, from the injected clock: relative times are counted from it. */
   now: number
-  /** Zone for times shown; default the process's. */
-  timeZone?: string | undefined
 }
 
 /** `payments/api-7d9f`, or `node-1` for cluster-scoped objects. */
@@ -33,7 +31,7 @@ export const toHeading = (
 
 /** `14:03:05 (2 min ago)` style pieces: the absolute time and how long ago, from `ctx.now`. */
 export function toWhen(at: number, ctx: DraftContext, zone = false): [string, string] {
-  const stamp = formatStamp(at, ctx.now, { timeZone: ctx.timeZone, zone })
+  const stamp = formatStamp(at, ctx.now, { zone })
   return [stamp, ctx.strings.ago(ctx.now - at)]
 }
 

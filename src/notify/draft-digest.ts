@@ -131,8 +131,7 @@ export function toDigestDraft(messages: readonly OutboxMessage[], ctx: DraftCont
   const level = s.level(entries.some((e) => e.type === 'Warning') ? 'Warning' : 'Normal')
   const head = s.digest.title(total, entries.length)
   const top = [...objects.values()].sort((a, b) => b.n - a.n).slice(0, MAX_OBJECTS)
-  const stamp = (at: number, zone: boolean) =>
-    formatStamp(at, ctx.now, { timeZone: ctx.timeZone, zone })
+  const stamp = (at: number, zone: boolean) => formatStamp(at, ctx.now, { zone })
   const command = toEventsCommand(entries, from, ctx)
   const first = stamp(from, false) === stamp(to, false) ? undefined : stamp(from, false)
   const blocks: DraftBlock[] = [

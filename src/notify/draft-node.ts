@@ -44,8 +44,7 @@ function toProblemDraft(m: NodeConditionMessage, ctx: DraftContext): MessageDraf
 function toResolvedDraft(m: NodeConditionMessage, ctx: DraftContext): MessageDraft {
   const s = ctx.strings
   const ended = m.endedAt ?? ctx.now
-  const stamp = (at: number, zone: boolean) =>
-    formatStamp(at, ctx.now, { timeZone: ctx.timeZone, zone })
+  const stamp = (at: number, zone: boolean) => formatStamp(at, ctx.now, { zone })
   const blocks: DraftBlock[] = [
     { kind: 'heading', text: toHeading(s.resolved, ctx.cluster, `Node ${m.node}`, m.condition) },
     {

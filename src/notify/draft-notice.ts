@@ -33,8 +33,7 @@ export function toNoticeDraft(message: NoticeMessage, ctx: DraftContext): Messag
   }
 }
 
-const stamp = (at: number, ctx: DraftContext) =>
-  formatStamp(at, ctx.now, { timeZone: ctx.timeZone, zone: true })
+const stamp = (at: number, ctx: DraftContext) => formatStamp(at, ctx.now, { zone: true })
 
 function toWords(message: NoticeMessage, ctx: DraftContext): { title: string; lines: string[] } {
   const s = ctx.strings.notice

@@ -1,62 +1,44 @@
-/** Times as a phone shows them in a message: local to `timeZone` (default: the process's zone). */
+/**
+ * Times as a phone shows them in a message, in the process's local zone (`TZ`, else the
+ * system's). Read with Date's local getters rather than Intl.DateTimeFormat: constructing any
+ * DateTimeFormat makes V8 probe ICU's list of locales, which keeps about 5 MiB of the node
+ * binary's ICU data resident for the life of the process (issue 10); the local getters read only
+ * the zone's rules.
+ */
 
-const cache = new Map<string, Intl.DateTimeFormat>()
+const pad = (n: number): string => String(n).padStart(2, '0')
 
-function formatter(timeZone: string | undefined): Intl.DateTimeFormat {
-  const key = timeZone ?? ''
-  let f = cache.get(key)
-  if (!f) {
-    f = new Intl.DateTimeFormat('en-US', {
-      timeZone,
-      year: 'numeric',
-      month: '2-digit',
-      day: '2-digit',
-      hour: '2-digit',
-      minute: '2-digit',
-      second: '2-digit',
-      hourCycle: 'h23',
-      timeZoneName: 'shortOffset',
-    })
-    cache.set(key, f)
-  }
-  return f
-}
-
-function parts(ms: number, timeZone: string | undefined): Record<string, string> {
-  const out: Record<string, string> = {}
-  for (const p of formatter(timeZone).formatToParts(ms)) out[p.type] = p.value
-  return out
-}
-
-/** `GMT+8` → `UTC+8`; `GMT`/`GMT+0` → `UTC`. */
-const toUtcOffset = (name = ''): string => {
-  const offset = name.replace(/^GMT/, '')
-  return offset === '' || offset === '+0' ? 'UTC' : `UTC${offset}`
+/** `UTC+8`, `UTC+5:30`, `UTC-3:30`, `UTC`: the zone's offset from UTC at `d`. */
+const toUtcOffset = (d: Date): string => {
+  const east = -d.getTimezoneOffset()
+  if (east === 0) return 'UTC'
+  const minutes = Math.abs(east)
+  const hours = Math.trunc(minutes / 60)
+  const rest = minutes % 60
+  return `UTC${east < 0 ? '-' : '+'}${hours}${rest === 0 ? '' : `:${pad(rest)}`}`
 }
 
 /** `21:03` */
-export function formatClock(ms: number, timeZone?: string): string {
-  const p = parts(ms, timeZone)
-  return `${p.hour}:${p.minute}`
+export function formatClock(ms: number): string {
+  const d = new Date(ms)
+  return `${pad(d.getHours())}:${pad(d.getMinutes())}`
 }
 
 /**
  * A time as short as a phone line wants it, seen from `now`: `21:03:05` on the same day,
  * `11-23 21:03:05` on another; `zone: true` adds the offset (`21:03:05 UTC+8`).
  */
-export function formatStamp(
-  ms: number,
-  now: number,
-  options: { timeZone?: string | undefined; zone?: boolean } = {},
-): string {
-  const p = parts(ms, options.timeZone)
-  const today = parts(now, options.timeZone)
-  const sameDay = p.year === today.year && p.month === today.month && p.day === today.day
-  const day = sameDay
-    ? ''
-    : p.year === today.year
-      ? `${p.month}-${p.day} `
-      : `${p.year}-${p.month}-${p.day} `
-  const zone = options.zone ? ` ${toUtcOffset(p.timeZoneName)}` : ''
-  return `${day}${p.hour}:${p.minute}:${p.second}${zone}`
+export function formatStamp(ms: number, now: number, options: { zone?: boolean } = {}): string {
+  const d = new Date(ms)
+  const today = new Date(now)
+  const [year, month, day] = [d.getFullYear(), pad(d.getMonth() + 1), pad(d.getDate())]
+  const sameYear = year === today.getFullYear()
+  const date =
+    sameYear && d.getMonth() === today.getMonth() && d.getDate() === today.getDate()
+      ? ''
+      : sameYear
+        ? `${month}-${day} `
+        : `${year}-${month}-${day} `
+  const zone = options.zone ? ` ${toUtcOffset(d)}` : ''
+  return `${date}${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}${zone}`
 }

@@ -33,8 +33,6 @@ export interface NotifierOptions {
   now?: () => number
   logger: Logger
   timers?: Timers
-  /** Zone for times shown in messages; default the process's. */
-  timeZone?: string
   /** Pauses and sizes; the defaults suit DingTalk. */
   tuning?: Partial<LaneTuning>
   /** Default: the store's own; with several replicas, one that records a checkpoint. */
@@ -105,7 +103,6 @@ export function createNotifier(options: NotifierOptions): Notifier {
         muteLinks: options.muteLinks,
         now,
         ...(options.language ? { language: options.language } : {}),
-        ...(options.timeZone ? { timeZone: options.timeZone } : {}),
       },
       tuning,
       now,

@@ -28,8 +28,6 @@ export interface RenderOptions {
   now?: () => number
   /** Cap on the JSON body in bytes; default the renderer's. */
   maxBytes?: number
-  /** Zone for times shown; default the process's. */
-  timeZone?: string
 }
 
 function toContext(options: RenderOptions): DraftContext {
@@ -38,7 +36,6 @@ function toContext(options: RenderOptions): DraftContext {
     muteLinks: options.muteLinks,
     strings: toStrings(options.language ?? DEFAULT_LANGUAGE),
     now: (options.now ?? Date.now)(),
-    timeZone: options.timeZone,
   }
 }
 

@@ -11,13 +11,14 @@ import {
 import { aClusterEvent } from '../../helpers/cluster-events.ts'
 import { testNow } from '../../helpers/test-clock.ts'
 
+// Times in messages follow the process's zone.
+process.env.TZ = 'UTC'
 const options = (over: Partial<RenderOptions> = {}): RenderOptions => ({
   robot: { name: 'ops', keywords: [], msgType: 'markdown' },
   cluster: 'prod-hangzhou',
   muteLinks: true,
   language: 'en',
   now: () => now,
-  timeZone: 'UTC',
   ...over,
 })
 const now = testNow()

@@ -16,6 +16,8 @@ import {
   renderMessage,
 } from '../../../src/notify/render-message.ts'
 
+// Times in messages follow the process's zone.
+process.env.TZ = 'UTC'
 const M = 60_000
 const now = Date.UTC(2026, 10, 24, 3, 6, 5)
 const options = (over: Partial<RenderOptions> = {}): RenderOptions => ({
@@ -24,7 +26,6 @@ const options = (over: Partial<RenderOptions> = {}): RenderOptions => ({
   muteLinks: true,
   language: 'en',
   now: () => now,
-  timeZone: 'UTC',
   ...over,
 })
 const problem = (over: Partial<NodeConditionMessage> = {}): NodeConditionMessage => ({
