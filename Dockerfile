@@ -44,5 +44,8 @@ STOPSIGNAL SIGTERM
 # pages less eagerly, which held the resident set after ingesting 60,000 events at ~105 MiB
 # instead of 125-160 MiB; one V8 worker thread (--v8-pool-size=1, Node's default is 4) gives
 # its background compiling and GC work one malloc arena instead of four, which measured ~8 MiB
-# less after 1,000,000 events at the same CPU per event (npm run bench: footprint).
-CMD ["node", "--max-semi-space-size=1", "--optimize-for-size", "--v8-pool-size=1", "dist/kubeding.js"]
+# less after 1,000,000 events at the same CPU per event; --max-opt=2 stops V8's tiers at Maglev:
+# TurboFan's own code in the node binary (~5 MiB resident once it runs, read from
+# /proc/PID/pagemap) is never paged in, and on kubeding's SQLite-bound ingest the CPU per event
+# did not measurably change (npm run bench: footprint).
+CMD ["node", "--max-semi-space-size=1", "--optimize-for-size", "--v8-pool-size=1", "--max-opt=2", "dist/kubeding.js"]
