@@ -40,7 +40,7 @@ import { createFakeDingTalk } from '../test/helpers/fake-dingtalk.ts'
 import { createFakeKubeApi, type FakeKubeApi } from '../test/helpers/fake-kube-api.ts'
 import { freePort } from '../test/helpers/free-port.ts'
 import { note, row } from './format-figures.ts'
-import { anEvent, describeMachine, podName, startFlags, until } from './push.ts'
+import { anEvent, describeMachine, podName, startCommand, until } from './push.ts'
 
 /** One way of starting kubeding: `file args... --config FILE` in `cwd`. */
 export interface Way {
@@ -53,7 +53,7 @@ export interface Way {
    * The process npm or npx ends up starting (the same for the image): `--version` and `--help`
    * are timed on it, since npm and npx themselves take a few tenths of a second on top.
    */
-  inner: { file: string; args: string[] }
+  inner: { file: string; args: string[]; env?: NodeJS.ProcessEnv }
   cwd: string
   env: NodeJS.ProcessEnv
   /** Run as this user and group (the image's USER); the staged files stay root's. */
@@ -247,7 +247,7 @@ function theWays(stageDir: string): { ways: Way[]; imageReadOnly: string } {
   if (node !== 'node') throw new Error(`the image's CMD runs ${node}, not node`)
   // npm start and npx put node_modules/.bin first on the PATH: its node is the one they run.
   const localNode = join(ROOT, 'node_modules/.bin/node')
-  const startArgs = [...startFlags(), 'bin/kubeding.js']
+  const start = startCommand()
   return {
     ways: [
       {
@@ -255,7 +255,11 @@ function theWays(stageDir: string): { ways: Way[]; imageReadOnly: string } {
         command: 'npm start -- --config FILE',
         file: 'npm',
         args: ['start', '--silent', '--'],
-        inner: { file: localNode, args: startArgs },
+        inner: {
+          file: localNode,
+          args: [...start.flags, 'bin/kubeding.js'],
+          env: { ...env, ...start.env },
+        },
         cwd: ROOT,
         env,
       },

@@ -184,14 +184,21 @@ export function anEvent(
   })
 }
 
-/** The Node/V8 flags of `npm start` (package.json): `node FLAGS... bin/kubeding.js`. */
-export function startFlags(): string[] {
+/** The environment and Node/V8 flags of `npm start` (package.json): `NAME=value... node FLAGS... bin/kubeding.js`. */
+export function startCommand(): { env: Record<string, string>; flags: string[] } {
   const { scripts } = JSON.parse(
     readFileSync(new URL('../package.json', import.meta.url), 'utf8'),
   ) as { scripts: { start: string } }
-  const [node, ...args] = scripts.start.split(' ')
+  const words = scripts.start.split(' ')
+  const env: Record<string, string> = {}
+  for (let word = words[0]; word?.includes('='); word = words[0]) {
+    const [name = '', value = ''] = word.split('=')
+    env[name] = value
+    words.shift()
+  }
+  const [node, ...args] = words
   if (node !== 'node') throw new Error(`npm start runs ${node}, not node`)
-  return args.filter((a) => a.startsWith('--'))
+  return { env, flags: args.filter((a) => a.startsWith('--')) }
 }
 
 /** Polls `check` every `everyMs` until it holds; throws after `timeoutMs`. */
@@ -238,10 +245,13 @@ async function withPhase<T>(setup: PhaseSetup, fn: (phase: Phase) => Promise<T>)
     robots: setup.robots.map((name) => ({ token: `token-${name}`, secret: SECRET })),
     now: setup.clock ? () => fastNow(setup.clock as FastClock) : preciseNow,
   })
+  const start = startCommand()
   const child = fork(new URL('./push-service-worker.ts', import.meta.url), [], {
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-    // The flags `npm start` and the image run the service with (the Dockerfile test keeps them equal).
-    execArgv: [...process.execArgv, ...startFlags()],
+    // The flags and environment `npm start` and the image run the service with (the Dockerfile
+    // test keeps them equal).
+    execArgv: [...process.execArgv, ...start.flags],
+    env: { ...process.env, ...start.env },
   })
   const waiting: Array<{ resolve(r: WorkerReply): void; reject(e: Error): void }> = []
   const fail = (error: Error) => {

@@ -1,4 +1,4 @@
-#!/usr/bin/env -S node --max-semi-space-size=1 --optimize-for-size --v8-pool-size=1 --max-opt=2
+#!/usr/bin/env -S MALLOC_MMAP_THRESHOLD_=65536 node --max-semi-space-size=1 --optimize-for-size --v8-pool-size=1 --max-opt=2
 // Plain JavaScript on purpose: it must run on any Node to tell an old one what to do, whereas
 // kubeding itself is TypeScript that Node runs directly only from 22.19 (23.6 on the 23 line).
 // The V8 flags above are those of `npm start` and the image's CMD (bench/footprint.ts measures

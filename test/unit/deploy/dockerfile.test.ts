@@ -189,15 +189,21 @@ t.test('the build stage bundles what it copied; the command runs that bundle', a
     flags.every((f) => f.startsWith('--')),
     'only V8/Node flags before the script',
   )
+  // The malloc setting the image's ENV gives node: npm start and the shebang give it too.
+  const malloc = runtime.instructions
+    .filter((i) => i.op === 'ENV')
+    .map((i) => /\bMALLOC_MMAP_THRESHOLD_=(\d+)/.exec(i.args)?.[0])
+    .find((v) => v !== undefined)
+  t.ok(malloc, 'the image sets MALLOC_MMAP_THRESHOLD_')
   const { scripts } = JSON.parse(read('package.json')) as { scripts: Record<string, string> }
   t.equal(
     scripts.start,
-    ['node', ...flags, 'bin/kubeding.js'].join(' '),
-    'npm start runs with the same flags as the image (bench/footprint.ts measures both)',
+    [malloc, 'node', ...flags, 'bin/kubeding.js'].join(' '),
+    'npm start runs with the same flags and malloc setting as the image (bench/footprint.ts measures both)',
   )
   t.equal(
     read('bin/kubeding.js').split('\n')[0],
-    ['#!/usr/bin/env -S node', ...flags].join(' '),
+    ['#!/usr/bin/env -S', malloc, 'node', ...flags].join(' '),
     'and so does npx kubeding, through the shebang',
   )
   t.equal(argv?.at(-1), `dist/${ENTRY_FILE}`, 'the script is the bundle')
