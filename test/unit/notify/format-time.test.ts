@@ -3,17 +3,9 @@
  * the same year, and the offset follows the zone's rules at that instant (half hours, negative
  * offsets, summer time).
  */
-import t, { type Test } from 'tap'
+import t from 'tap'
 import { formatClock, formatStamp } from '../../../src/notify/format-time.ts'
-
-const inZone = (t: Test, zone: string) => {
-  const before = process.env.TZ
-  process.env.TZ = zone
-  t.teardown(() => {
-    if (before === undefined) delete process.env.TZ
-    else process.env.TZ = before
-  })
-}
+import { inZone } from '../../helpers/time-zone.ts'
 
 const at = Date.UTC(2026, 10, 24, 3, 6, 5)
 const H = 3_600_000

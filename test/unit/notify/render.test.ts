@@ -12,6 +12,7 @@ import {
   renderMessage,
 } from '../../../src/notify/render-message.ts'
 import { aClusterEvent } from '../../helpers/cluster-events.ts'
+import { inZone } from '../../helpers/time-zone.ts'
 
 // Times in messages follow the process's zone.
 process.env.TZ = 'UTC'
@@ -256,15 +257,12 @@ t.test('text robots get a plain rendering', async (t) => {
 })
 
 t.test("an empty event message says so; times follow the process's zone", async (t) => {
-  t.teardown(() => {
-    process.env.TZ = 'UTC'
-  })
   const m = render(alert({}, { message: '' }), options())
   t.match(md(m).text, /\n\n\(no message\)\n\n/)
   t.match(md(m).text, /last 03:04:05 UTC \(2m ago\)/)
   const zh = render(alert({}, { message: '' }), options({ language: 'zh-CN' }))
   t.match(md(zh).text, /\n\n（无消息）\n\n/)
-  process.env.TZ = 'Asia/Shanghai'
+  inZone(t, 'Asia/Shanghai')
   t.match(md(render(alert(), options())).text, /last 11:04:05 UTC\+8 \(2m ago\)/)
 })
 
