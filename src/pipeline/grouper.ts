@@ -4,6 +4,7 @@
  * the store, so a follow-up that was due when the process stopped is still sent after a restart.
  */
 import type { AlertEvent, Mentions, OutboxMessage } from '../notify/outbox-message.ts'
+import { hashKey } from '../store/hash-key.ts'
 import type { Store } from '../store/open-store.ts'
 
 /** The latest occurrence of a group: what its follow-up shows. */
@@ -34,21 +35,21 @@ export const toGroupKey = (e: Pick<AlertEvent, 'kind' | 'namespace' | 'name' | '
 /** Creates a grouper over the store's `groups` table. */
 export function createGrouper(store: Store, windowMs: number, enqueue: Enqueue): Grouper {
   const { db } = store
-  const openNew = db.prepare(`
-    INSERT INTO groups (robot, key, window_end, pending, sample) VALUES (?, ?, ?, 0, ?)
-    ON CONFLICT (robot, key) DO NOTHING`)
-  const get = db.prepare('SELECT window_end, pending FROM groups WHERE robot = ? AND key = ?')
-  const open = db.prepare(`
-    INSERT INTO groups (robot, key, window_end, pending, sample) VALUES (?, ?, ?, 0, ?)
-    ON CONFLICT (robot, key) DO UPDATE SET window_end = excluded.window_end, pending = 0,
-      sample = excluded.sample`)
-  const fold = db.prepare(
-    'UPDATE groups SET pending = pending + ?, sample = ? WHERE robot = ? AND key = ?',
+  // A window is found through its key's hash (store/hash-key.ts), then the key itself.
+  const get = db.prepare(
+    'SELECT id, window_end, pending FROM groups WHERE key_hash = ? AND robot = ? AND key = ?',
   )
+  const openNew = db.prepare(
+    'INSERT INTO groups (key_hash, robot, key, window_end, pending, sample) VALUES (?, ?, ?, ?, 0, ?)',
+  )
+  const reopen = db.prepare(
+    'UPDATE groups SET window_end = ?, pending = 0, sample = ? WHERE id = ?',
+  )
+  const fold = db.prepare('UPDATE groups SET pending = pending + ?, sample = ? WHERE id = ?')
   const due = db.prepare(
-    'SELECT robot, key, window_end, pending, sample FROM groups WHERE window_end <= ?',
+    'SELECT id, robot, window_end, pending, sample FROM groups WHERE window_end <= ?',
   )
-  const remove = db.prepare('DELETE FROM groups WHERE robot = ? AND key = ?')
+  const remove = db.prepare('DELETE FROM groups WHERE id = ?')
   const next = db.prepare('SELECT min(window_end) AS t FROM groups')
 
   const repeat = (robot: string, sample: Sample, occurrences: number, since: number) =>
@@ -57,17 +58,20 @@ export function createGrouper(store: Store, windowMs: number, enqueue: Enqueue):
   return {
     offer(robot, event, occurrences, at, now) {
       const key = toGroupKey(event)
+      const keyHash = hashKey(key)
+      const row = get.get(keyHash, robot, key) as
+        | { id: number; window_end: number; pending: number }
+        | undefined
       // No window for this object and reason yet (most events of a storm): one write opens it.
       // A new window stores no sample: this occurrence is told now, and a follow-up is only ever
       // sent after a repeat, whose fold writes its own.
-      if (openNew.run(robot, key, now + windowMs, NO_SAMPLE).changes > 0) {
+      if (!row) {
+        openNew.run(keyHash, robot, key, now + windowMs, NO_SAMPLE)
         enqueue(robot, { kind: 'alert', event, occurrences, at })
         return
       }
-      // The insert found the row, in this same transaction: it is there.
-      const row = get.get(robot, key) as { window_end: number; pending: number }
       if (row.window_end > now) {
-        fold.run(occurrences, JSON.stringify({ event, at } satisfies Sample), robot, key)
+        fold.run(occurrences, JSON.stringify({ event, at } satisfies Sample), row.id)
         return
       }
       // A window that ended with repeats not yet reported: report them together with this one
@@ -77,12 +81,12 @@ export function createGrouper(store: Store, windowMs: number, enqueue: Enqueue):
       } else {
         enqueue(robot, { kind: 'alert', event, occurrences, at })
       }
-      open.run(robot, key, now + windowMs, NO_SAMPLE)
+      reopen.run(now + windowMs, NO_SAMPLE, row.id)
     },
     flushDue(now) {
       const rows = due.all(now) as {
+        id: number
         robot: string
-        key: string
         window_end: number
         pending: number
         sample: string
@@ -91,9 +95,9 @@ export function createGrouper(store: Store, windowMs: number, enqueue: Enqueue):
         if (row.pending > 0) {
           const sample = JSON.parse(row.sample) as Sample
           repeat(row.robot, sample, row.pending, row.window_end - windowMs)
-          open.run(row.robot, row.key, now + windowMs, row.sample)
+          reopen.run(now + windowMs, row.sample, row.id)
         } else {
-          remove.run(row.robot, row.key)
+          remove.run(row.id)
         }
       }
     },

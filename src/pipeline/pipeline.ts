@@ -203,21 +203,20 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
     for (let i = 0; i < events.length; i++) {
       current = i
       const event = events[i] as ClusterEvent
-      // From the watch, events are mostly new: writing first spares them the lookup. A list
-      // mostly shows what the archive holds, so it looks first.
-      const isNew = !listed && archive.insertNew(event, t)
-      const known = isNew ? undefined : archive.known(event.uid)
+      const known = archive.known(event.uid)
       let occurrences = event.count
       if (known) {
         const grown = event.count - known.count
         if (grown <= 0 && event.lastSeen <= known.lastSeen) {
           stats.unchanged++
-          if (listed) archive.touch(event.uid, t)
+          if (listed) archive.touch(known.id, t)
           continue
         }
         occurrences = Math.max(grown, 1)
+        archive.update(known.id, event, t)
+      } else {
+        archive.insert(event, t)
       }
-      if (!isNew) archive.upsert(event, t)
       changed.push(event)
       stats.eventsTaken[event.type]++
       stats.occurrences += occurrences

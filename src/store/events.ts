@@ -7,32 +7,36 @@
  * never be taken for new and alerted again, and the archive stays bounded by what the API server
  * holds plus `state.retention`.
  */
-import type { StatementSync } from 'node:sqlite'
 import type { ClusterEvent } from '../kube/cluster-event.ts'
+import { hashKey } from './hash-key.ts'
 import type { Store } from './open-store.ts'
 
-/** What the archive remembers of an event to tell whether it changed. */
+/** What the archive remembers of an event to tell whether it changed; `id` is its row. */
 export interface KnownEvent {
+  id: number
   count: number
   lastSeen: number
 }
 
 /** Reads and writes the `events` table. */
 export interface EventArchive {
-  /** The archived count and last-seen of `uid`, or undefined for an event never seen. */
+  /** The archived row of `uid`, or undefined for an event never seen. */
   known(uid: string): KnownEvent | undefined
+  /**
+   * Writes an event the archive holds no row for, seen at `now`. The caller has just asked
+   * `known` in the same transaction: the uid is not the table's key (see the schema), so this
+   * lookup first is what keeps one row per uid.
+   */
+  insert(event: ClusterEvent, now: number): void
+  /** Writes a change to the known row `id`, seen at `now` (and present again if it was gone). */
+  update(id: number, event: ClusterEvent, now: number): void
   /**
    * Writes a new or changed event, seen at `now` (and present again if it was gone). Without
    * `now` (fixtures), seen at its own last time.
    */
   upsert(event: ClusterEvent, now?: number): void
-  /**
-   * Writes `event`, seen at `now`, if the archive has no row for its uid; true when it wrote.
-   * One B-tree descent for a new event, where `known` and then `upsert` take two.
-   */
-  insertNew(event: ClusterEvent, now: number): boolean
-  /** An unchanged event a list showed again: seen at `now`, present. */
-  touch(uid: string, now: number): void
+  /** An unchanged event a list showed again (row `id`): seen at `now`, present. */
+  touch(id: number, now: number): void
   /** The API server deleted the event. */
   markGone(uid: string, now: number): void
   /**
@@ -47,25 +51,27 @@ export interface EventArchive {
   purge(cutoff: number): number
 }
 
-const COLUMNS = `uid, kind, namespace, name, reason, message, type, count, first_seen, last_seen,
-  component, host, event_namespace, event_name, resource_version, seen_at`
-
 /** Prepares the archive's statements on an open store. */
 export function createEventArchive(store: Store): EventArchive {
   const { db } = store
-  const knownStmt = db.prepare('SELECT count, last_seen FROM events WHERE uid = ?')
-  const upsertStmt = db.prepare(`
-    INSERT INTO events (${COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-    ON CONFLICT (uid) DO UPDATE SET
-      message = excluded.message, type = excluded.type, count = excluded.count,
-      first_seen = min(first_seen, excluded.first_seen), last_seen = excluded.last_seen,
-      reason = excluded.reason, component = excluded.component, host = excluded.host,
-      resource_version = excluded.resource_version, seen_at = excluded.seen_at, gone_at = NULL`)
-  const insertNewStmt = db.prepare(`
-    INSERT INTO events (${COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-    ON CONFLICT (uid) DO NOTHING`)
-  const touchStmt = db.prepare('UPDATE events SET seen_at = ?, gone_at = NULL WHERE uid = ?')
-  const goneStmt = db.prepare('UPDATE events SET gone_at = ? WHERE uid = ? AND gone_at IS NULL')
+  // Every lookup by uid goes through its hash's index, then compares the uid itself.
+  const knownStmt = db.prepare(
+    'SELECT rowid AS id, count, last_seen FROM events WHERE uid_hash = ? AND uid = ?',
+  )
+  const insertStmt = db.prepare(`
+    INSERT INTO events (uid, uid_hash, kind, namespace, name, reason, message, type, count,
+      first_seen, last_seen, component, host, event_namespace, event_name, resource_version, seen_at)
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+  // What identifies the event (uid, object, the Event's own name) is never rewritten.
+  const updateStmt = db.prepare(`
+    UPDATE events SET message = ?, type = ?, count = ?, first_seen = min(first_seen, ?),
+      last_seen = ?, reason = ?, component = ?, host = ?, resource_version = ?, seen_at = ?,
+      gone_at = NULL
+    WHERE rowid = ?`)
+  const touchStmt = db.prepare('UPDATE events SET seen_at = ?, gone_at = NULL WHERE rowid = ?')
+  const goneStmt = db.prepare(
+    'UPDATE events SET gone_at = ? WHERE uid_hash = ? AND uid = ? AND gone_at IS NULL',
+  )
   const absentAll = db.prepare(
     'UPDATE events SET gone_at = ? WHERE gone_at IS NULL AND seen_at <> ?',
   )
@@ -77,22 +83,62 @@ export function createEventArchive(store: Store): EventArchive {
        AND event_namespace NOT IN (SELECT value FROM json_each(?))`,
   )
   const purgeStmt = db.prepare('DELETE FROM events WHERE gone_at IS NOT NULL AND seen_at < ?')
+  const insert = (e: ClusterEvent, now: number) => {
+    insertStmt.run(
+      e.uid,
+      hashKey(e.uid),
+      e.kind,
+      e.namespace,
+      e.name,
+      e.reason,
+      e.message,
+      e.type,
+      e.count,
+      e.firstSeen,
+      e.lastSeen,
+      e.component,
+      e.host,
+      e.eventNamespace,
+      e.eventName,
+      e.resourceVersion,
+      now,
+    )
+  }
+  const update = (id: number, e: ClusterEvent, now: number) => {
+    updateStmt.run(
+      e.message,
+      e.type,
+      e.count,
+      e.firstSeen,
+      e.lastSeen,
+      e.reason,
+      e.component,
+      e.host,
+      e.resourceVersion,
+      now,
+      id,
+    )
+  }
+  const known = (uid: string): KnownEvent | undefined => {
+    const row = knownStmt.get(hashKey(uid), uid) as
+      | { id: number; count: number; last_seen: number }
+      | undefined
+    return row && { id: row.id, count: row.count, lastSeen: row.last_seen }
+  }
   return {
-    known(uid) {
-      const row = knownStmt.get(uid) as { count: number; last_seen: number } | undefined
-      return row && { count: row.count, lastSeen: row.last_seen }
-    },
+    known,
+    insert,
+    update,
     upsert(e, now) {
-      bind(upsertStmt, e, now ?? e.lastSeen)
+      const row = known(e.uid)
+      if (row) update(row.id, e, now ?? e.lastSeen)
+      else insert(e, now ?? e.lastSeen)
     },
-    insertNew(e, now) {
-      return bind(insertNewStmt, e, now).changes > 0
-    },
-    touch(uid, now) {
-      touchStmt.run(now, uid)
+    touch(id, now) {
+      touchStmt.run(now, id)
     },
     markGone(uid, now) {
-      goneStmt.run(now, uid)
+      goneStmt.run(now, hashKey(uid), uid)
     },
     markAbsent(now, scope, watched) {
       let marked = Number(
@@ -104,26 +150,4 @@ export function createEventArchive(store: Store): EventArchive {
     },
     purge: (cutoff) => Number(purgeStmt.run(cutoff).changes),
   }
-}
-
-/** Runs an INSERT of COLUMNS with `e`'s values, seen at `seenAt`. */
-function bind(stmt: StatementSync, e: ClusterEvent, seenAt: number) {
-  return stmt.run(
-    e.uid,
-    e.kind,
-    e.namespace,
-    e.name,
-    e.reason,
-    e.message,
-    e.type,
-    e.count,
-    e.firstSeen,
-    e.lastSeen,
-    e.component,
-    e.host,
-    e.eventNamespace,
-    e.eventName,
-    e.resourceVersion,
-    seenAt,
-  )
 }

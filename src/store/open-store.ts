@@ -6,6 +6,7 @@ import { existsSync, mkdirSync, statSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { DatabaseSync } from 'node:sqlite'
 import { setTimeout as sleep } from 'node:timers/promises'
+import { HASH_FUNCTION, hashKey } from './hash-key.ts'
 import { MIGRATIONS } from './schema.ts'
 import { describeStoreFailure, storeFailureKind } from './store-health.ts'
 
@@ -47,6 +48,7 @@ export function openStore(dir: string): Store {
     // and the file is read, not memory-mapped, since mapped pages of a large archive count in the
     // process's resident set as soon as a query touches them.
     db.exec('PRAGMA cache_size = -2048; PRAGMA mmap_size = 0;')
+    db.function(HASH_FUNCTION, { deterministic: true }, (text) => hashKey(String(text)))
     migrate(db)
   } catch (err) {
     if (db?.isOpen) db.close()

@@ -81,3 +81,19 @@ t.test('a namespace query is served by the namespace index', async (t) => {
   t.match(detail, /events_by_namespace/)
   t.notMatch(detail, /TEMP B-TREE/, 'no sort step: the index gives the order')
 })
+
+t.test(
+  'a name query reads the time index, which holds the name: no table row per candidate',
+  async (t) => {
+    const { store } = seeded(t)
+    const plan = store.db
+      .prepare(
+        `EXPLAIN QUERY PLAN SELECT * FROM events WHERE last_seen >= ? AND name = ?
+       ORDER BY last_seen DESC LIMIT 11`,
+      )
+      .all(0, 'web-1') as Array<{ detail: string }>
+    const detail = plan.map((p) => p.detail).join('; ')
+    t.match(detail, /events_by_last_seen/)
+    t.notMatch(detail, /TEMP B-TREE/, 'no sort step: the index gives the order')
+  },
+)

@@ -6,6 +6,7 @@ import type { ClusterEvent } from '../../../src/kube/cluster-event.ts'
 import type { OutboxMessage } from '../../../src/notify/outbox-message.ts'
 import { createPipeline, type PipelineDeps } from '../../../src/pipeline/pipeline.ts'
 import { createAlertLedger } from '../../../src/store/alert-ledger.ts'
+import { createEventArchive } from '../../../src/store/events.ts'
 import { openStore, type Store } from '../../../src/store/open-store.ts'
 import { aClusterEvent } from '../../helpers/cluster-events.ts'
 import { aRoute } from '../../helpers/routes.ts'
@@ -222,16 +223,11 @@ t.test(
     const inA2 = aClusterEvent({ name: 'a2', namespace: 'a' })
     const inB = aClusterEvent({ name: 'b1', namespace: 'b' })
     const elsewhere = aClusterEvent({ name: 'x1', namespace: 'x' })
+    // Archived long ago (seen at 0) as they were then.
+    const archive = createEventArchive(store)
     store.tx(() => {
-      for (const e of [inA, inA2, inB, elsewhere]) {
-        store.db
-          .prepare(
-            `INSERT INTO events (uid, kind, namespace, name, reason, message, type, count, first_seen,
-              last_seen, component, host, event_namespace, event_name, resource_version, seen_at)
-             VALUES (?, 'Pod', ?, ?, 'BackOff', '', 'Warning', 1, 0, 0, '', '', ?, '', '', 0)`,
-          )
-          .run(e.uid, e.namespace, e.name, e.eventNamespace)
-      }
+      for (const e of [inA, inA2, inB, elsewhere])
+        archive.upsert({ ...e, count: 1, firstSeen: 0, lastSeen: 0 }, 0)
     })
     clock.t += 1_000
     pipeline.ingestListPage([inA], whole('a'))

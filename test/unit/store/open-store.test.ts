@@ -3,8 +3,12 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { DatabaseSync } from 'node:sqlite'
 import t from 'tap'
+import { createGrouper, toGroupKey } from '../../../src/pipeline/grouper.ts'
+import { toAlertEvent } from '../../../src/pipeline/pipeline.ts'
+import { createEventArchive } from '../../../src/store/events.ts'
 import { openStore, STORE_FILE, StoreOpenError } from '../../../src/store/open-store.ts'
 import { MIGRATIONS } from '../../../src/store/schema.ts'
+import { aClusterEvent } from '../../helpers/cluster-events.ts'
 
 t.test('creates the state dir and file, and reopens what it wrote', async (t) => {
   const dir = join(mkdtempSync(join(tmpdir(), 'kubeding-store-')), 'nested', 'state')
@@ -99,3 +103,40 @@ t.test('the page cache is bounded and the file is not memory-mapped', async (t) 
   t.equal(pragma('mmap_size'), 0, 'read, not mapped into the resident set')
   t.equal(pragma('journal_mode'), 'wal')
 })
+
+t.test(
+  'a store from before lookups by hash: events and open windows are kept and found',
+  async (t) => {
+    const dir = mkdtempSync(join(tmpdir(), 'kubeding-store-'))
+    t.teardown(() => rmSync(dir, { recursive: true, force: true }))
+    const db = new DatabaseSync(join(dir, STORE_FILE))
+    const index = MIGRATIONS.findIndex((m) => m.includes('uid_hash'))
+    for (const m of MIGRATIONS.slice(0, index)) db.exec(m)
+    db.exec(`PRAGMA user_version = ${index}`)
+    db.prepare(
+      `INSERT INTO events (uid, kind, namespace, name, reason, message, type, count, first_seen,
+        last_seen, component, host, event_namespace, event_name, resource_version, seen_at, gone_at)
+       VALUES (?, 'Pod', 'default', 'web', 'BackOff', 'm', 'Warning', ?, 1000, 2000, 'kubelet', 'n1',
+        'default', 'web.1', '7', 3000, ?)`,
+    ).run('u-1', 4, null)
+    db.prepare(
+      `INSERT INTO groups (robot, key, window_end, pending, sample) VALUES ('ops', ?, 90000, 2, '{}')`,
+    ).run(toGroupKey({ kind: 'Pod', namespace: 'default', name: 'web', reason: 'BackOff' }))
+    db.close()
+    const store = openStore(dir)
+    t.teardown(() => store.close())
+    const archive = createEventArchive(store)
+    t.match(archive.known('u-1'), { count: 4, lastSeen: 2000 })
+    t.match(store.db.prepare('SELECT uid, name, seen_at, gone_at FROM events').all(), [
+      { uid: 'u-1', name: 'web', seen_at: 3000, gone_at: null },
+    ])
+    const sent: string[] = []
+    const grouper = createGrouper(store, 60_000, (_robot, m) => sent.push(m.kind))
+    const event = toAlertEvent(
+      aClusterEvent({ kind: 'Pod', namespace: 'default', name: 'web', reason: 'BackOff' }),
+    )
+    grouper.offer('ops', event, 1, { mobiles: [], userIds: [], all: false }, 10_000)
+    t.same(sent, [], 'a repeat inside the migrated window folds into it')
+    t.same(store.db.prepare('SELECT pending FROM groups').all(), [{ pending: 3 }])
+  },
+)
