@@ -42,6 +42,8 @@ export interface ChatopsBenchFigures {
   eventsReply: LatencyFigures
   /** `events ns=X level=all since=7d limit=50`: the widest a namespace query gets. */
   eventsWideReply: LatencyFigures
+  /** `events name=X level=all since=7d` for a name no event has: the whole week is read. */
+  eventsNameReply: LatencyFigures
   nodes: number
   problemNodes: number
   nodesReply: LatencyFigures
@@ -250,16 +252,21 @@ export async function benchChatops(
         throw new Error(`bad reply: ${res.body}`)
       return ms
     }
-    const measure = async (content: () => string) => {
+    const measure = async (content: () => string, n = samples) => {
       for (let i = 0; i < 50; i++) await ask(content()) // warm-up: JIT and statement cache
       const ms: number[] = []
-      for (let i = 0; i < samples; i++) ms.push(await ask(content()))
+      for (let i = 0; i < n; i++) ms.push(await ask(content()))
       return percentiles(ms)
     }
     const randomNs = () => `ns-${Math.floor(Math.random() * namespaces)}`
     const eventsReply = await measure(() => `events ns=${randomNs()}`)
     const eventsWideReply = await measure(
       () => `events ns=${randomNs()} level=all since=7d limit=50`,
+    )
+    // Fewer samples: each reads the whole week.
+    const eventsNameReply = await measure(
+      () => `events name=absent-${randomBytes(4).toString('hex')} level=all since=7d`,
+      Math.min(samples, 200),
     )
     const nodesReply = await measure(() => 'nodes')
     const memory = process.memoryUsage()
@@ -269,6 +276,7 @@ export async function benchChatops(
       namespaces,
       eventsReply,
       eventsWideReply,
+      eventsNameReply,
       nodes: nodes.length,
       problemNodes: nodes.filter((n) => n.ready !== 'True' || n.problems.length > 0).length,
       nodesReply,
@@ -319,6 +327,7 @@ if (import.meta.main && process.argv[2] === '--load') {
   )
   console.log(`  events ns=X             ${line(f.eventsReply)} (target p99 < 50 ms)`)
   console.log(`  events ns=X, 7d, 50     ${line(f.eventsWideReply)}`)
+  console.log(`  events name=none, 7d    ${line(f.eventsNameReply)}`)
   console.log(
     `  nodes                   ${line(f.nodesReply)} with ${f.nodes} nodes, ${f.problemNodes} with problems (target p99 < 50 ms)`,
   )
