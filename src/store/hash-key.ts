@@ -29,6 +29,3 @@ export function hashKey(text: string): number {
   // 32 bits of one lane and 21 of the other: below 2^53, exact as a JavaScript number.
   return (a >>> 0) * 0x200000 + ((b >>> 0) & 0x1fffff)
 }
-
-/** The SQL function the migrations use to fill stored hashes: the same `hashKey`. */
-export const HASH_FUNCTION = 'kubeding_hash'

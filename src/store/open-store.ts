@@ -6,8 +6,7 @@ import { existsSync, mkdirSync, statSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { DatabaseSync } from 'node:sqlite'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { HASH_FUNCTION, hashKey } from './hash-key.ts'
-import { MIGRATIONS } from './schema.ts'
+import { MIGRATIONS, type Migration } from './schema.ts'
 import { describeStoreFailure, storeFailureKind } from './store-health.ts'
 
 /** The open store: one connection, used synchronously from the event loop. */
@@ -29,9 +28,10 @@ export const STORE_FILE = 'kubeding.sqlite'
 
 /**
  * Opens (creating if missing) `dir/kubeding.sqlite`, or an in-memory store for `:memory:`.
- * WAL with synchronous=NORMAL: a committed write survives SIGKILL of the process.
+ * WAL with synchronous=NORMAL: a committed write survives SIGKILL of the process. `onUpgrade`
+ * is told before the schema of an existing store is upgraded (a one-off that may take seconds).
  */
-export function openStore(dir: string): Store {
+export function openStore(dir: string, onUpgrade?: (from: number, to: number) => void): Store {
   // Absolute, so that every message about it names the file wherever kubeding was started.
   const path = dir === ':memory:' ? ':memory:' : resolve(dir, STORE_FILE)
   let db: DatabaseSync | undefined
@@ -48,8 +48,7 @@ export function openStore(dir: string): Store {
     // and the file is read, not memory-mapped, since mapped pages of a large archive count in the
     // process's resident set as soon as a query touches them.
     db.exec('PRAGMA cache_size = -2048; PRAGMA mmap_size = 0;')
-    db.function(HASH_FUNCTION, { deterministic: true }, (text) => hashKey(String(text)))
-    migrate(db)
+    migrate(db, onUpgrade)
   } catch (err) {
     if (db?.isOpen) db.close()
     throw new StoreOpenError(path, err)
@@ -98,7 +97,12 @@ export async function openStoreWhenPossible(
     )
   for (let attempt = 0; ; attempt++) {
     try {
-      return openStore(dir)
+      return openStore(dir, (from, to) =>
+        logger.info(
+          { store: file, from, to },
+          'upgrading the store to this version: a one-off that rewrites the archive (about a second per 100,000 events) before kubeding listens',
+        ),
+      )
     } catch (err) {
       if (!(err instanceof StoreOpenError) || !err.healable) throw err
       const retryInMs = Math.min(backoff.initialMs * 2 ** attempt, backoff.maxMs)
@@ -155,7 +159,7 @@ function wrap(db: DatabaseSync, path: string): Store {
   }
 }
 
-function migrate(db: DatabaseSync): void {
+function migrate(db: DatabaseSync, onUpgrade?: (from: number, to: number) => void): void {
   const { user_version: version } = db.prepare('PRAGMA user_version').get() as {
     user_version: number
   }
@@ -164,9 +168,13 @@ function migrate(db: DatabaseSync): void {
       `the store was written by a newer kubeding (schema ${version}, this one knows ${MIGRATIONS.length}): use a newer version or another state.dir`,
     )
   }
+  // A store just created (version 0) has nothing to rewrite.
+  if (version > 0 && version < MIGRATIONS.length) onUpgrade?.(version, MIGRATIONS.length)
   for (let v = version; v < MIGRATIONS.length; v++) {
     db.exec('BEGIN')
-    db.exec(MIGRATIONS[v] as string)
+    const migration = MIGRATIONS[v] as Migration
+    if (typeof migration === 'string') db.exec(migration)
+    else migration(db)
     db.exec(`PRAGMA user_version = ${v + 1}`)
     db.exec('COMMIT')
   }

@@ -3,9 +3,98 @@
  * ledger, grouping windows, the DingTalk outbox and delivery log (push path); mutes and the
  * command audit (ChatOps); the SLS archive queue (shipping). Migrations only ever append.
  */
+import type { DatabaseSync } from 'node:sqlite'
+import { hashKey } from './hash-key.ts'
+
+/**
+ * One step of the schema: SQL, or a function for what SQL alone cannot do (hashes computed here,
+ * in bounded chunks). Run inside the migration's transaction.
+ */
+export type Migration = string | ((db: DatabaseSync) => void)
+
+/** Rows hashed per statement: a statement holds what it returns until it finishes. */
+const HASH_CHUNK = 5_000
+
+/** Fills `column` of `table` with the hash of `source`, chunk by chunk in rowid order. */
+function fillHashes(db: DatabaseSync, table: string, source: string, column: string): void {
+  const read = db.prepare(
+    `SELECT rowid AS id, ${source} AS text FROM ${table} WHERE rowid > ? ORDER BY rowid LIMIT ${HASH_CHUNK}`,
+  )
+  const write = db.prepare(`UPDATE ${table} SET ${column} = ? WHERE rowid = ?`)
+  for (let after = 0; ; ) {
+    const rows = read.all(after) as { id: number; text: string }[]
+    for (const row of rows) write.run(hashKey(row.text), row.id)
+    const last = rows.at(-1)
+    if (!last) return
+    after = last.id
+  }
+}
+
+/** Migration 4: see its comment in MIGRATIONS. */
+function hashLookups(db: DatabaseSync): void {
+  db.exec(`
+  CREATE TABLE events_next (
+    uid TEXT NOT NULL,
+    uid_hash INTEGER NOT NULL,
+    kind TEXT NOT NULL,
+    namespace TEXT NOT NULL,
+    name TEXT NOT NULL,
+    reason TEXT NOT NULL,
+    message TEXT NOT NULL,
+    type TEXT NOT NULL,
+    count INTEGER NOT NULL,
+    first_seen INTEGER NOT NULL,
+    last_seen INTEGER NOT NULL,
+    component TEXT NOT NULL,
+    host TEXT NOT NULL,
+    event_namespace TEXT NOT NULL,
+    event_name TEXT NOT NULL,
+    resource_version TEXT NOT NULL,
+    seen_at INTEGER NOT NULL,
+    gone_at INTEGER
+  ) STRICT;
+  INSERT INTO events_next (rowid, uid, uid_hash, kind, namespace, name, reason, message, type,
+      count, first_seen, last_seen, component, host, event_namespace, event_name,
+      resource_version, seen_at, gone_at)
+    SELECT rowid, uid, 0, kind, namespace, name, reason, message, type, count, first_seen,
+      last_seen, component, host, event_namespace, event_name, resource_version, seen_at, gone_at
+    FROM events;
+  DROP TABLE events;
+  ALTER TABLE events_next RENAME TO events;
+
+  -- One row per open window; (robot, key) stays unique because the grouper looks up first.
+  CREATE TABLE groups_next (
+    id INTEGER PRIMARY KEY,
+    key_hash INTEGER NOT NULL,
+    robot TEXT NOT NULL,
+    key TEXT NOT NULL,
+    window_end INTEGER NOT NULL,
+    pending INTEGER NOT NULL,
+    sample TEXT NOT NULL
+  ) STRICT;
+  INSERT INTO groups_next (key_hash, robot, key, window_end, pending, sample)
+    SELECT 0, robot, key, window_end, pending, sample FROM groups;
+  DROP TABLE groups;
+  ALTER TABLE groups_next RENAME TO groups;
+  `)
+  fillHashes(db, 'events', 'uid', 'uid_hash')
+  fillHashes(db, 'groups', 'key', 'key_hash')
+  // Indexes last: built once from the filled tables rather than kept up row by row.
+  db.exec(`
+  CREATE INDEX events_by_uid ON events (uid_hash);
+  CREATE INDEX events_by_time ON events (type, last_seen);
+  CREATE INDEX events_by_namespace ON events (namespace, type, last_seen);
+  CREATE INDEX events_by_kind ON events (kind COLLATE NOCASE, last_seen);
+  CREATE INDEX events_by_reason ON events (reason COLLATE NOCASE, last_seen);
+  CREATE INDEX events_by_last_seen ON events (last_seen, name);
+  CREATE INDEX events_gone ON events (seen_at) WHERE gone_at IS NOT NULL;
+  CREATE INDEX groups_by_key ON groups (key_hash);
+  CREATE INDEX groups_by_window_end ON groups (window_end);
+  `)
+}
 
 /** Each entry moves the schema from version i to i + 1 (`PRAGMA user_version`). */
-export const MIGRATIONS: readonly string[] = [
+export const MIGRATIONS: readonly Migration[] = [
   `
   CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) STRICT;
 
@@ -154,67 +243,12 @@ export const MIGRATIONS: readonly string[] = [
   ) STRICT;
   CREATE INDEX node_event_claims_by_at ON node_event_claims (at);
   `,
-  // Lookups by hash (store/hash-key.ts, the SQL function kubeding_hash): the event uid and the
-  // grouping key were indexed as text, ~45 bytes an entry written at a random place, so each
-  // routed event of a storm dirtied a page of each such index; past the 2 MiB page cache every
-  // one of those was a read and a write. An integer entry packs three times as many to a page.
-  // The uid is no longer the table's key (the archive keeps it unique: it always looks up
-  // before it inserts, inside the pipeline's transaction). Chat's name= filter reads the
-  // time index, which now holds the name too (name= stays within since=): an index by name
-  // was written at random for every event, for a filter that is always bounded in time.
-  `
-  CREATE TABLE events_next (
-    uid TEXT NOT NULL,
-    uid_hash INTEGER NOT NULL,
-    kind TEXT NOT NULL,
-    namespace TEXT NOT NULL,
-    name TEXT NOT NULL,
-    reason TEXT NOT NULL,
-    message TEXT NOT NULL,
-    type TEXT NOT NULL,
-    count INTEGER NOT NULL,
-    first_seen INTEGER NOT NULL,
-    last_seen INTEGER NOT NULL,
-    component TEXT NOT NULL,
-    host TEXT NOT NULL,
-    event_namespace TEXT NOT NULL,
-    event_name TEXT NOT NULL,
-    resource_version TEXT NOT NULL,
-    seen_at INTEGER NOT NULL,
-    gone_at INTEGER
-  ) STRICT;
-  INSERT INTO events_next (uid, uid_hash, kind, namespace, name, reason, message, type, count,
-      first_seen, last_seen, component, host, event_namespace, event_name, resource_version,
-      seen_at, gone_at)
-    SELECT uid, kubeding_hash(uid), kind, namespace, name, reason, message, type, count,
-      first_seen, last_seen, component, host, event_namespace, event_name, resource_version,
-      seen_at, gone_at
-    FROM events ORDER BY rowid;
-  DROP TABLE events;
-  ALTER TABLE events_next RENAME TO events;
-  CREATE INDEX events_by_uid ON events (uid_hash);
-  CREATE INDEX events_by_time ON events (type, last_seen);
-  CREATE INDEX events_by_namespace ON events (namespace, type, last_seen);
-  CREATE INDEX events_by_kind ON events (kind COLLATE NOCASE, last_seen);
-  CREATE INDEX events_by_reason ON events (reason COLLATE NOCASE, last_seen);
-  CREATE INDEX events_by_last_seen ON events (last_seen, name);
-  CREATE INDEX events_gone ON events (seen_at) WHERE gone_at IS NOT NULL;
-
-  -- One row per open window; (robot, key) stays unique because the grouper looks up first.
-  CREATE TABLE groups_next (
-    id INTEGER PRIMARY KEY,
-    key_hash INTEGER NOT NULL,
-    robot TEXT NOT NULL,
-    key TEXT NOT NULL,
-    window_end INTEGER NOT NULL,
-    pending INTEGER NOT NULL,
-    sample TEXT NOT NULL
-  ) STRICT;
-  INSERT INTO groups_next (key_hash, robot, key, window_end, pending, sample)
-    SELECT kubeding_hash(key), robot, key, window_end, pending, sample FROM groups;
-  DROP TABLE groups;
-  ALTER TABLE groups_next RENAME TO groups;
-  CREATE INDEX groups_by_key ON groups (key_hash);
-  CREATE INDEX groups_by_window_end ON groups (window_end);
-  `,
+  // Lookups by hash (store/hash-key.ts): the event uid and the grouping key were indexed as
+  // text, ~45 bytes an entry written at a random place, so each routed event of a storm dirtied a
+  // page of each such index; past the 2 MiB page cache every one of those was a read and a write.
+  // An integer entry packs three times as many to a page. The uid is no longer the table's key
+  // (the archive keeps it unique: it always looks up before it inserts, inside the pipeline's
+  // transaction). Chat's name= filter reads the time index, which now holds the name too:
+  // an index by name was written at random for every event, for a filter always bounded by since=.
+  hashLookups,
 ]

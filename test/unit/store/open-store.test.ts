@@ -6,6 +6,7 @@ import t from 'tap'
 import { createGrouper, toGroupKey } from '../../../src/pipeline/grouper.ts'
 import { toAlertEvent } from '../../../src/pipeline/pipeline.ts'
 import { createEventArchive } from '../../../src/store/events.ts'
+import { hashKey } from '../../../src/store/hash-key.ts'
 import { openStore, STORE_FILE, StoreOpenError } from '../../../src/store/open-store.ts'
 import { MIGRATIONS } from '../../../src/store/schema.ts'
 import { aClusterEvent } from '../../helpers/cluster-events.ts'
@@ -13,7 +14,9 @@ import { aClusterEvent } from '../../helpers/cluster-events.ts'
 t.test('creates the state dir and file, and reopens what it wrote', async (t) => {
   const dir = join(mkdtempSync(join(tmpdir(), 'kubeding-store-')), 'nested', 'state')
   t.teardown(() => rmSync(dir, { recursive: true, force: true }))
-  const store = openStore(dir)
+  const upgrades: number[][] = []
+  const store = openStore(dir, (from, to) => upgrades.push([from, to]))
+  t.same(upgrades, [], 'a new store has nothing to upgrade')
   store.setMeta('k', 'v')
   t.ok(store.sizeBytes() > 0)
   store.close()
@@ -58,8 +61,8 @@ t.test(
     const dir = mkdtempSync(join(tmpdir(), 'kubeding-store-'))
     t.teardown(() => rmSync(dir, { recursive: true, force: true }))
     const db = new DatabaseSync(join(dir, STORE_FILE))
-    const index = MIGRATIONS.findIndex((m) => m.includes('seen_at'))
-    for (const m of MIGRATIONS.slice(0, index)) db.exec(m)
+    const index = MIGRATIONS.findIndex((m) => String(m).includes('seen_at'))
+    for (const m of MIGRATIONS.slice(0, index)) db.exec(m as string)
     db.exec(`PRAGMA user_version = ${index}`)
     const insert = db.prepare(
       `INSERT INTO events (uid, kind, namespace, name, reason, message, type, count, first_seen,
@@ -110,8 +113,8 @@ t.test(
     const dir = mkdtempSync(join(tmpdir(), 'kubeding-store-'))
     t.teardown(() => rmSync(dir, { recursive: true, force: true }))
     const db = new DatabaseSync(join(dir, STORE_FILE))
-    const index = MIGRATIONS.findIndex((m) => m.includes('uid_hash'))
-    for (const m of MIGRATIONS.slice(0, index)) db.exec(m)
+    const index = MIGRATIONS.findIndex((m) => String(m).includes('uid_hash'))
+    for (const m of MIGRATIONS.slice(0, index)) db.exec(m as string)
     db.exec(`PRAGMA user_version = ${index}`)
     db.prepare(
       `INSERT INTO events (uid, kind, namespace, name, reason, message, type, count, first_seen,
@@ -119,17 +122,34 @@ t.test(
        VALUES (?, 'Pod', 'default', 'web', 'BackOff', 'm', 'Warning', ?, 1000, 2000, 'kubelet', 'n1',
         'default', 'web.1', '7', 3000, ?)`,
     ).run('u-1', 4, null)
+    // More rows than one chunk of the hashing holds, so that every chunk is seen to.
+    const more = db.prepare(
+      `INSERT INTO events (uid, kind, namespace, name, reason, message, type, count, first_seen,
+        last_seen, component, host, event_namespace, event_name, resource_version, seen_at)
+       VALUES (?, 'Pod', 'default', ?, 'BackOff', '', 'Warning', 1, 0, 0, '', '', 'default', '', '', 0)`,
+    )
+    db.exec('BEGIN')
+    for (let i = 0; i < 12_000; i++) more.run(`bulk-${i}`, `bulk-${i}`)
+    db.exec('COMMIT')
     db.prepare(
       `INSERT INTO groups (robot, key, window_end, pending, sample) VALUES ('ops', ?, 90000, 2, '{}')`,
     ).run(toGroupKey({ kind: 'Pod', namespace: 'default', name: 'web', reason: 'BackOff' }))
     db.close()
-    const store = openStore(dir)
+    const upgrades: number[][] = []
+    const store = openStore(dir, (from, to) => upgrades.push([from, to]))
     t.teardown(() => store.close())
+    t.same(upgrades, [[index, MIGRATIONS.length]], 'the upgrade is announced before it runs')
     const archive = createEventArchive(store)
     t.match(archive.known('u-1'), { count: 4, lastSeen: 2000 })
-    t.match(store.db.prepare('SELECT uid, name, seen_at, gone_at FROM events').all(), [
+    t.match(store.db.prepare('SELECT uid, name, seen_at, gone_at FROM events LIMIT 1').all(), [
       { uid: 'u-1', name: 'web', seen_at: 3000, gone_at: null },
     ])
+    const hashes = store.db.prepare('SELECT uid, uid_hash FROM events').all() as {
+      uid: string
+      uid_hash: number
+    }[]
+    t.equal(hashes.length, 12_001)
+    t.equal(hashes.filter((r) => r.uid_hash !== hashKey(r.uid)).length, 0, 'every row has its hash')
     const sent: string[] = []
     const grouper = createGrouper(store, 60_000, (_robot, m) => sent.push(m.kind))
     const event = toAlertEvent(
