@@ -83,10 +83,20 @@ export function createEventArchive(store: Store): EventArchive {
        AND event_namespace NOT IN (SELECT value FROM json_each(?))`,
   )
   const purgeStmt = db.prepare('DELETE FROM events WHERE gone_at IS NOT NULL AND seen_at < ?')
+  // The pipeline asks `known` and then inserts the same uid: its hash is worked out once.
+  let lastUid = ''
+  let lastHash = hashKey(lastUid)
+  const hashOf = (uid: string) => {
+    if (uid !== lastUid) {
+      lastUid = uid
+      lastHash = hashKey(uid)
+    }
+    return lastHash
+  }
   const insert = (e: ClusterEvent, now: number) => {
     insertStmt.run(
       e.uid,
-      hashKey(e.uid),
+      hashOf(e.uid),
       e.kind,
       e.namespace,
       e.name,
@@ -120,7 +130,7 @@ export function createEventArchive(store: Store): EventArchive {
     )
   }
   const known = (uid: string): KnownEvent | undefined => {
-    const row = knownStmt.get(hashKey(uid), uid) as
+    const row = knownStmt.get(hashOf(uid), uid) as
       | { id: number; count: number; last_seen: number }
       | undefined
     return row && { id: row.id, count: row.count, lastSeen: row.last_seen }
@@ -138,7 +148,7 @@ export function createEventArchive(store: Store): EventArchive {
       touchStmt.run(now, id)
     },
     markGone(uid, now) {
-      goneStmt.run(now, hashKey(uid), uid)
+      goneStmt.run(now, hashOf(uid), uid)
     },
     markAbsent(now, scope, watched) {
       let marked = Number(
