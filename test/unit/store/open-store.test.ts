@@ -11,6 +11,20 @@ import { openStore, STORE_FILE, StoreOpenError } from '../../../src/store/open-s
 import { MIGRATIONS } from '../../../src/store/schema.ts'
 import { aClusterEvent } from '../../helpers/cluster-events.ts'
 
+/**
+ * A store file as the version before the first migration that mentions `marker` left it: the
+ * migrations before it applied, `user_version` set. The caller fills it and closes `db`.
+ */
+function storeBefore(t: { teardown(fn: () => void): void }, marker: string) {
+  const dir = mkdtempSync(join(tmpdir(), 'kubeding-store-'))
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }))
+  const db = new DatabaseSync(join(dir, STORE_FILE))
+  const index = MIGRATIONS.findIndex((m) => String(m).includes(marker))
+  for (const m of MIGRATIONS.slice(0, index)) db.exec(m as string)
+  db.exec(`PRAGMA user_version = ${index}`)
+  return { dir, db, index }
+}
+
 t.test('creates the state dir and file, and reopens what it wrote', async (t) => {
   const dir = join(mkdtempSync(join(tmpdir(), 'kubeding-store-')), 'nested', 'state')
   t.teardown(() => rmSync(dir, { recursive: true, force: true }))
@@ -58,12 +72,7 @@ t.test('a store written by a newer kubeding is refused with what to do', async (
 t.test(
   'a store from before seen_at/gone_at: each event counts as seen at its own time and present',
   async (t) => {
-    const dir = mkdtempSync(join(tmpdir(), 'kubeding-store-'))
-    t.teardown(() => rmSync(dir, { recursive: true, force: true }))
-    const db = new DatabaseSync(join(dir, STORE_FILE))
-    const index = MIGRATIONS.findIndex((m) => String(m).includes('seen_at'))
-    for (const m of MIGRATIONS.slice(0, index)) db.exec(m as string)
-    db.exec(`PRAGMA user_version = ${index}`)
+    const { dir, db } = storeBefore(t, 'seen_at')
     const insert = db.prepare(
       `INSERT INTO events (uid, kind, namespace, name, reason, message, type, count, first_seen,
         last_seen, component, host, event_namespace, event_name, resource_version)
@@ -110,12 +119,7 @@ t.test('the page cache is bounded and the file is not memory-mapped', async (t) 
 t.test(
   'a store from before lookups by hash: events and open windows are kept and found',
   async (t) => {
-    const dir = mkdtempSync(join(tmpdir(), 'kubeding-store-'))
-    t.teardown(() => rmSync(dir, { recursive: true, force: true }))
-    const db = new DatabaseSync(join(dir, STORE_FILE))
-    const index = MIGRATIONS.findIndex((m) => String(m).includes('uid_hash'))
-    for (const m of MIGRATIONS.slice(0, index)) db.exec(m as string)
-    db.exec(`PRAGMA user_version = ${index}`)
+    const { dir, db, index } = storeBefore(t, 'uid_hash')
     db.prepare(
       `INSERT INTO events (uid, kind, namespace, name, reason, message, type, count, first_seen,
         last_seen, component, host, event_namespace, event_name, resource_version, seen_at, gone_at)
