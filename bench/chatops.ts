@@ -88,6 +88,7 @@ function* sampleEvents(n: number, namespaces: number): Generator<ClusterEvent> {
     const lastSeen = NOW - Math.floor(Math.random() * 7 * DAY)
     yield {
       uid: randomUUID(),
+      created: lastSeen - 60_000,
       kind: i % 10 === 0 ? 'Deployment' : 'Pod',
       namespace,
       name,

@@ -58,6 +58,7 @@ function sampleEvents(n: number, start: number): ClusterEvent[] {
     const at = Date.UTC(2026, 10, 24, 3, 0, 0) + i * 13
     return {
       uid: randomUUID(),
+      created: at,
       kind: 'Pod',
       namespace: 'shop',
       name,

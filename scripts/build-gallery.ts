@@ -30,6 +30,7 @@ const oncall = { mobiles: ['13800000000'], userIds: [], all: false }
 
 const anEvent = (over: Partial<ClusterEvent>): ClusterEvent => ({
   uid: 'uid-1',
+  created: NOW - 14 * M,
   kind: 'Pod',
   namespace: 'payments',
   name: 'api-7d9f8c6b5-x2kqp',

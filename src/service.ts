@@ -312,7 +312,7 @@ export async function createService(o: ServiceOptions): Promise<Service> {
         handlers: {
           onListPage: (events, page) => pipeline.ingestListPage(events, page),
           onEvent: (event) => pipeline.ingest(event),
-          onDeleted: (uid) => pipeline.remove(uid),
+          onDeleted: (uid, created) => pipeline.remove(uid, created),
           onInvalid: (label, detail, raw) => invalidEvents.note(label, detail, identityOf(raw)),
           onAllListed: () => pipeline.finishBootstrap(),
         },

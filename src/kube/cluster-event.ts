@@ -10,6 +10,11 @@ export type EventType = 'Normal' | 'Warning'
 export interface ClusterEvent {
   /** The Event object's own `metadata.uid`: the archive's key. */
   uid: string
+  /**
+   * The Event object's `metadata.creationTimestamp` as sent (see `createdOf`): set by the API
+   * server and never changed, so with the uid it finds the event's archived row.
+   */
+  created: number
   /** The involved object's kind (`Pod`, `Node`, ...). */
   kind: string
   /** The involved object's namespace; '' for cluster-scoped objects. */
@@ -115,6 +120,18 @@ function timeOf(
   return ms
 }
 
+/**
+ * `metadata.creationTimestamp` in ms exactly as sent: neither clamped nor defaulted to `now`,
+ * which would give one Event object a different value each time it arrives. 0 when missing,
+ * unparsable or too long (those objects all share 0 and are still told apart by their uid).
+ */
+export function createdOf(meta: unknown): number {
+  const v = isRecord(meta) ? meta.creationTimestamp : undefined
+  if (typeof v !== 'string' || v.length > MAX_TIME_CHARS) return 0
+  const ms = Date.parse(v)
+  return Number.isNaN(ms) ? 0 : ms
+}
+
 /** A string cut to `max` characters. */
 function bounded(
   v: string | undefined,
@@ -188,6 +205,7 @@ export function toClusterEvent(
   const message = typeof raw.message === 'string' ? raw.message.trim() : ''
   return {
     uid,
+    created: createdOf(meta),
     kind: bounded(kind, 'involvedObject.kind', raw, r) as string,
     namespace: CLUSTER_SCOPED_KINDS.has(kind)
       ? ''

@@ -3,7 +3,12 @@
  * ClusterEvents. It never decides what is new; the pipeline diffs lists against the archive.
  */
 import type { KubeConfig } from '@kubernetes/client-node'
-import { type ClusterEvent, type ReportInvalid, toClusterEvent } from './cluster-event.ts'
+import {
+  type ClusterEvent,
+  createdOf,
+  type ReportInvalid,
+  toClusterEvent,
+} from './cluster-event.ts'
 import { listPageOf } from './list-page.ts'
 import { createListWatch, type ListWatch } from './list-watch.ts'
 import type { Backoff, KubeLogger, PagePosition, WatchState } from './watch-state.ts'
@@ -29,8 +34,11 @@ export interface EventSourceHandlers {
   onListPage(events: ClusterEvent[], page: EventListPage): void | Promise<void>
   /** One ADDED or MODIFIED event from the watch. */
   onEvent(event: ClusterEvent): void
-  /** The API server deleted the Event with this uid (its TTL ran out): the archive keeps it a while. */
-  onDeleted(uid: string): void
+  /**
+   * The API server deleted the Event with this uid and creation time (`createdOf`; its TTL ran
+   * out): the archive keeps it a while.
+   */
+  onDeleted(uid: string, created: number): void
   /** An Event was rejected, or had values clamped (see toClusterEvent). */
   onInvalid?: ReportInvalid
 }
@@ -125,8 +133,9 @@ export function createEventSource(opts: EventSourceOptions): EventSource {
         ),
       onChange: (type, object) => {
         if (type === 'DELETED') {
-          const uid = (object as { metadata?: { uid?: unknown } } | null)?.metadata?.uid
-          if (typeof uid === 'string' && uid !== '') opts.handlers.onDeleted(uid)
+          const meta = (object as { metadata?: { uid?: unknown } } | null)?.metadata
+          const uid = meta?.uid
+          if (typeof uid === 'string' && uid !== '') opts.handlers.onDeleted(uid, createdOf(meta))
           return
         }
         const event = convert(object)

@@ -73,6 +73,12 @@ export interface PipelineDeps {
   now: () => number
 }
 
+/** An Event the API server deleted, as the archive finds it. */
+interface GoneEvent {
+  uid: string
+  created: number
+}
+
 /** Figures for `status` and `/metrics`. Occurrences are new events plus count increases. */
 export interface PipelineStats {
   eventsTaken: { Normal: number; Warning: number }
@@ -106,8 +112,8 @@ export interface Pipeline {
   ingestListPage(events: readonly ClusterEvent[], page: EventListPage): void
   /** One event from the watch; taken in with the next batch (at once when the batch is full). */
   ingest(event: ClusterEvent): void
-  /** The watch said the API server deleted this Event; recorded with the next batch. */
-  remove(uid: string): void
+  /** The watch said the API server deleted this Event (uid, `created`); recorded with the next batch. */
+  remove(uid: string, created: number): void
   /** Takes in the waiting batch now. */
   flush(): void
   /** The first complete list of the cluster is in: from now on, new events alert. */
@@ -161,7 +167,7 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
   }
   let bootstrapping = store.getMeta(BOOTSTRAPPED) === undefined
   let batch: ClusterEvent[] = []
-  let gone: string[] = []
+  let gone: GoneEvent[] = []
   let scheduled: NodeJS.Timeout | undefined
   /**
    * Per scope, the time the list being taken in shows its events at, fixed at its first page:
@@ -203,7 +209,7 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
     for (let i = 0; i < events.length; i++) {
       current = i
       const event = events[i] as ClusterEvent
-      const known = archive.known(event.uid)
+      const known = archive.known(event.uid, event.created)
       let occurrences = event.count
       if (known) {
         const grown = event.count - known.count
@@ -241,7 +247,7 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
    */
   const takeInAll = (
     events: readonly ClusterEvent[],
-    gone: readonly string[],
+    gone: readonly GoneEvent[],
     alert: boolean,
     t: number,
     list: { scope: string | undefined; last: boolean } | undefined,
@@ -252,7 +258,7 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
       try {
         commit(() => {
           takeIn(rest, alert, list !== undefined, t)
-          for (const uid of gone) archive.markGone(uid, t)
+          for (const g of gone) archive.markGone(g.uid, g.created, t)
           if (list?.last) archive.markAbsent(t, list.scope, deps.watchedNamespaces ?? [])
         })
         deps.health?.succeeded()
@@ -291,12 +297,12 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
     scheduled = undefined
     if (batch.length === 0 && gone.length === 0) return
     const events = batch
-    const uids = gone
+    const deleted = gone
     batch = []
     gone = []
-    batchWait = events.length + uids.length >= BUSY ? BACKLOG_WAIT_MS : BATCH_WAIT_MS
+    batchWait = events.length + deleted.length >= BUSY ? BACKLOG_WAIT_MS : BATCH_WAIT_MS
     try {
-      takeInAll(events, uids, true, now(), undefined)
+      takeInAll(events, deleted, true, now(), undefined)
       failing = undefined
       retryDelay = 0
     } catch (err) {
@@ -304,7 +310,7 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
       if (storeFailureKind(err) === 'closed') return
       // Kept, and retried: at most one batch, as `ingest` refuses more while the store fails.
       batch = events
-      gone = uids
+      gone = deleted
       noteFailure(err, 'taking in events from the watch')
       retryDelay = Math.min(Math.max(retryDelay * 2, storeRetry.initialMs), storeRetry.maxMs)
       scheduled = setTimeout(flush, retryDelay)
@@ -342,9 +348,9 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
       if (batch.length >= BATCH) flush()
       else scheduled ??= setTimeout(flush, batchWait)
     },
-    remove(uid) {
+    remove(uid, created) {
       refuseWhileFailing()
-      gone.push(uid)
+      gone.push({ uid, created })
       scheduled ??= setTimeout(flush, batchWait)
     },
     flush,

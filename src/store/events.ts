@@ -18,10 +18,23 @@ export interface KnownEvent {
   lastSeen: number
 }
 
+/** A row as the lookups return it. */
+interface Row {
+  id: number
+  count: number
+  last_seen: number
+}
+
+/** Lookups among rows without a creation time between two checks that any remain. */
+const LEGACY_RECHECK = 10_000
+
 /** Reads and writes the `events` table. */
 export interface EventArchive {
-  /** The archived row of `uid`, or undefined for an event never seen. */
-  known(uid: string): KnownEvent | undefined
+  /**
+   * The archived row of the event `uid` created at `created` (`ClusterEvent.created`), or
+   * undefined for an event never seen.
+   */
+  known(uid: string, created: number): KnownEvent | undefined
   /**
    * Writes an event the archive holds no row for, seen at `now`. The caller has just asked
    * `known` in the same transaction: the uid is not the table's key (see the schema), so this
@@ -37,8 +50,8 @@ export interface EventArchive {
   upsert(event: ClusterEvent, now?: number): void
   /** An unchanged event a list showed again (row `id`): seen at `now`, present. */
   touch(id: number, now: number): void
-  /** The API server deleted the event. */
-  markGone(uid: string, now: number): void
+  /** The API server deleted the event `uid` created at `created`. */
+  markGone(uid: string, created: number, now: number): void
   /**
    * After a complete list that showed its events at `now` (upsert or touch): every row of the
    * list's scope not seen at exactly `now` is gone (`<>`, not `<`: a clock set back must not
@@ -54,14 +67,22 @@ export interface EventArchive {
 /** Prepares the archive's statements on an open store. */
 export function createEventArchive(store: Store): EventArchive {
   const { db } = store
-  // Every lookup by uid goes through its hash's index, then compares the uid itself.
+  // An event is found by its creation time, then its uid's hash, then the uid itself: the index
+  // is in creation order, so new events add to its end rather than to pages all over it.
   const knownStmt = db.prepare(
-    'SELECT rowid AS id, count, last_seen FROM events WHERE uid_hash = ? AND uid = ?',
+    'SELECT rowid AS id, count, last_seen FROM events WHERE created = ? AND uid_hash = ? AND uid = ?',
   )
+  // Rows archived before the creation time was (migration 5) have none: found by uid, and given it.
+  const knownLegacy = db.prepare(
+    'SELECT rowid AS id, count, last_seen FROM events WHERE created IS NULL AND uid_hash = ? AND uid = ?',
+  )
+  const setCreated = db.prepare('UPDATE events SET created = ? WHERE rowid = ?')
+  const anyLegacy = db.prepare('SELECT EXISTS (SELECT 1 FROM events WHERE created IS NULL) AS yes')
   const insertStmt = db.prepare(`
-    INSERT INTO events (uid, uid_hash, kind, namespace, name, reason, message, type, count,
-      first_seen, last_seen, component, host, event_namespace, event_name, resource_version, seen_at)
-    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+    INSERT INTO events (uid, uid_hash, created, kind, namespace, name, reason, message, type,
+      count, first_seen, last_seen, component, host, event_namespace, event_name, resource_version,
+      seen_at)
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
   // What identifies the event (uid, object, the Event's own name) is never rewritten.
   const updateStmt = db.prepare(`
     UPDATE events SET message = ?, type = ?, count = ?, first_seen = min(first_seen, ?),
@@ -69,9 +90,7 @@ export function createEventArchive(store: Store): EventArchive {
       gone_at = NULL
     WHERE rowid = ?`)
   const touchStmt = db.prepare('UPDATE events SET seen_at = ?, gone_at = NULL WHERE rowid = ?')
-  const goneStmt = db.prepare(
-    'UPDATE events SET gone_at = ? WHERE uid_hash = ? AND uid = ? AND gone_at IS NULL',
-  )
+  const goneStmt = db.prepare('UPDATE events SET gone_at = ? WHERE rowid = ? AND gone_at IS NULL')
   const absentAll = db.prepare(
     'UPDATE events SET gone_at = ? WHERE gone_at IS NULL AND seen_at <> ?',
   )
@@ -97,6 +116,7 @@ export function createEventArchive(store: Store): EventArchive {
     insertStmt.run(
       e.uid,
       hashOf(e.uid),
+      e.created,
       e.kind,
       e.namespace,
       e.name,
@@ -129,10 +149,24 @@ export function createEventArchive(store: Store): EventArchive {
       id,
     )
   }
-  const known = (uid: string): KnownEvent | undefined => {
-    const row = knownStmt.get(hashOf(uid), uid) as
-      | { id: number; count: number; last_seen: number }
-      | undefined
+  /**
+   * Whether rows without a creation time may remain: asked at start, then again after every
+   * LEGACY_RECHECK lookups that had to look among them, so the extra lookup ends once they are
+   * purged (the archive's retention) or all found again.
+   */
+  const hasLegacy = () => (anyLegacy.get() as { yes: number }).yes === 1
+  let legacy = hasLegacy()
+  let legacyLookups = 0
+  const findLegacy = (uid: string, created: number): Row | undefined => {
+    if (++legacyLookups % LEGACY_RECHECK === 0) legacy = hasLegacy()
+    const row = knownLegacy.get(hashOf(uid), uid) as Row | undefined
+    if (row) setCreated.run(created, row.id)
+    return row
+  }
+  const known = (uid: string, created: number): KnownEvent | undefined => {
+    const row =
+      (knownStmt.get(created, hashOf(uid), uid) as Row | undefined) ??
+      (legacy ? findLegacy(uid, created) : undefined)
     return row && { id: row.id, count: row.count, lastSeen: row.last_seen }
   }
   return {
@@ -140,15 +174,16 @@ export function createEventArchive(store: Store): EventArchive {
     insert,
     update,
     upsert(e, now) {
-      const row = known(e.uid)
+      const row = known(e.uid, e.created)
       if (row) update(row.id, e, now ?? e.lastSeen)
       else insert(e, now ?? e.lastSeen)
     },
     touch(id, now) {
       touchStmt.run(now, id)
     },
-    markGone(uid, now) {
-      goneStmt.run(now, hashOf(uid), uid)
+    markGone(uid, created, now) {
+      const row = known(uid, created)
+      if (row) goneStmt.run(now, row.id)
     },
     markAbsent(now, scope, watched) {
       let marked = Number(

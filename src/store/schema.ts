@@ -251,4 +251,14 @@ export const MIGRATIONS: readonly Migration[] = [
   // transaction). Chat's name= filter reads the time index, which now holds the name too:
   // an index by name was written at random for every event, for a filter always bounded by since=.
   hashLookups,
+  // Each Event object's creation time (`metadata.creationTimestamp`, never changed), first in
+  // the uid index: the hashes of a storm's new events went to random pages of that index, and
+  // the pages a commit rewrites grew with the archive (measured: 4.5 us of system time more per
+  // event at 400,000 events). In creation order, new entries go to the index's end. Older rows
+  // have none (NULL): the archive finds those by uid alone and gives them theirs.
+  `
+  ALTER TABLE events ADD COLUMN created INTEGER;
+  DROP INDEX events_by_uid;
+  CREATE INDEX events_by_uid ON events (created, uid_hash);
+  `,
 ]

@@ -62,7 +62,8 @@ async function harness(
     handlers: {
       onListPage: opts.handlers?.onListPage ?? gather,
       onEvent: opts.handlers?.onEvent ?? ((event) => void events.push(event)),
-      onDeleted: opts.handlers?.onDeleted ?? ((uid) => void deleted.push(uid)),
+      onDeleted:
+        opts.handlers?.onDeleted ?? ((uid, created) => void deleted.push(`${uid}@${created}`)),
       ...(opts.handlers?.onInvalid ? { onInvalid: opts.handlers.onInvalid } : {}),
     },
     logger: log.logger,
@@ -114,7 +115,11 @@ t.test(
         ['marker', 1],
       ],
     )
-    t.same(h.deleted, [added.metadata.uid], 'the deletion is told by uid')
+    t.same(
+      h.deleted,
+      [`${added.metadata.uid}@${Date.parse(String(added.metadata.creationTimestamp))}`],
+      'the deletion is told by uid and creation time',
+    )
     t.equal(h.events[1]?.resourceVersion, String(Number(added.metadata.resourceVersion) + 1))
     t.ok(h.source.state().lastEventAt)
     t.equal(h.api.count('list'), 1)

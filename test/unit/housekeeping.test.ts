@@ -6,7 +6,7 @@ import { createAlertLedger } from '../../src/store/alert-ledger.ts'
 import { createEventArchive } from '../../src/store/events.ts'
 import { createMuteStore, type MuteRecord } from '../../src/store/mutes.ts'
 import { openStore } from '../../src/store/open-store.ts'
-import { aClusterEvent } from '../helpers/cluster-events.ts'
+import { aClusterEvent, CREATED } from '../helpers/cluster-events.ts'
 
 const HOUR = 3_600_000
 const NOW = Date.UTC(2026, 10, 24, 12, 0, 0)
@@ -59,9 +59,9 @@ t.test(
       NOW - 25 * HOUR,
     )
     s.archive.upsert(aClusterEvent({ uid: 'old-gone' }), NOW - 25 * HOUR)
-    s.archive.markGone('old-gone', NOW - 25 * HOUR)
+    s.archive.markGone('old-gone', CREATED, NOW - 25 * HOUR)
     s.archive.upsert(aClusterEvent({ uid: 'new-gone' }), NOW - 23 * HOUR)
-    s.archive.markGone('new-gone', NOW - 23 * HOUR)
+    s.archive.markGone('new-gone', CREATED, NOW - 23 * HOUR)
     s.ledger.record({ uid: 'old', robot: 'ops', count: 1, occurrences: 1, at: NOW - 25 * HOUR })
     s.ledger.record({ uid: 'new', robot: 'ops', count: 1, occurrences: 1, at: NOW - HOUR })
     s.store.db
@@ -70,9 +70,9 @@ t.test(
       )
       .run(NOW - 25 * HOUR)
     s.start()
-    t.ok(s.archive.known('listed'), 'what the API server still lists stays')
-    t.same(s.archive.known('old-gone'), undefined, 'deleted and unseen for the retention')
-    t.ok(s.archive.known('new-gone'), 'deleted, but seen within the retention')
+    t.ok(s.archive.known('listed', CREATED), 'what the API server still lists stays')
+    t.same(s.archive.known('old-gone', CREATED), undefined, 'deleted and unseen for the retention')
+    t.ok(s.archive.known('new-gone', CREATED), 'deleted, but seen within the retention')
     t.equal(rows(s, 'alerts'), 1)
     t.equal(rows(s, 'deliveries'), 0, 'deliveries are kept a day')
   },
@@ -83,9 +83,9 @@ t.test(
   async (t) => {
     const s = setup(t, 60_000)
     s.archive.upsert(aClusterEvent({ uid: 'recent' }), NOW - 90 * 60_000)
-    s.archive.markGone('recent', NOW - 90 * 60_000)
+    s.archive.markGone('recent', CREATED, NOW - 90 * 60_000)
     s.start()
-    t.ok(s.archive.known('recent'))
+    t.ok(s.archive.known('recent', CREATED))
   },
 )
 

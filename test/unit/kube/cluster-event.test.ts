@@ -37,6 +37,7 @@ t.test('a kubelet core/v1 event: the involved object, count and times as written
   raw.metadata.resourceVersion = '4242'
   t.same(convert(raw), {
     uid: 'uid-1',
+    created: ms('2026-11-24T03:00:00Z'),
     kind: 'Pod',
     namespace: 'prod',
     name: 'web-7f9c',
@@ -98,6 +99,24 @@ t.test('no times at all: creationTimestamp, then now', async (t) => {
   t.equal(e.lastSeen, NOW)
   t.equal(e.firstSeen, NOW)
 })
+
+t.test(
+  'created is the creationTimestamp as sent, whatever the clock: the same every time the object comes',
+  async (t) => {
+    const raw = buildEvent()
+    raw.metadata.creationTimestamp = '2030-01-01T00:00:00Z'
+    const later = toClusterEvent(raw, NOW + 86_400_000)
+    t.equal(convert(raw).created, ms('2030-01-01T00:00:00Z'), 'a future one is not clamped to now')
+    t.equal('uid' in later && later.created, ms('2030-01-01T00:00:00Z'))
+    t.equal(convert(raw).lastSeen, NOW, 'while the times shown are')
+    for (const bad of ['yesterday', '', 12345, null, `2026-11-24T03:00:00${'0'.repeat(100)}Z`]) {
+      raw.metadata.creationTimestamp = bad
+      t.equal(convert(raw).created, 0, `${JSON.stringify(bad).slice(0, 30)}: 0`)
+    }
+    delete raw.metadata.creationTimestamp
+    t.equal(convert(raw).created, 0, 'missing: 0')
+  },
+)
 
 t.test('firstSeen never after lastSeen; unparsable times are ignored', async (t) => {
   const raw = buildEvent({

@@ -2,13 +2,14 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import t, { type Test } from 'tap'
-import type { ClusterEvent } from '../../../src/kube/cluster-event.ts'
+import { type ClusterEvent, isRejection, toClusterEvent } from '../../../src/kube/cluster-event.ts'
 import type { OutboxMessage } from '../../../src/notify/outbox-message.ts'
 import { createPipeline, type PipelineDeps } from '../../../src/pipeline/pipeline.ts'
 import { createAlertLedger } from '../../../src/store/alert-ledger.ts'
 import { createEventArchive } from '../../../src/store/events.ts'
 import { openStore, type Store } from '../../../src/store/open-store.ts'
 import { aClusterEvent } from '../../helpers/cluster-events.ts'
+import { buildEvent } from '../../helpers/event-builders.ts'
 import { aRoute } from '../../helpers/routes.ts'
 
 interface Sent {
@@ -51,6 +52,23 @@ t.test('the first list ever is archived, not alerted; later events alert', async
   pipeline.flush()
   t.equal(sent.length, 1)
   t.equal(sent[0]?.message.kind, 'alert')
+})
+
+t.test('an event created "in the future" arrives again later: still one row', async (t) => {
+  const { pipeline, store, clock } = setup(t)
+  pipeline.finishBootstrap()
+  // Times past the clamp: what identifies the row must not follow the clock.
+  const raw = buildEvent({ firstTimestamp: new Date(clock.t + 365 * 86_400_000).toISOString() })
+  const arrive = () => {
+    const e = toClusterEvent(raw, clock.t)
+    if (isRejection(e)) throw new Error(e.reason)
+    pipeline.ingest(e as ClusterEvent)
+    pipeline.flush()
+  }
+  arrive()
+  clock.t += 3_600_000
+  arrive()
+  t.equal((store.db.prepare('SELECT count(*) AS n FROM events').get() as { n: number }).n, 1)
 })
 
 t.test(
@@ -234,7 +252,7 @@ t.test(
     t.same(gone(), ['a2', 'x1'], "a2 left namespace a; x is no longer watched; b's list is b's")
     pipeline.ingestListPage([inB, inA2], whole('b'))
     t.same(gone(), ['x1'], 'listed again: present (even from another scope)')
-    pipeline.remove(inB.uid)
+    pipeline.remove(inB.uid, inB.created)
     pipeline.flush()
     t.same(gone(), ['b1', 'x1'], 'DELETED from the watch')
     const seen = store.db.prepare('SELECT seen_at FROM events WHERE uid = ?').get(inA.uid) as {
@@ -286,7 +304,7 @@ t.test(
     t.ok(pipeline.isBootstrapping(), 'not recorded: tried again after the next list')
     t.same(failures, ['recording the first list'])
     t.throws(() => pipeline.ingest(aClusterEvent()), { name: 'StoreUnavailableError' })
-    t.throws(() => pipeline.remove('uid-x'), { name: 'StoreUnavailableError' })
+    t.throws(() => pipeline.remove('uid-x', 0), { name: 'StoreUnavailableError' })
     t.throws(() => pipeline.ingestListPage([aClusterEvent()], whole()), /readonly/)
     t.equal(pipeline.stats().eventsTaken.Warning, 0)
 

@@ -13,15 +13,15 @@ function setup(t: { teardown(fn: () => void): void }) {
 t.test('one row per uid: found, changed in place, touched, marked gone', async (t) => {
   const { store, archive } = setup(t)
   const e = aClusterEvent({ count: 1 })
-  t.equal(archive.known(e.uid), undefined)
+  t.equal(archive.known(e.uid, e.created), undefined)
   archive.insert(e, 100)
-  const row = archive.known(e.uid)
+  const row = archive.known(e.uid, e.created)
   t.match(row, { count: 1, lastSeen: e.lastSeen })
   archive.update(row?.id ?? 0, { ...e, count: 4, lastSeen: e.lastSeen + 10, kind: 'Other' }, 200)
   archive.upsert({ ...e, count: 5 }, 300)
   const rows = store.db.prepare('SELECT kind, count, seen_at FROM events').all()
   t.same(rows, [{ kind: 'Pod', count: 5, seen_at: 300 }], 'what identifies it is never rewritten')
-  archive.markGone(e.uid, 400)
+  archive.markGone(e.uid, e.created, 400)
   archive.touch(row?.id ?? 0, 500)
   t.same(store.db.prepare('SELECT seen_at, gone_at FROM events').get(), {
     seen_at: 500,
@@ -36,20 +36,25 @@ t.test('two uids that share a hash stay two events', async (t) => {
   // A row whose uid differs but whose stored hash is the real one's: what a collision looks like.
   store.db
     .prepare(
-      `INSERT INTO events (uid, uid_hash, kind, namespace, name, reason, message, type, count,
-        first_seen, last_seen, component, host, event_namespace, event_name, resource_version, seen_at)
-       VALUES ('impostor', ?, 'Pod', 'default', 'x', 'BackOff', '', 'Warning', 9, 0, 0, '', '',
+      `INSERT INTO events (uid, uid_hash, created, kind, namespace, name, reason, message, type,
+        count, first_seen, last_seen, component, host, event_namespace, event_name, resource_version,
+        seen_at)
+       VALUES ('impostor', ?, ?, 'Pod', 'default', 'x', 'BackOff', '', 'Warning', 9, 0, 0, '', '',
         'default', 'x.1', '1', 0)`,
     )
-    .run(hashKey(real.uid))
-  t.match(archive.known(real.uid), { count: 2 }, 'the lookup compares the uid, not only the hash')
+    .run(hashKey(real.uid), real.created)
+  t.match(
+    archive.known(real.uid, real.created),
+    { count: 2 },
+    'the lookup compares the uid, not only the hash',
+  )
   archive.upsert({ ...real, count: 3 }, 200)
-  archive.markGone(real.uid, 300)
+  archive.markGone(real.uid, real.created, 300)
   t.same(store.db.prepare('SELECT uid, count, gone_at FROM events ORDER BY uid').all(), [
     { uid: 'impostor', count: 9, gone_at: null },
     { uid: real.uid, count: 3, gone_at: 300 },
   ])
   const other = aClusterEvent()
   archive.upsert(other, 400)
-  t.equal(archive.known('impostor'), undefined, 'a uid is found by its own hash only')
+  t.equal(archive.known('impostor', real.created), undefined, 'a uid is found by its own hash only')
 })

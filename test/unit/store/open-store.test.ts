@@ -20,7 +20,7 @@ function storeBefore(t: { teardown(fn: () => void): void }, marker: string) {
   t.teardown(() => rmSync(dir, { recursive: true, force: true }))
   const db = new DatabaseSync(join(dir, STORE_FILE))
   const index = MIGRATIONS.findIndex((m) => String(m).includes(marker))
-  for (const m of MIGRATIONS.slice(0, index)) db.exec(m as string)
+  for (const m of MIGRATIONS.slice(0, index)) typeof m === 'string' ? db.exec(m) : m(db)
   db.exec(`PRAGMA user_version = ${index}`)
   return { dir, db, index }
 }
@@ -144,7 +144,7 @@ t.test(
     t.teardown(() => store.close())
     t.same(upgrades, [[index, MIGRATIONS.length]], 'the upgrade is announced before it runs')
     const archive = createEventArchive(store)
-    t.match(archive.known('u-1'), { count: 4, lastSeen: 2000 })
+    t.match(archive.known('u-1', 1000), { count: 4, lastSeen: 2000 })
     t.match(store.db.prepare('SELECT uid, name, seen_at, gone_at FROM events LIMIT 1').all(), [
       { uid: 'u-1', name: 'web', seen_at: 3000, gone_at: null },
     ])
@@ -162,5 +162,52 @@ t.test(
     grouper.offer('ops', event, 1, { mobiles: [], userIds: [], all: false }, 10_000)
     t.same(sent, [], 'a repeat inside the migrated window folds into it')
     t.same(store.db.prepare('SELECT pending FROM groups').all(), [{ pending: 3 }])
+  },
+)
+
+t.test(
+  'a store from before creation times: its events are found by uid and given theirs, once',
+  async (t) => {
+    const { dir, db, index } = storeBefore(t, 'events_by_uid ON events (created')
+    const insert = db.prepare(
+      `INSERT INTO events (uid, uid_hash, kind, namespace, name, reason, message, type, count,
+        first_seen, last_seen, component, host, event_namespace, event_name, resource_version,
+        seen_at)
+       VALUES (?, ?, 'Pod', 'default', ?, 'BackOff', 'm', 'Warning', 3, 1000, 2000, 'kubelet',
+        'n1', 'default', ?, '7', 3000)`,
+    )
+    for (const uid of ['listed-again', 'deleted', 'never-again'])
+      insert.run(uid, hashKey(uid), uid, `${uid}.1`)
+    db.close()
+    const upgrades: number[][] = []
+    const store = openStore(dir, (from, to) => upgrades.push([from, to]))
+    t.teardown(() => store.close())
+    t.same(upgrades, [[index, MIGRATIONS.length]])
+    const created = () =>
+      Object.fromEntries(
+        (
+          store.db.prepare('SELECT uid, created FROM events ORDER BY uid').all() as {
+            uid: string
+            created: number | null
+          }[]
+        ).map((r) => [r.uid, r.created]),
+      )
+    t.same(created(), { deleted: null, 'listed-again': null, 'never-again': null })
+    const archive = createEventArchive(store)
+    t.match(archive.known('listed-again', 900), { count: 3, lastSeen: 2000 }, 'found by uid')
+    archive.markGone('deleted', 800, 4000)
+    t.same(created(), { deleted: 800, 'listed-again': 900, 'never-again': null })
+    t.match(archive.known('listed-again', 900), { count: 3 }, 'and then by its creation time')
+    t.equal(
+      (
+        store.db.prepare("SELECT gone_at FROM events WHERE uid = 'deleted'").get() as {
+          gone_at: number
+        }
+      ).gone_at,
+      4000,
+    )
+    archive.upsert(aClusterEvent({ uid: 'new', created: 5000 }), 5000)
+    t.ok(archive.known('new', 5000))
+    t.equal(archive.known('new', 4999), undefined, 'a new row is found by its own creation time')
   },
 )
