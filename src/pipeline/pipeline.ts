@@ -20,7 +20,7 @@ import type { ClusterEvent } from '../kube/cluster-event.ts'
 import type { EventListPage } from '../kube/watch-events.ts'
 import type { AlertEvent, OutboxMessage } from '../notify/outbox-message.ts'
 import { createAlertLedger } from '../store/alert-ledger.ts'
-import { createEventArchive } from '../store/events.ts'
+import { createEventArchive, type KnownEvent } from '../store/events.ts'
 import type { Store } from '../store/open-store.ts'
 import { isStoreFailure, type StoreHealth, storeFailureKind } from '../store/store-health.ts'
 import { createGrouper } from './grouper.ts'
@@ -201,8 +201,9 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
   let current = -1
 
   /**
-   * Rules: unchanged (same or lower count, not newer) is skipped (a list marks it seen); new
-   * counts every occurrence.
+   * Rules: unchanged (same or lower count, and not newer or the same object version) is skipped
+   * (a list marks it seen); new counts every occurrence. The version matters for a time past the
+   * clock's slack: it reads as `now` (toClusterEvent), newer each time a list shows it again.
    */
   const takeIn = (events: readonly ClusterEvent[], alert: boolean, listed: boolean, t: number) => {
     const changed: ClusterEvent[] = []
@@ -213,7 +214,7 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
       let occurrences = event.count
       if (known) {
         const grown = event.count - known.count
-        if (grown <= 0 && event.lastSeen <= known.lastSeen) {
+        if (grown <= 0 && (event.lastSeen <= known.lastSeen || sameVersion(event, known))) {
           stats.unchanged++
           if (listed) archive.touch(known.id, t)
           continue
@@ -376,6 +377,10 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
     stats: () => ({ ...stats, eventsTaken: { ...stats.eventsTaken } }),
   }
 }
+
+/** The object the API server sent is the one archived (an empty version tells nothing). */
+const sameVersion = (event: ClusterEvent, known: KnownEvent) =>
+  event.resourceVersion !== '' && event.resourceVersion === known.resourceVersion
 
 /** What a message needs of an event (drops the Event object's own name and version). */
 export function toAlertEvent(e: ClusterEvent): AlertEvent {

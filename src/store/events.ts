@@ -16,6 +16,7 @@ export interface KnownEvent {
   id: number
   count: number
   lastSeen: number
+  resourceVersion: string
 }
 
 /** A row as the lookups return it. */
@@ -23,6 +24,7 @@ interface Row {
   id: number
   count: number
   last_seen: number
+  resource_version: string
 }
 
 /** Lookups among rows without a creation time between two checks that any remain. */
@@ -70,11 +72,11 @@ export function createEventArchive(store: Store): EventArchive {
   // An event is found by its creation time, then its uid's hash, then the uid itself: the index
   // is in creation order, so new events add to its end rather than to pages all over it.
   const knownStmt = db.prepare(
-    'SELECT rowid AS id, count, last_seen FROM events WHERE created = ? AND uid_hash = ? AND uid = ?',
+    'SELECT rowid AS id, count, last_seen, resource_version FROM events WHERE created = ? AND uid_hash = ? AND uid = ?',
   )
   // Rows archived before the creation time was (migration 5) have none: found by uid, and given it.
   const knownLegacy = db.prepare(
-    'SELECT rowid AS id, count, last_seen FROM events WHERE created IS NULL AND uid_hash = ? AND uid = ?',
+    'SELECT rowid AS id, count, last_seen, resource_version FROM events WHERE created IS NULL AND uid_hash = ? AND uid = ?',
   )
   const setCreated = db.prepare('UPDATE events SET created = ? WHERE rowid = ?')
   const anyLegacy = db.prepare('SELECT EXISTS (SELECT 1 FROM events WHERE created IS NULL) AS yes')
@@ -167,7 +169,14 @@ export function createEventArchive(store: Store): EventArchive {
     const row =
       (knownStmt.get(created, hashOf(uid), uid) as Row | undefined) ??
       (legacy ? findLegacy(uid, created) : undefined)
-    return row && { id: row.id, count: row.count, lastSeen: row.last_seen }
+    return (
+      row && {
+        id: row.id,
+        count: row.count,
+        lastSeen: row.last_seen,
+        resourceVersion: row.resource_version,
+      }
+    )
   }
   return {
     known,

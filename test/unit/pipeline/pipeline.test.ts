@@ -54,22 +54,36 @@ t.test('the first list ever is archived, not alerted; later events alert', async
   t.equal(sent[0]?.message.kind, 'alert')
 })
 
-t.test('an event created "in the future" arrives again later: still one row', async (t) => {
-  const { pipeline, store, clock } = setup(t)
-  pipeline.finishBootstrap()
-  // Times past the clamp: what identifies the row must not follow the clock.
-  const raw = buildEvent({ firstTimestamp: new Date(clock.t + 365 * 86_400_000).toISOString() })
-  const arrive = () => {
-    const e = toClusterEvent(raw, clock.t)
-    if (isRejection(e)) throw new Error(e.reason)
-    pipeline.ingest(e as ClusterEvent)
+t.test(
+  'an event dated "in the future" shown again later: one row, alerted once, until it changes',
+  async (t) => {
+    const { pipeline, sent, store, clock } = setup(t)
+    pipeline.finishBootstrap()
+    // Times past the clock's slack read as now: neither what identifies the row nor whether the
+    // event changed may follow the clock.
+    const raw = buildEvent({ firstTimestamp: new Date(clock.t + 365 * 86_400_000).toISOString() })
+    raw.metadata.resourceVersion = '42'
+    const convert = () => {
+      const e = toClusterEvent(raw, clock.t)
+      if (isRejection(e)) throw new Error(e.reason)
+      return e as ClusterEvent
+    }
+    pipeline.ingest(convert())
     pipeline.flush()
-  }
-  arrive()
-  clock.t += 3_600_000
-  arrive()
-  t.equal((store.db.prepare('SELECT count(*) AS n FROM events').get() as { n: number }).n, 1)
-})
+    clock.t += 3_600_000
+    pipeline.ingestListPage([convert()], whole())
+    pipeline.ingest(convert())
+    pipeline.flush()
+    t.equal(sent.length, 1, 'the same object version, listed and watched again: not alerted')
+    t.equal((store.db.prepare('SELECT count(*) AS n FROM events').get() as { n: number }).n, 1)
+    raw.metadata.resourceVersion = '43'
+    raw.count = 2
+    clock.t += 120_000
+    pipeline.ingest(convert())
+    pipeline.flush()
+    t.equal(sent.length, 2, 'it happened again: alerted')
+  },
+)
 
 t.test(
   'a known event seen again unchanged is not alerted; a grown one alerts its growth',
