@@ -112,7 +112,10 @@ export interface Pipeline {
   ingestListPage(events: readonly ClusterEvent[], page: EventListPage): void
   /** One event from the watch; taken in with the next batch (at once when the batch is full). */
   ingest(event: ClusterEvent): void
-  /** The watch said the API server deleted this Event (uid, `created`); recorded with the next batch. */
+  /**
+   * The watch said the API server deleted this Event (its uid and `created`); recorded with the
+   * next batch.
+   */
   remove(uid: string, created: number): void
   /** Takes in the waiting batch now. */
   flush(): void
