@@ -100,7 +100,7 @@ export async function openStoreWhenPossible(
       return openStore(dir, (from, to) =>
         logger.info(
           { store: file, from, to },
-          'upgrading the store to this version: a one-off that rewrites the archive (about a second per 100,000 events) before kubeding listens',
+          'upgrading the store to this version: a one-off before kubeding listens (up to about a second per 100,000 events)',
         ),
       )
     } catch (err) {
