@@ -367,8 +367,12 @@ export async function measureWay(way: Way, o: Required<FootprintOptions>): Promi
     await sleep(2_000)
     const idle = memoryOf(pid)
     store = new DatabaseSync(join(stateDir, STORE_FILE), { readOnly: true })
-    const archived = () =>
-      Number((store?.prepare('SELECT max(rowid) AS n FROM events').get()?.n as number) ?? 0)
+    // Asked every few milliseconds while events stream: prepared once.
+    const lastRow = store.prepare('SELECT max(rowid) AS n FROM events')
+    const lastRowGone = store.prepare(
+      'SELECT gone_at IS NOT NULL AS gone FROM events WHERE rowid = (SELECT max(rowid) FROM events)',
+    )
+    const archived = () => Number((lastRow.get()?.n as number) ?? 0)
 
     let fed = 0
     let names: { namespace: string; name: string }[] = []
@@ -386,12 +390,7 @@ export async function measureWay(way: Way, o: Required<FootprintOptions>): Promi
       await until(() => archived() >= total, 'the archive', 300_000, 5)
     }
     /** Whether the service marked gone the last event fed (the watch delivers in order). */
-    const lastGone = () =>
-      store
-        ?.prepare(
-          'SELECT gone_at IS NOT NULL AS gone FROM events WHERE rowid = (SELECT max(rowid) FROM events)',
-        )
-        .get()?.gone === 1
+    const lastGone = () => lastRowGone.get()?.gone === 1
     /**
      * Kubernetes deletes Events after an hour; the fake forgets what was fed too, so that its own
      * memory stays bounded: the service gets DELETED (and marks the rows gone), then a bookmark.
