@@ -50,7 +50,7 @@ export function parseCommandLine(text: string): CommandLine {
   const first = tokens[0]
   if (!first) return { name: '', args: [], words: [] }
   if (first.equals || tokens[1]?.equals) {
-    throw new UserError('bad_syntax', 'Start with a command word, for example: events ns=prod')
+    throw new UserError('bad_syntax', (s) => s.chat.commandWordFirst)
   }
   const name = first.text.replace(COMMAND_PREFIX, '').toLowerCase()
   const args: Arg[] = []
@@ -58,7 +58,7 @@ export function parseCommandLine(text: string): CommandLine {
   let i = 1
   while (i < tokens.length) {
     const token = tokens[i] as Token
-    if (token.equals) throw new UserError('bad_syntax', 'Found "=" with no key in front of it')
+    if (token.equals) throw new UserError('bad_syntax', (s) => s.chat.equalsWithoutKey)
     if (!tokens[i + 1]?.equals) {
       words.push(token.text)
       i += 1

@@ -133,6 +133,8 @@ export const en: Strings = {
       'This message was already answered by another kubeding replica; nothing was run again.',
     conversationNotAllowed: (id) =>
       `Sorry, I only answer in the groups listed in dingtalk.outgoing.conversations, and this one (${id}) is not among them. Ask whoever runs kubeding to add it.`,
+    commandWordFirst: 'Start with a command word, for example: events ns=prod',
+    equalsWithoutKey: 'Found "=" with no key in front of it',
     givenTwice: (key) => `${key} is given twice`,
     noArguments: (key) => `This command takes no arguments (got "${key}=")`,
     unknownKey: (key, keys) => `Unknown key "${key}": this command takes ${keys}`,

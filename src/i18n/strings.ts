@@ -117,6 +117,10 @@ export interface Strings {
     alreadyAnswered: string
     conversationNotAllowed(id: string): string
     notAdmin(command: string): string
+    /** The text starts with `key=value` (or `=`) instead of a command word. */
+    commandWordFirst: string
+    /** An `=` with no key in front of it. */
+    equalsWithoutKey: string
     /** Argument errors, naming the key. */
     givenTwice(key: string): string
     noArguments(key: string): string

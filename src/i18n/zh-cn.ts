@@ -131,6 +131,8 @@ export const zhCN: Strings = {
     alreadyAnswered: '这条消息已由另一个 kubeding 副本回答，没有再次执行。',
     conversationNotAllowed: (id) =>
       `抱歉，我只在 dingtalk.outgoing.conversations 列出的群里回答，这个群（${id}）不在其中。请联系 kubeding 的运维添加。`,
+    commandWordFirst: '请先写命令词，例如：事件 ns=prod',
+    equalsWithoutKey: '“=”前面缺少键',
     givenTwice: (key) => `${key} 写了两次`,
     noArguments: (key) => `这个命令不带参数（收到了“${key}=”）`,
     unknownKey: (key, keys) => `不认识的键“${key}”：这个命令接受 ${keys}`,

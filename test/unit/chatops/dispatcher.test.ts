@@ -49,6 +49,20 @@ t.test('in Chinese too: a sentence, the command list, never a code as the title'
   t.equal((await h.ask('events ns=prod')).code, undefined, 'and in English')
 })
 
+t.test('bad syntax says what to fix, in the chat language', async (t) => {
+  const zh = createChatHarness(t, { language: 'zh-CN' })
+  const badSyntax = await zh.ask('ns=prod 事件')
+  t.equal(badSyntax.code, 'bad_syntax')
+  t.equal(badSyntax.title, '这条命令我没看懂')
+  t.match(await zh.say('ns=prod 事件'), /请先写命令词，例如：事件 ns=prod/)
+  const equals = await zh.say('事件 ns=prod =x')
+  t.match(equals, /“=”前面缺少键/)
+  t.notMatch(equals, /[A-Za-z]{3,}/, 'no English word in the Chinese refusal')
+  const h = createChatHarness(t)
+  t.match(await h.say('ns=prod events'), /Start with a command word, for example: events ns=prod/)
+  t.match(await h.say('events ns=prod =x'), /Found "=" with no key in front of it/)
+})
+
 t.test('no refusal has a code as its title, in either language', async (t) => {
   for (const code of USER_ERROR_CODES) {
     for (const strings of [en, zhCN]) {
