@@ -53,6 +53,11 @@ export interface LaneState {
     failures: number
   }
   refused: Record<string, number>
+  /**
+   * What DingTalk took but the store could not yet record (a full disk): recorded before anything
+   * else is sent, and never sent again.
+   */
+  taken: Array<{ ids: number[]; delivery: Delivery }>
 }
 
 /** What one send carried. `kind` is the message's kind, or `digest`. */
@@ -87,6 +92,7 @@ export function createLaneState(tuning: LaneTuning): LaneState {
     lastError: null,
     counts: { sent: 0, sentOccurrences: 0, dropped: 0, droppedOccurrences: 0, failures: 0 },
     refused: {},
+    taken: [],
   }
 }
 
@@ -122,9 +128,20 @@ export function dropBatch(
   )
 }
 
+/**
+ * Records what DingTalk took, oldest first. Throws while the store refuses (a full disk), keeping
+ * the rest for the next try: the messages stay in the outbox meanwhile, but are not sent again.
+ */
+export function recordTaken(state: LaneState, ctx: OutcomeContext): void {
+  for (let taken = state.taken[0]; taken; taken = state.taken[0]) {
+    ctx.outbox.settle(ctx.robot.name, taken.ids, taken.delivery)
+    state.taken.shift()
+  }
+}
+
 function succeed(state: LaneState, ctx: OutcomeContext, batch: Batch, delivery: Delivery): void {
-  const { robot, outbox, tuning, logger } = ctx
-  outbox.settle(robot.name, ids(batch), delivery)
+  const { robot, tuning, logger } = ctx
+  state.taken.push({ ids: ids(batch), delivery })
   state.counts.sent++
   state.counts.sentOccurrences += batch.occurrences
   if (state.halted)
@@ -139,6 +156,7 @@ function succeed(state: LaneState, ctx: OutcomeContext, batch: Batch, delivery: 
     maxBytes: DEFAULT_MAX_BYTES,
     lastError: null,
   })
+  recordTaken(state, ctx)
 }
 
 /** Acts on one answer. */

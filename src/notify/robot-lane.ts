@@ -13,6 +13,7 @@ import {
   dropBatch,
   type LaneTuning,
   type OutcomeContext,
+  recordTaken,
 } from './apply-outcome.ts'
 import type { Logger } from './logger.ts'
 import type { Outbox, OutboxRow } from './outbox.ts'
@@ -130,6 +131,8 @@ export function createRobotLane(deps: LaneDeps): RobotLane {
       clearTimer()
       return false
     }
+    // What DingTalk took is recorded before the outbox is read again: it is never sent twice.
+    recordTaken(state, ctx)
     const t = now()
     // Paused: no need to read the outbox (kicks come often during a storm).
     if (state.pausedUntil > t) {
@@ -196,7 +199,9 @@ export function createRobotLane(deps: LaneDeps): RobotLane {
     } catch (err) {
       logger.error(
         { robot: name, err },
-        'the DingTalk send loop failed; messages kept, retrying in a minute',
+        state.taken.length > 0
+          ? 'DingTalk took the message but the store could not record it; it is not sent again, recording it is retried in a minute'
+          : 'the DingTalk send loop failed; messages kept, retrying in a minute',
       )
       setTimer(now() + ERROR_RETRY_MS)
     } finally {

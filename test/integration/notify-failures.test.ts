@@ -411,6 +411,46 @@ t.test('a store error does not kill the loop: logged, retried later', async (t) 
   t.equal(r.clock.nextTimerAt(), r.clock.now() + 60_000)
 })
 
+t.test(
+  'DingTalk took a message the store could not record (a full disk): recorded once it can be, never sent twice',
+  async (t) => {
+    const store = openStore(':memory:')
+    t.teardown(() => store.close())
+    const r = await rig(t, { store })
+    const message: AlertMessage = {
+      kind: 'alert',
+      event: aClusterEvent({ name: 'taken-once' }),
+      occurrences: 1,
+      at: { mobiles: [], userIds: [], all: false },
+    }
+    createOutbox(store).enqueue('ops', message, r.clock.now())
+    // SQLite refuses every write from here on, as a full disk does; reads still work.
+    store.db.exec('PRAGMA query_only = 1')
+    r.notifier.kick()
+    await r.notifier.settled()
+    t.equal(r.fake.messages.length, 1, 'DingTalk took it')
+    t.match(
+      r.lines.find((l) => l.level === 'error')?.msg,
+      /DingTalk took the message but the store could not record it; it is not sent again/,
+    )
+    await r.run(10 * 60_000)
+    t.equal(r.fake.messages.length, 1, 'not sent again while the store refuses to record it')
+    t.equal(r.queued(), 1, 'still in the outbox until recorded')
+
+    store.db.exec('PRAGMA query_only = 0')
+    await r.run(60_000)
+    t.equal(r.queued(), 0, 'recorded once the store takes writes again')
+    t.equal(r.fake.messages.length, 1, 'and still sent once')
+    t.equal(
+      createOutbox(store).answeredSince('ops', 0).length,
+      1,
+      'the answer counts once in the rate budget',
+    )
+    t.equal(await r.enqueue(1), 1)
+    t.equal(r.fake.messages.length, 2, 'the robot goes on')
+  },
+)
+
 t.test('one robot halted does not hold back another', async (t) => {
   const clock = createManualClock(Date.now())
   const fake = await createFakeDingTalk({
