@@ -23,7 +23,8 @@ export interface WatchStreamOptions extends KubeGetOptions {
 }
 
 /** A line longer than this is not a Kubernetes object we can use; the stream is abandoned. */
-const MAX_LINE_CHARS = 16 * 1024 * 1024
+const MAX_LINE_BYTES = 16 * 1024 * 1024
+const NEWLINE = 0x0a
 
 function parseLine(text: string): WatchLine | undefined {
   try {
@@ -44,27 +45,36 @@ function parseLine(text: string): WatchLine | undefined {
 export async function readWatchStream(o: WatchStreamOptions): Promise<void> {
   const response = await openKubeGet({ ...o, query: { watch: '1', ...o.query } })
   o.onConnected()
-  response.setEncoding('utf8')
-  let pending = ''
-  for await (const chunk of response as AsyncIterable<string>) {
-    pending += chunk
-    let newline = pending.indexOf('\n')
-    while (newline >= 0) {
-      const text = pending.slice(0, newline).trim()
-      pending = pending.slice(newline + 1)
-      if (text !== '') {
-        const line = parseLine(text)
-        if (line) o.onLine(line)
-        else o.onGarbage(text)
-      }
-      newline = pending.indexOf('\n')
-    }
-    if (pending.length > MAX_LINE_CHARS) throw new Error('a watch line exceeded 16 MiB')
-  }
-  const rest = pending.trim()
-  if (rest !== '') {
-    const line = parseLine(rest)
+  const take = (raw: string) => {
+    const text = raw.trim()
+    if (text === '') return
+    const line = parseLine(text)
     if (line) o.onLine(line)
-    else o.onGarbage(rest)
+    else o.onGarbage(text)
   }
+  // Lines are cut out of the bytes as they arrive and each is decoded once; only a line that
+  // spans reads is joined (as bytes, so a character split between reads decodes whole). Reading
+  // the stream as text instead joined whatever it buffered into one string, which the search for
+  // a newline then copied: a quarter of what the service allocated while taking in a storm.
+  let pending: Buffer[] = []
+  let pendingBytes = 0
+  for await (const chunk of response as AsyncIterable<Buffer>) {
+    let start = 0
+    for (let end = chunk.indexOf(NEWLINE); end >= 0; end = chunk.indexOf(NEWLINE, start)) {
+      if (pending.length === 0) take(chunk.toString('utf8', start, end))
+      else {
+        pending.push(chunk.subarray(start, end))
+        take(Buffer.concat(pending).toString('utf8'))
+        pending = []
+        pendingBytes = 0
+      }
+      start = end + 1
+    }
+    if (start < chunk.length) {
+      pending.push(chunk.subarray(start))
+      pendingBytes += chunk.length - start
+      if (pendingBytes > MAX_LINE_BYTES) throw new Error('a watch line exceeded 16 MiB')
+    }
+  }
+  if (pending.length > 0) take(Buffer.concat(pending).toString('utf8'))
 }

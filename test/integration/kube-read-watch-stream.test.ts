@@ -80,6 +80,48 @@ t.test(
   },
 )
 
+t.test('a line spread over three reads, and reads that start or end at a newline', async (t) => {
+  const pause = () => new Promise((r) => setTimeout(r, 30))
+  const s = await rawServer(t, async (_req, res) => {
+    res.writeHead(200)
+    res.write('{"type":"ADDED","object":{"a":1}}\n{"type":"ADD')
+    await pause()
+    res.write('ED","obj')
+    await pause()
+    res.write('ect":{"a":2}}\n\n{"type":"DELETED","object":{"a":3}}\n')
+    await pause()
+    res.write('\n{"type":"MODIFIED","object":{"a":4}}')
+    await pause()
+    res.end('\n')
+  })
+  const r = read(s.url)
+  await r.done
+  t.same(
+    r.lines.map((l) => [l.type, (l.object as { a: number }).a]),
+    [
+      ['ADDED', 1],
+      ['ADDED', 2],
+      ['DELETED', 3],
+      ['MODIFIED', 4],
+    ],
+  )
+  t.same(r.garbage, [])
+})
+
+t.test('a character split between two reads is read whole', async (t) => {
+  const bytes = Buffer.from('{"type":"ADDED","object":{"message":"节点内存不足"}}\n')
+  const cut = bytes.indexOf(Buffer.from('内')) + 1
+  const s = await rawServer(t, async (_req, res) => {
+    res.writeHead(200)
+    res.write(bytes.subarray(0, cut))
+    await new Promise((r) => setTimeout(r, 30))
+    res.end(bytes.subarray(cut))
+  })
+  const r = read(s.url)
+  await r.done
+  t.same(r.lines, [{ type: 'ADDED', object: { message: '节点内存不足' } }])
+})
+
 t.test('a last line without newline that is not JSON is garbage too', async (t) => {
   const s = await rawServer(t, (_req, res) => {
     res.writeHead(200)
