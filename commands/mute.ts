@@ -31,7 +31,7 @@ export const mute = defineCommand({
     reason: reasonArg.optional(),
     for: durationArg(MINUTE, MAX_MUTE_MS).default(DEFAULT_MUTE_MS),
   }),
-  run(args, ctx) {
+  async run(args, ctx) {
     const selector: MuteSelector = {}
     if (args.ns !== undefined) selector.namespace = args.ns
     if (args.kind !== undefined) selector.kind = args.kind
@@ -44,14 +44,16 @@ export const mute = defineCommand({
     if (Object.keys(selector).length === 1 && selector.name === '*') {
       throw new UserError('matches_everything', (s) => s.chat.matchesEverything)
     }
-    const record = ctx.mutes.add({
-      selector,
-      createdBy: ctx.sender.id,
-      createdByName: ctx.sender.name,
-      conversationId: ctx.conversationId,
-      createdAt: ctx.now,
-      endsAt: ctx.now + args.for,
-    })
+    const record = await ctx.mutes.shared(
+      ctx.mutes.add({
+        selector,
+        createdBy: ctx.sender.id,
+        createdByName: ctx.sender.name,
+        conversationId: ctx.conversationId,
+        createdAt: ctx.now,
+        endsAt: ctx.now + args.for,
+      }),
+    )
     const t = ctx.strings.commands
     return {
       title: t.mute.title(record.id),

@@ -20,11 +20,18 @@ export interface SharedMutesLogger {
   warn(obj: object, msg: string): void
 }
 
+/**
+ * How long `shared` waits for the shared state to hold a new mute (writes go out every 250 ms);
+ * past it, the reply names the id given out here, as when the API server cannot be written.
+ */
+const SHARED_WAIT_MS = 2_000
+
 /** Prepares the shared mutes over an open store. */
 export function createSharedMutes(
   store: Store,
   record: RecordChange,
   logger: SharedMutesLogger,
+  sharedWaitMs = SHARED_WAIT_MS,
 ): SharedMutes {
   const { db } = store
   const upsert = db.prepare(`INSERT INTO mutes (id, namespace, kind, name, reason, created_by,
@@ -37,8 +44,12 @@ export function createSharedMutes(
       ended_at = excluded.ended_at, ended_by = excluded.ended_by`)
   let inner = createMuteStore(store)
 
-  const publish = (mute: MuteRecord) =>
-    void record((doc) => {
+  /** Writes `mute` to the shared state; resolves with it as stored there (renamed or not). */
+  const publish = (mute: MuteRecord): Promise<MuteRecord> => {
+    let stored = mute
+    const written = record((doc) => {
+      // Run again on a fresh copy when another replica's write came first.
+      stored = mute
       const i = doc.mutes.findIndex((m) => m.id === mute.id)
       const held = i >= 0 ? doc.mutes[i] : undefined
       if (!held) {
@@ -59,8 +70,17 @@ export function createSharedMutes(
         { mute: mute.id, renamedTo: id },
         'two replicas set a mute with the same id at once; this one is renamed',
       )
-      doc.mutes.push({ ...mute, id })
+      stored = { ...mute, id }
+      doc.mutes.push(stored)
     })
+    // A write that fails is the shared state's to report; the mute stands here as given out.
+    return written.then(
+      () => stored,
+      () => mute,
+    )
+  }
+  /** What `add` gave out, until `shared` is asked about it. */
+  const sharing = new WeakMap<MuteRecord, Promise<MuteRecord>>()
 
   const toRow = (m: MuteRecord) => [
     m.id,
@@ -80,8 +100,21 @@ export function createSharedMutes(
   return {
     add(mute) {
       const added = inner.add(mute)
-      publish(added)
+      sharing.set(added, publish(added))
       return added
+    },
+    async shared(mute) {
+      const stored = sharing.get(mute)
+      if (!stored) return mute
+      let timer: NodeJS.Timeout | undefined
+      const waited = new Promise<MuteRecord>((resolve) => {
+        timer = setTimeout(() => resolve(mute), sharedWaitMs)
+      })
+      try {
+        return await Promise.race([stored, waited])
+      } finally {
+        clearTimeout(timer)
+      }
     },
     match: (event, now) => inner.match(event, now),
     recordHeldBack: (id, occurrences) => inner.recordHeldBack(id, occurrences),
@@ -89,12 +122,12 @@ export function createSharedMutes(
     get: (id) => inner.get(id),
     end(id, by, now) {
       const ended = inner.end(id, by, now)
-      if (ended) publish(ended)
+      if (ended) void publish(ended)
       return ended
     },
     endAll(by, now) {
       const ended = inner.endAll(by, now)
-      for (const m of ended) publish(m)
+      for (const m of ended) void publish(m)
       return ended
     },
     expireDue: (now) => inner.expireDue(now),
@@ -122,7 +155,7 @@ export function createSharedMutes(
       return true
     },
     publishLocal(doc, now) {
-      for (const m of inner.active(now)) if (!doc.mutes.some((s) => s.id === m.id)) publish(m)
+      for (const m of inner.active(now)) if (!doc.mutes.some((s) => s.id === m.id)) void publish(m)
     },
   }
 }

@@ -53,6 +53,12 @@ export interface MutableEvent {
 
 export interface MuteStore {
   add(mute: NewMute): MuteRecord
+  /**
+   * The mute `add` just gave out, as every replica knows it: the same here. With several
+   * replicas another one may have given out the same id at the same moment, and this one is
+   * then known by a new id (ha/shared-mutes.ts): what the reply must name.
+   */
+  shared(mute: MuteRecord): Promise<MuteRecord>
   /** The first active mute that matches every key it names, or undefined. Memory only. */
   match(event: MutableEvent, now: number): MatchedMute | undefined
   /** Counts `occurrences` more alerts held back by mute `id`. */
@@ -145,6 +151,7 @@ export function createMuteStore(store: Store): MuteStore {
       cache = [...cache, compile(record)]
       return record
     },
+    shared: async (mute) => mute,
     match(event, now) {
       for (const c of cache) if (c.record.endsAt > now && c.test(event)) return c.record
       return undefined

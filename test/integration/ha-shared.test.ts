@@ -5,6 +5,7 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises'
 import t from 'tap'
+import { createMuteStore } from '../../src/store/mutes.ts'
 import {
   appRobotHeaders,
   aTextMessage,
@@ -71,6 +72,39 @@ t.test('a mute set on one pod holds on the other; its end is announced once', as
   t.equal(titles().filter((x) => /Mute m1 ended/.test(x)).length, 1, 'still once')
   t.equal(titles().filter((x) => /Mute m2 ended/.test(x)).length, 1, 'm2 once too')
 })
+
+t.test(
+  'two pods asked to mute at the same moment answer with the ids the group knows',
+  async (t) => {
+    const rig = await createHaRig(t)
+    const a = await rig.start('pod-a')
+    await eventually(() => rig.holder() === 'pod-a', 'pod-a leads')
+    const b = await rig.start('pod-b')
+    await Promise.all([untilReady(a.service), untilReady(b.service)])
+    const [onA, onB] = await Promise.all([
+      a.ask('mute ns=left for=1h'),
+      b.ask('mute ns=right for=1h'),
+    ])
+    t.same(
+      [onA.title, onB.title].sort(),
+      ['Muted m1', 'Muted m2'],
+      'one id each, as the group knows it',
+    )
+    const idOf = (title: string) => title.replace('Muted ', '')
+    // Each reply's id is the mute it set, on both pods, once each has read the shared state.
+    for (const [reply, ns] of [
+      [onA, 'left'],
+      [onB, 'right'],
+    ] as const) {
+      for (const pod of [a, b])
+        await eventually(
+          () =>
+            createMuteStore(pod.service.store).get(idOf(reply.title))?.selector.namespace === ns,
+          `${idOf(reply.title)} is ns=${ns} on ${pod.name}`,
+        )
+    }
+  },
+)
 
 t.test('a chat message re-delivered to the other pod is not run twice', async (t) => {
   const rig = await createHaRig(t)

@@ -36,6 +36,7 @@ t.test('a mute matches events that match every key it names', async (t) => {
   t.equal(mutes.match(pod, now), undefined)
   const m = mutes.add(aMute({ namespace: 'prod', reason: 'BackOff' }))
   t.equal(m.id, 'm1')
+  t.equal(await mutes.shared(m), m, 'one replica: known by the id it was given')
   t.equal(mutes.match(pod, now)?.id, 'm1', 'takes effect on the very next event')
   t.equal(mutes.match({ ...pod, namespace: 'dev' }, now), undefined)
   t.equal(mutes.match({ ...pod, reason: 'Unhealthy' }, now), undefined)

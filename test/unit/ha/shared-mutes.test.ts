@@ -54,8 +54,12 @@ t.test('a mute set on one replica holds on the other, and its end too', async (t
 
 t.test('two replicas give out the same id at once: the later one is renamed', async (t) => {
   const { doc, warnings, a, b } = replicas(t)
-  t.equal(a.add(newMute('prod', 'alice')).id, 'm1')
-  t.equal(b.add(newMute('dev', 'bob')).id, 'm1', 'b had not seen a’s mute yet')
+  const alices = a.add(newMute('prod', 'alice'))
+  const bobs = b.add(newMute('dev', 'bob'))
+  t.equal(alices.id, 'm1')
+  t.equal(bobs.id, 'm1', 'b had not seen a’s mute yet')
+  t.equal((await a.shared(alices)).id, 'm1', 'alice is told m1')
+  t.same(await b.shared(bobs), { ...bobs, id: 'm2' }, 'bob is told the id the group knows it by')
   t.same(
     doc.mutes.map((m) => [m.id, m.selector.namespace]),
     [
@@ -69,6 +73,21 @@ t.test('two replicas give out the same id at once: the later one is renamed', as
   t.equal(b.match(event('dev'), now + 1)?.id, 'm2', 'bob’s mute holds, under its new id')
   t.equal(b.match(event('prod'), now + 1)?.id, 'm1')
 })
+
+t.test(
+  'a shared state that does not store it in time, or fails: the id given out here',
+  async (t) => {
+    const store = openStore(':memory:')
+    t.teardown(() => store.close())
+    const slow = createSharedMutes(store, () => new Promise<void>(() => {}), { warn() {} }, 20)
+    const added = slow.add(newMute('prod'))
+    t.equal(await slow.shared(added), added, 'after the bounded wait')
+    const failing = createSharedMutes(store, () => Promise.reject(new Error('down')), { warn() {} })
+    const second = failing.add(newMute('dev'))
+    t.equal(await failing.shared(second), second)
+    t.same(await slow.shared({ ...added }), added, 'a record add did not give out is as it is')
+  },
+)
 
 t.test('mutes set before sharing began are published', async (t) => {
   const store = openStore(':memory:')
