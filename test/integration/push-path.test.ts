@@ -194,7 +194,7 @@ t.test('a watch down for long keeps /readyz 200: the chat must keep answering', 
   await rig.kube.stop()
   for (let i = 0; ; i++) {
     const metrics = await service.app.inject({ url: '/metrics' })
-    if (/kubeding_watch_up 0/.test(metrics.body)) break
+    if (/^kubeding_watch_up 0$/m.test(metrics.body)) break
     if (i > 200) {
       t.fail('the watch never noticed the API server is gone')
       break
@@ -223,7 +223,7 @@ t.test('/metrics speaks Prometheus with kubeding_ names', async (t) => {
     /kubeding_events_total\{type="Warning"\} 1/,
     /kubeding_alerts_sent_total\{robot="ops"\} 1/,
     /kubeding_outbox_messages\{robot="ops"\} 0/,
-    /kubeding_watch_up 1/,
+    /^kubeding_watch_up 1$/m,
     /kubeding_build_info\{version="0.0.0-test"/,
     /kubeding_store_size_bytes \d+/,
     /kubeding_process_resident_memory_bytes/,

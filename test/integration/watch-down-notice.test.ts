@@ -14,11 +14,15 @@ import { testNow } from '../helpers/test-clock.ts'
 const titles = (rig: Awaited<ReturnType<typeof createRig>>) =>
   rig.dingtalk.messages.map((m) => String(m.body.markdown?.title))
 
-/** Waits until /metrics says the watch is up (1) or down (0). */
+/**
+ * Waits until /metrics says the watch is up (1) or down (0): the sample's own line, as the HELP
+ * line reads "kubeding_watch_up 1 while the event watch is connected".
+ */
 async function untilWatchUp(service: Service, up: 0 | 1): Promise<void> {
+  const sample = new RegExp(`^kubeding_watch_up ${up}$`, 'm')
   for (let i = 0; i <= 300; i++) {
     const metrics = await service.app.inject({ url: '/metrics' })
-    if (metrics.body.includes(`kubeding_watch_up ${up}`)) return
+    if (sample.test(metrics.body)) return
     await sleep(20)
   }
   throw new Error(`the watch never became ${up ? 'up' : 'down'}`)
@@ -29,6 +33,9 @@ t.test('the watch down for watchDownAfter: told once, and again when back', asyn
   let skew = 0
   const service = await rig.start({ now: () => testNow() + skew })
   await untilReady(service)
+  // Cut a watch that is up: cut before its request is answered, it is down already, can still
+  // connect once the clock below has moved, and is then down for too short to be told.
+  await untilWatchUp(service, 1)
   await rig.kube.stop()
   await untilWatchUp(service, 0)
   skew += 4 * 60_000
