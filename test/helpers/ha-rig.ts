@@ -14,9 +14,9 @@ import { createService, type Service, type ServiceOptions } from '../../src/serv
 import { aTextMessage, outgoingHeaders } from './dingtalk-callback.ts'
 import { buildEvent } from './event-builders.ts'
 import { type AcceptedMessage, createFakeDingTalk, type FakeDingTalk } from './fake-dingtalk.ts'
-import { createFakeKubeApi, type FakeKubeApi } from './fake-kube-api.ts'
+import { createFakeKubeApi, eventually, type FakeKubeApi } from './fake-kube-api.ts'
 import { alertPodName, digestOccurrences } from './read-message.ts'
-import { SECRET, TOKEN } from './service-rig.ts'
+import { SECRET, TOKEN, untilReady } from './service-rig.ts'
 import { testNow } from './test-clock.ts'
 
 export const NAMESPACE = 'kubeding'
@@ -37,6 +37,11 @@ export interface HaRig {
   now(): number
   /** Starts a replica; `kubeServer` puts something (a partitioning proxy) between it and the API server. */
   start(name: string, kubeServer?: string): Promise<Replica>
+  /**
+   * pod-a, once it leads, then pod-b; resolves when both are ready. `kubeServer` is pod-a's (see
+   * `start`).
+   */
+  startPair(kubeServer?: string): Promise<[Replica, Replica]>
   /** Graceful stop (SIGTERM's path). */
   stop(replica: Replica, flushMs?: number): Promise<void>
   /** The Lease's holder, as stored. */
@@ -121,6 +126,13 @@ export async function createHaRig(t: Test, o: HaRigOptions = {}): Promise<HaRig>
           return (res.json() as { markdown: { title: string; text: string } }).markdown
         },
       }
+    },
+    async startPair(kubeServer) {
+      const a = await rig.start('pod-a', kubeServer)
+      await eventually(() => rig.holder() === 'pod-a', 'pod-a leads')
+      const b = await rig.start('pod-b')
+      await Promise.all([untilReady(a.service), untilReady(b.service)])
+      return [a, b]
     },
     async stop(replica, flushMs = 2_000) {
       if (!running.delete(replica.service)) return

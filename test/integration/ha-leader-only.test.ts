@@ -8,7 +8,6 @@ import { eventually } from '../helpers/fake-kube-api.ts'
 import { startFakeSls } from '../helpers/fake-sls.ts'
 import { createFakeStreamGateway } from '../helpers/fake-stream-gateway.ts'
 import { addBurst, createHaRig } from '../helpers/ha-rig.ts'
-import { untilReady } from '../helpers/service-rig.ts'
 
 // Several services start in each test: more than tap's 30 s per file on a busy machine.
 t.setTimeout(120_000)
@@ -21,10 +20,7 @@ t.test('Stream mode: only the leader holds the connection', async (t) => {
     outgoing: { stream: credentials },
     service: { streamGatewayUrl: gateway.gatewayUrl },
   })
-  const a = await rig.start('pod-a')
-  await eventually(() => rig.holder() === 'pod-a', 'pod-a leads')
-  const b = await rig.start('pod-b')
-  await Promise.all([untilReady(a.service), untilReady(b.service)])
+  const [a] = await rig.startPair()
   await eventually(() => gateway.connections() === 1, "the leader's connection")
   await sleep(1_000)
   t.equal(gateway.opens.length, 1, 'the follower does not connect')
@@ -38,10 +34,7 @@ t.test('only the leader ships to Log Service; the next one misses nothing', asyn
   const sls = await startFakeSls()
   t.teardown(() => sls.close())
   const rig = await createHaRig(t, { archive: { sls: sls.config }, service: { fetch: sls.fetch } })
-  const a = await rig.start('pod-a')
-  await eventually(() => rig.holder() === 'pod-a', 'pod-a leads')
-  const b = await rig.start('pod-b')
-  await Promise.all([untilReady(a.service), untilReady(b.service)])
+  const [a] = await rig.startPair()
   const shipped = () => sls.logs.map((l) => JSON.parse(l.contents.eventId ?? '{}').metadata.name)
   addBurst(rig.kube, 0, 50)
   await eventually(

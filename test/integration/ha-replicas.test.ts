@@ -26,10 +26,7 @@ const throttled = (rig: HaRig) =>
 
 t.test('a graceful stop hands the sending over at once: nothing lost, nothing twice', async (t) => {
   const rig = await createHaRig(t)
-  const a = await rig.start('pod-a')
-  await eventually(() => rig.holder() === 'pod-a', 'pod-a leads')
-  const b = await rig.start('pod-b')
-  await Promise.all([untilReady(a.service), untilReady(b.service)])
+  const [a, b] = await rig.startPair()
 
   addBurst(rig.kube, 0, 100)
   await eventually(() => rig.dingtalk.messages.length >= 1, 'the leader is sending')
@@ -85,10 +82,7 @@ t.test(
     const rig = await createHaRig(t)
     const proxy = await createTcpProxy(rig.kube.url)
     t.teardown(() => proxy.close())
-    const a = await rig.start('pod-a', proxy.url)
-    await eventually(() => rig.holder() === 'pod-a', 'pod-a leads')
-    const b = await rig.start('pod-b')
-    await Promise.all([untilReady(a.service), untilReady(b.service)])
+    await rig.startPair(proxy.url)
     addBurst(rig.kube, 0, 100)
     await eventually(() => deliveredOccurrences(rig.dingtalk) >= 100, 'the first 100 delivered')
     // DingTalk hiccups, so pod-a still has these to send when the partition comes.
@@ -138,10 +132,7 @@ t.test(
   'a rolling update loses nothing and repeats nothing; older pods take over first',
   async (t) => {
     const rig = await createHaRig(t)
-    const a = await rig.start('pod-a')
-    await eventually(() => rig.holder() === 'pod-a', 'pod-a leads')
-    const b = await rig.start('pod-b')
-    await Promise.all([untilReady(a.service), untilReady(b.service)])
+    const [a, b] = await rig.startPair()
     addBurst(rig.kube, 0, 100)
     // maxSurge 1, maxUnavailable 0: a new pod is ready before an old one stops.
     const c = await rig.start('pod-c')

@@ -14,17 +14,13 @@ import {
 import { buildEvent } from '../helpers/event-builders.ts'
 import { eventually } from '../helpers/fake-kube-api.ts'
 import { createHaRig } from '../helpers/ha-rig.ts'
-import { untilReady } from '../helpers/service-rig.ts'
 
 // Several services start in each test: more than tap's 30 s per file on a busy machine.
 t.setTimeout(120_000)
 
 t.test('a mute set on one pod holds on the other; its end is announced once', async (t) => {
   const rig = await createHaRig(t)
-  const a = await rig.start('pod-a')
-  await eventually(() => rig.holder() === 'pod-a', 'pod-a leads')
-  const b = await rig.start('pod-b')
-  await Promise.all([untilReady(a.service), untilReady(b.service)])
+  const [a, b] = await rig.startPair()
 
   // `status` on the follower names the leader and both replicas, with their watch.
   await eventually(() => a.service.pipeline.isBootstrapping() === false, 'listed')
@@ -77,10 +73,7 @@ t.test(
   'two pods asked to mute at the same moment answer with the ids the group knows',
   async (t) => {
     const rig = await createHaRig(t)
-    const a = await rig.start('pod-a')
-    await eventually(() => rig.holder() === 'pod-a', 'pod-a leads')
-    const b = await rig.start('pod-b')
-    await Promise.all([untilReady(a.service), untilReady(b.service)])
+    const [a, b] = await rig.startPair()
     const [onA, onB] = await Promise.all([
       a.ask('mute ns=left for=1h'),
       b.ask('mute ns=right for=1h'),
@@ -108,10 +101,7 @@ t.test(
 
 t.test('a chat message re-delivered to the other pod is not run twice', async (t) => {
   const rig = await createHaRig(t)
-  const a = await rig.start('pod-a')
-  await eventually(() => rig.holder() === 'pod-a', 'pod-a leads')
-  const b = await rig.start('pod-b')
-  await Promise.all([untilReady(a.service), untilReady(b.service)])
+  const [a, b] = await rig.startPair()
   t.equal((await b.ask('mute ns=quiet for=1h', 'msg-twice')).title, 'Muted m1')
   // DingTalk did not get the answer in time and delivers the same message again, to pod-a.
   const again = await a.ask('mute ns=quiet for=1h', 'msg-twice')
@@ -138,10 +128,7 @@ t.test(
       // Replies go only to sessionWebhooks on a configured robot's host.
       robots: [{ name: 'chat', webhook: `${webhook.origin}/robot/send?access_token=chat` }],
     })
-    const a = await rig.start('pod-a')
-    await eventually(() => rig.holder() === 'pod-a', 'pod-a leads')
-    const b = await rig.start('pod-b')
-    await Promise.all([untilReady(a.service), untilReady(b.service)])
+    const [a, b] = await rig.startPair()
     const message = aTextMessage('mute ns=quiet for=1h', {
       msgId: 'msg-app-twice',
       sessionWebhook: webhook.newSession(),
