@@ -30,8 +30,10 @@ ENV NODE_ENV=production
 ENV MALLOC_MMAP_THRESHOLD_=65536
 WORKDIR /app
 # The state directory is a mount point for a volume (emptyDir or PVC in Kubernetes); created here
-# and owned by the runtime user so a `docker run` with a named volume works as well.
-RUN mkdir -p /var/lib/kubeding && chown 1000:1000 /var/lib/kubeding
+# and owned by the runtime user so a `docker run` with a named volume works as well. A config
+# without `state.dir` (environment-only mode too) keeps its store in `./data`, which here is that
+# volume: /app itself is root's and read-only to the process.
+RUN mkdir -p /var/lib/kubeding && chown 1000:1000 /var/lib/kubeding && ln -s /var/lib/kubeding /app/data
 COPY --from=build /app/dist ./dist
 # package.json says `"type": "module"` (dist/ is ES modules) and holds the version kubeding prints.
 COPY package.json ./

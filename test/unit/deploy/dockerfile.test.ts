@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os'
 import { dirname, join, posix, relative } from 'node:path'
 import t from 'tap'
 import { buildBundle, ENTRY_FILE } from '../../../scripts/build.ts'
+import { ConfigSchema } from '../../../src/config/schema.ts'
 
 const root = join(import.meta.dirname, '../../..')
 const read = (path: string) => readFileSync(join(root, path), 'utf8')
@@ -280,6 +281,24 @@ t.test('the image runs as a numeric non-root user', async (t) => {
   const cmdAt = runtime.instructions.findLastIndex((i) => i.op === 'CMD')
   t.ok(userAt >= 0 && userAt < cmdAt, 'USER is set before the command')
 })
+
+t.test(
+  'a config without state.dir keeps its store on the volume, writable by the user',
+  async (t) => {
+    const volume = '/var/lib/kubeding'
+    const user = runtime.instructions.findLast((i) => i.op === 'USER')?.args ?? ''
+    const runs = runtime.instructions.filter((i) => i.op === 'RUN').map((i) => i.args)
+    const defaultDir = posix.resolve(workdirOf(runtime), ConfigSchema.parse({}).state.dir)
+    t.ok(
+      runs.some((r) => r.includes(`chown ${user} ${volume}`)),
+      `${volume} belongs to ${user}`,
+    )
+    t.ok(
+      runs.some((r) => r.includes(`ln -s ${volume} ${defaultDir}`)),
+      `the default state.dir (${defaultDir}) is the volume`,
+    )
+  },
+)
 
 t.test('the parsers see what a broken Dockerfile would do wrong', async (t) => {
   const broken = parseDockerfile(
