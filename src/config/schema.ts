@@ -212,7 +212,7 @@ export const ConfigSchema = z
           .default(''),
         leaseName: z
           .string()
-          .regex(/^[a-z0-9]([-a-z0-9]{0,40}[a-z0-9])?$/, 'a DNS label of at most 42 characters')
+          .regex(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/, 'a DNS label of at most 63 characters')
           .default('kubeding'),
         leaseDuration: duration
           .refine((ms) => ms >= 2_000 && ms <= 300_000, 'between 2s and 5m')

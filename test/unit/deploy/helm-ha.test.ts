@@ -127,6 +127,33 @@ t.test('another release name names its own Lease and ConfigMap', async (t) => {
   findObject(objects, 'ConfigMap', 'ding-state')
 })
 
+t.test('the longest release name helm allows names a Lease kubeding takes', async (t) => {
+  const name = `k${'8'.repeat(61)}s`
+  const objects = render([`fullnameOverride=${name}`])
+  const map = findObject(objects, 'ConfigMap', name) as KubeObject & {
+    data: Record<string, string>
+  }
+  const parsed = parseConfigYaml(map.data['kubeding.yaml'] ?? '', 'kubeding.yaml', {})
+  if (!parsed.ok) throw new Error(JSON.stringify(parsed.problems))
+  const config = ConfigSchema.safeParse(parsed.value)
+  t.ok(config.success, config.error?.message ?? 'the config parses')
+  t.equal(config.data?.leaderElection.leaseName, name)
+  findObject(objects, 'Lease', name)
+  findObject(objects, 'ConfigMap', `${name}-state`)
+})
+
+t.test(
+  'the chart asks for the Kubernetes its PodDisruptionBudget needs (policy/v1: 1.21)',
+  async (t) => {
+    const old = helmTemplate(chart, [], ['--kube-version', '1.20.15'])
+    t.not(old.status, 0, 'helm refuses 1.20')
+    t.match(old.stderr, /kubeVersion/)
+    const ok = helmTemplate(chart, [], ['--kube-version', '1.21.0'])
+    t.equal(ok.status, 0, ok.stderr)
+    t.equal(findObject(parseObjects(ok.stdout), 'PodDisruptionBudget').apiVersion, 'policy/v1')
+  },
+)
+
 t.test('persistence keeps the one-pod PVC path', async (t) => {
   const objects = render(['persistence.enabled=true', 'replicas=1'])
   const deployment = findObject(objects, 'Deployment', 'kubeding') as Deployment
