@@ -9,6 +9,7 @@ import { join } from 'node:path'
 import { Ajv } from 'ajv'
 import t from 'tap'
 import { parse } from 'yaml'
+import { ConfigSchema } from '../../../src/config/schema.ts'
 import { envReferences } from './kube-objects.ts'
 
 const root = join(import.meta.dirname, '../../..')
@@ -117,7 +118,17 @@ t.test('bad values are refused, naming the key', async (t) => {
     [
       'an unknown level',
       { eventer: { sinks: { dingtalk: { level: 'critical' } } } },
-      '/eventer/sinks/dingtalk/level enum',
+      '/eventer/sinks/dingtalk/level pattern',
+    ],
+    [
+      'a lease of an hour',
+      { leaderElection: { leaseDuration: '1h' } },
+      '/leaderElection/leaseDuration pattern',
+    ],
+    [
+      'a lease of a second',
+      { leaderElection: { leaseDuration: '1s' } },
+      '/leaderElection/leaseDuration pattern',
     ],
     [
       'sls without a project',
@@ -141,6 +152,24 @@ t.test('bad values are refused, naming the key', async (t) => {
   for (const [what, override, expected] of cases) {
     t.ok(errorsOf(mergeValues(defaults, override)).includes(expected), `${what}: ${expected}`)
   }
+})
+
+t.test('values kubeding takes are taken: a level in any case, a lease from 2s to 5m', async (t) => {
+  for (const level of ['warning', 'wArning', 'NORMAL'])
+    t.same(
+      errorsOf(mergeValues(defaults, { eventer: { sinks: { dingtalk: { level } } } })),
+      [],
+      level,
+    )
+  // The chart's pattern and kubeding's own check agree on each side of the range.
+  const leaseOf = (leaseDuration: string) =>
+    ConfigSchema.safeParse({ leaderElection: { enabled: true, leaseDuration } }).success
+  for (const d of ['2s', '2000ms', '15s', '90s', '1m30s', '2m0s', '300s', '5m', '300000ms']) {
+    t.same(errorsOf(mergeValues(defaults, { leaderElection: { leaseDuration: d } })), [], d)
+    t.ok(leaseOf(d), `kubeding takes ${d}`)
+  }
+  for (const d of ['1s', '1999ms', '301s', '5m1s', '6m', '1h'])
+    t.notOk(leaseOf(d), `kubeding refuses ${d}, as the chart does`)
 })
 
 t.test('templates use only values that exist', async (t) => {
