@@ -6,6 +6,7 @@
 import type { Outbox } from './notify/outbox.ts'
 import type { Pipeline } from './pipeline/pipeline.ts'
 import type { AlertLedger } from './store/alert-ledger.ts'
+import type { AuditLog } from './store/audit.ts'
 import type { EventArchive } from './store/events.ts'
 import type { MuteRecord, MuteStore } from './store/mutes.ts'
 import type { Store } from './store/open-store.ts'
@@ -19,11 +20,20 @@ const MIN_RETENTION_MS = 2 * 3_600_000
 /** The rate budget reads a minute of deliveries; a day is kept for looking back. */
 const DELIVERIES_KEPT_MS = 86_400_000
 const PURGE_EVERY_MS = 3_600_000
+/**
+ * The chat audit (who ran which write command) is kept `state.retention` but at least a week,
+ * and at most its newest AUDIT_KEPT entries: refused commands are audited too, and the chat's
+ * limits still let a group send 30 a minute (~1.4 KB a row on disk), so time alone bounds it
+ * at gigabytes. A group's real write commands are a few a day.
+ */
+const AUDIT_MIN_MS = 7 * 86_400_000
+const AUDIT_KEPT = 20_000
 
 export interface HousekeepingOptions {
   store: Store
   archive: Pick<EventArchive, 'purge'>
   ledger: Pick<AlertLedger, 'purge'>
+  audit: Pick<AuditLog, 'purge'>
   outbox: Pick<Outbox, 'purgeDeliveries'>
   pipeline: Pipeline
   /** The node condition source: Ready problems whose wait is over, resolved messages due. */
@@ -48,6 +58,7 @@ export function startHousekeeping(o: HousekeepingOptions): { stop(): void } {
       events: o.archive.purge(cutoff),
       ledger: o.ledger.purge(cutoff),
       deliveries: o.outbox.purgeDeliveries(now - DELIVERIES_KEPT_MS),
+      audit: o.audit.purge(now - Math.max(o.retentionMs, AUDIT_MIN_MS), AUDIT_KEPT),
     }))
     if (removed.events > 0)
       o.logger.info(

@@ -161,12 +161,13 @@ export async function createService(o: ServiceOptions): Promise<Service> {
   const announceMuteEnded = (mute: MuteRecord) => announce(toMuteEndedNotice(mute))
 
   let watching: Watching | undefined
+  const audit = createAuditLog(store)
   const unguardedChat = createChatOps({
     commands,
     services: {
       events: createEventsQuery(store),
       mutes,
-      audit: createAuditLog(store),
+      audit,
       nodes: {
         problemNodes: () => watching?.nodes()?.problemNodes() ?? [],
         size: () => watching?.nodes()?.size() ?? 0,
@@ -267,6 +268,7 @@ export async function createService(o: ServiceOptions): Promise<Service> {
         store,
         archive: createEventArchive(store),
         ledger: createAlertLedger(store),
+        audit,
         outbox,
         pipeline,
         nodeConditions,

@@ -17,6 +17,11 @@ export interface AuditLog {
   record(entry: AuditEntry): void
   /** The newest `limit` entries, newest first. */
   recent(limit: number): AuditEntry[]
+  /**
+   * Deletes entries older than `cutoff`, and all but the newest `keep`: refused commands are
+   * recorded too, so a sender within the chat limits still adds one row each time. Returns how many.
+   */
+  purge(cutoff: number, keep: number): number
 }
 
 /** Longest command text kept; a chat line longer than this is cut. */
@@ -28,6 +33,11 @@ export function createAuditLog(store: Store): AuditLog {
     (at, sender_id, sender_name, conversation_id, command, outcome) VALUES (?, ?, ?, ?, ?, ?)`)
   const recent = store.db.prepare(`SELECT at, sender_id, sender_name, conversation_id, command,
     outcome FROM audit ORDER BY at DESC, id DESC LIMIT ?`)
+  const purgeOld = store.db.prepare('DELETE FROM audit WHERE at < ?')
+  // By id, the order rows were written in: a command recorded with an earlier clock stays in order.
+  const purgeExcess = store.db.prepare(
+    'DELETE FROM audit WHERE id <= (SELECT id FROM audit ORDER BY id DESC LIMIT 1 OFFSET ?)',
+  )
   return {
     record(e) {
       insert.run(
@@ -57,5 +67,7 @@ export function createAuditLog(store: Store): AuditLog {
         outcome: r.outcome,
       }))
     },
+    purge: (cutoff, keep) =>
+      Number(purgeOld.run(cutoff).changes) + Number(purgeExcess.run(keep).changes),
   }
 }

@@ -3,6 +3,7 @@ import { startHousekeeping } from '../../src/housekeeping.ts'
 import { createOutbox } from '../../src/notify/outbox.ts'
 import { createPipeline } from '../../src/pipeline/pipeline.ts'
 import { createAlertLedger } from '../../src/store/alert-ledger.ts'
+import { type AuditEntry, createAuditLog } from '../../src/store/audit.ts'
 import { createEventArchive } from '../../src/store/events.ts'
 import { createMuteStore, type MuteRecord } from '../../src/store/mutes.ts'
 import { openStore } from '../../src/store/open-store.ts'
@@ -16,6 +17,7 @@ function setup(t: Test, retentionMs: number) {
   t.teardown(() => store.close())
   const archive = createEventArchive(store)
   const ledger = createAlertLedger(store)
+  const audit = createAuditLog(store)
   const outbox = createOutbox(store)
   const mutes = createMuteStore(store)
   const ended: MuteRecord[] = []
@@ -32,6 +34,7 @@ function setup(t: Test, retentionMs: number) {
       store,
       archive,
       ledger,
+      audit,
       outbox,
       pipeline,
       mutes,
@@ -43,7 +46,7 @@ function setup(t: Test, retentionMs: number) {
     })
     t.teardown(() => h.stop())
   }
-  return { store, archive, ledger, mutes, ended, errors, start }
+  return { store, archive, ledger, audit, mutes, ended, errors, start }
 }
 
 const rows = (s: ReturnType<typeof setup>, table: string) =>
@@ -77,6 +80,38 @@ t.test(
     t.equal(rows(s, 'deliveries'), 0, 'deliveries are kept a day')
   },
 )
+
+const command = (at: number, n = 0): AuditEntry => ({
+  at,
+  senderId: `u${n}`,
+  senderName: 'someone',
+  conversationId: 'cid',
+  command: `mute ns=prod reason=${'x'.repeat(400)}`,
+  outcome: 'refused: not_admin',
+})
+
+t.test('the chat audit is kept state.retention but at least a week', async (t) => {
+  const s = setup(t, 24 * HOUR)
+  s.audit.record(command(NOW - 8 * 24 * HOUR, 1))
+  s.audit.record(command(NOW - 6 * 24 * HOUR, 2))
+  s.start()
+  t.same(
+    s.audit.recent(10).map((e) => e.senderId),
+    ['u2'],
+    'six days old stays though the retention is a day; eight days old goes',
+  )
+})
+
+t.test('a flood of refused commands leaves the audit its newest 20,000', async (t) => {
+  const s = setup(t, 30 * 24 * HOUR)
+  s.store.tx(() => {
+    for (let i = 0; i < 20_500; i++) s.audit.record(command(NOW - HOUR, i))
+  })
+  s.start()
+  t.equal(rows(s, 'audit'), 20_000)
+  t.equal(s.audit.recent(1)[0]?.senderId, 'u20499', 'the newest are kept')
+  t.same(s.errors, [])
+})
 
 t.test(
   'a retention shorter than two hours still keeps what kubeding saw in the last two hours',
