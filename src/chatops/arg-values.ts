@@ -62,9 +62,12 @@ const LEVELS: Readonly<Record<string, 'Warning' | 'Normal' | 'all'>> = {
   warning: 'Warning',
   normal: 'Normal',
   all: 'all',
+  警告: 'Warning',
+  正常: 'Normal',
+  全部: 'all',
 }
 
-/** `level=Warning|Normal|all`, any case. */
+/** `level=Warning|Normal|all`, any case, or in Chinese: 警告, 正常, 全部. */
 export const levelArg = z
   .string()
   .transform(

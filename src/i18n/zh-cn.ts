@@ -14,9 +14,20 @@ function span(ms: number): string {
   return h % 24 > 0 ? `${d} 天 ${h % 24} 小时` : `${d} 天`
 }
 
+/** The level word: 警告 and 正常 for the two types. */
+const level = (type: string) => (type === 'Warning' ? '警告' : type === 'Normal' ? '正常' : type)
+
+/** The watch states `status` shows (service-status.ts). */
+const WATCH_STATES: Readonly<Record<string, string>> = {
+  watching: '正常',
+  starting: '启动中',
+  down: '中断',
+}
+const watchState = (state: string) => WATCH_STATES[state] ?? state
+
 export const zhCN: Strings = {
   language: 'zh-CN',
-  level: (type) => (type === 'Warning' ? '警告' : type === 'Normal' ? '正常' : type),
+  level,
   resolved: '恢复',
   span,
   ago: (ms) => (ms < 1_000 ? '刚刚' : `${span(ms)}前`),
@@ -147,7 +158,7 @@ export const zhCN: Strings = {
     notKind: (v) => `${v} 不是对象类型（例如 kind=Pod、kind=Node）`,
     notName: (v) => `${v} 不是对象名（只能有字母、数字、. - : 和 *）`,
     notReason: (v) => `${v} 不是原因（例如 reason=BackOff）`,
-    notLevel: (v) => `${v} 不是级别：请写 Warning、Normal 或 all`,
+    notLevel: (v) => `${v} 不是级别：请写 警告、正常 或 全部（或 Warning、Normal、all）`,
     notDuration: (v) => `${v} 不是时长（请写 30m、2h 或 7d）`,
     atLeast: (limit, v) => `至少 ${limit}（收到 ${v}）`,
     atMost: (limit, v) => `最多 ${limit}（收到 ${v}）`,
@@ -157,7 +168,7 @@ export const zhCN: Strings = {
   commands: {
     summary: {
       help: '本列表',
-      events: '最新的匹配事件（默认 Warning、最近 1 小时、10 条）',
+      events: '最新的匹配事件（默认警告、最近 1 小时、10 条）',
       mute: '静默匹配所有给定键的告警（默认 1 小时，最长 7 天）',
       unmute: '提前结束一个静默（或全部）',
       mutes: '生效中的静默和最近的变更',
@@ -166,11 +177,11 @@ export const zhCN: Strings = {
     },
     help: { example: '例如' },
     events: {
-      what: (level, ns) => `${level === 'all' ? '' : `${level} `}事件${ns ? `（${ns}）` : ''}`,
+      what: (type, ns) => `${type === 'all' ? '' : level(type)}事件${ns ? `（${ns}）` : ''}`,
       window: (since) => `最近 ${since}`,
-      none: (what, window) => `${window}没有匹配的 ${what}。试试更长的 since= 或 level=all。`,
-      noneTitle: (what) => `没有 ${what}`,
-      title: (n, what, window) => `${window}：${n} 条 ${what}`,
+      none: (what, window) => `${window}没有匹配的${what}。试试更长的 since= 或 level=all。`,
+      noneTitle: (what) => `没有${what}`,
+      title: (n, what, window) => `${window}：${n} 条${what}`,
       clusterWide: '集群级',
       more: (max) =>
         `还有更多匹配：用 ns=、kind=、name= 或 reason= 缩小范围，或调大 limit=（最多 ${max}）。`,
@@ -213,13 +224,13 @@ export const zhCN: Strings = {
       problem: (type, status, since, reason) => `${type}=${status}，自 ${since}起：${reason}`,
     },
     status: {
-      title: (cluster, state) => `kubeding（${cluster}）：监听 ${state}`,
+      title: (cluster, state) => `kubeding（${cluster}）：监听${watchState(state)}`,
       cluster: '集群',
       watchLabel: '监听',
       alertsLabel: '告警',
       versionLabel: '版本',
       watch: (state, since, resync) =>
-        `${state}，自 ${since}起 · ${resync === undefined ? '尚未重新同步' : `最近同步 ${resync}`}`,
+        `${watchState(state)}，自 ${since}起 · ${resync === undefined ? '尚未重新同步' : `最近同步 ${resync}`}`,
       eventsTakenIn: '已收到事件',
       alerts: (sent, queued, muted, refused) =>
         `已发 ${sent} · 排队 ${queued} · 被静默 ${muted} · 被钉钉拒绝 ${refused}`,
@@ -232,7 +243,7 @@ export const zhCN: Strings = {
       replicasLabel: '副本',
       replicas: (leader, members) => `主副本 ${leader || '无'} · ${members || '尚无心跳'}`,
       replica: (name, self, watch, seen) =>
-        `${name}${self ? '（本副本）' : ''}：${watch}，${seen}有心跳`,
+        `${name}${self ? '（本副本）' : ''}：${watchState(watch)}，${seen}有心跳`,
     },
     until: (ms) => (ms < 1_000 ? '现在' : `${span(ms)}后`),
   },

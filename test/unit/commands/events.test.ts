@@ -67,6 +67,20 @@ t.test('Chinese aliases for the command and its keys', async (t) => {
   t.equal((await h.ask('事件 命名空间=prod 条数=1')).title, '1 Warning events in prod, the last 1h')
 })
 
+t.test('in Chinese the level is a Chinese word, both ways', async (t) => {
+  const h = createChatHarness(t, { language: 'zh-CN' })
+  const add = (e: Parameters<typeof aClusterEvent>[0]) =>
+    h.archive.upsert(aClusterEvent({ lastSeen: START - 3 * M, namespace: 'prod', ...e }))
+  add({ name: 'web-1', reason: 'BackOff' })
+  add({ name: 'web-2', reason: 'Scheduled', type: 'Normal' })
+  t.match((await h.ask('事件')).title, /1 条警告事件/)
+  t.match((await h.ask('事件 级别=正常')).title, /1 条正常事件/)
+  t.match((await h.ask('事件 级别=全部')).title, /2 条事件/)
+  t.match(await h.say('事件 级别=警告'), /web-1/)
+  t.match(await h.say('事件 ns=staging'), /没有匹配的警告事件（staging）/, 'nothing found')
+  t.match(await h.say('事件 级别=严重'), /"严重" 不是级别：请写 警告、正常 或 全部/)
+})
+
 t.test('nothing found says how to widen the search', async (t) => {
   const { h } = withEvents(t)
   const out = await h.say('events ns=staging')

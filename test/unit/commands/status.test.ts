@@ -47,6 +47,20 @@ t.test('quiet defaults: nothing refused, nobody throttled, no resync yet', async
   t.match(out, /\*\*Watch\*\* starting since just now · no resync yet/)
 })
 
+t.test('in Chinese the watch state is a Chinese word', async (t) => {
+  const h = createChatHarness(t, { language: 'zh-CN' })
+  for (const [state, word] of [
+    ['watching', '正常'],
+    ['starting', '启动中'],
+    ['down', '中断'],
+  ] as const) {
+    h.setStatus(aStatusSnapshot({ watch: { state, since: START, lastResync: undefined } }))
+    const reply = await h.ask('状态')
+    t.equal(reply.title, `kubeding（prod-hangzhou）：监听${word}`)
+    t.match(await h.say('状态'), new RegExp(`\\*\\*监听\\*\\* ${word}，`))
+  }
+})
+
 t.test('formatBytes', async (t) => {
   t.equal(formatBytes(512), '512 B')
   t.equal(formatBytes(3 * 1024 + 200), '3.2 KiB')
