@@ -156,7 +156,7 @@ const statusSnapshot = (): StatusSnapshot => ({
   startedAt: NOW,
   watch: { state: 'watching', since: NOW, lastResync: NOW },
   eventsTakenIn: 0,
-  alerts: { sent: 0, queued: 0, muted: 0, refused: [] },
+  alerts: { sent: 0, queued: 0, muted: 0, dropped: 0, refused: [] },
   throttledRobots: [],
   storeBytes: 0,
 })

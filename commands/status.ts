@@ -23,7 +23,7 @@ export const status = defineCommand({
         md`**${t.cluster}** ${s.cluster}`,
         md`**${t.watchLabel}** ${t.watch(s.watch.state, ago(s.watch.since), resync)}`,
         md`**${t.eventsTakenIn}** ${s.eventsTakenIn}`,
-        md`**${t.alertsLabel}** ${t.alerts(s.alerts.sent, s.alerts.queued, s.alerts.muted, toRefusedText(s))}`,
+        md`**${t.alertsLabel}** ${t.alerts(s.alerts.sent, s.alerts.queued, s.alerts.muted, s.alerts.dropped, toRefusedText(s))}`,
         md`**${t.throttled}** ${toThrottledText(s, ctx.now, ctx.strings)}`,
         s.storeProblem
           ? md`**${t.store}** ${formatBytes(s.storeBytes)} · ${t.storeFailing(s.storeProblem)}`

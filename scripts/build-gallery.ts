@@ -155,7 +155,7 @@ const status: StatusSnapshot = {
   startedAt: NOW - 26 * H,
   watch: { state: 'watching', since: NOW - 26 * H, lastResync: NOW - 4 * M },
   eventsTakenIn: 48_213,
-  alerts: { sent: 311, queued: 0, muted: 12, refused: [] },
+  alerts: { sent: 311, queued: 0, muted: 12, dropped: 0, refused: [] },
   throttledRobots: [],
   storeBytes: 42 * 1024 * 1024,
 }

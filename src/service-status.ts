@@ -60,6 +60,7 @@ export function toStatusSnapshot(s: StatusSources): StatusSnapshot {
       sent: robots.reduce((n, r) => n + r.sent, 0),
       queued: robots.reduce((n, r) => n + r.queued, 0),
       muted: taken.muted,
+      dropped: robots.reduce((n, r) => n + r.dropped, 0),
       refused: [...refused.values()],
     },
     throttledRobots: robots

@@ -61,6 +61,11 @@ export interface StatusSnapshot {
     /** Held back by mutes since the start. */
     muted: number
     /**
+     * Messages given up since the start: content DingTalk will never take, or a stored message
+     * this version cannot read or render (each is logged with why).
+     */
+    dropped: number
+    /**
      * Messages DingTalk refused, by errcode; `errcode` null for an HTTP answer that was not
      * DingTalk's (its `errmsg` says which: `HTTP 502 (not a DingTalk answer)`).
      */

@@ -225,8 +225,8 @@ export const en: Strings = {
       watch: (state, since, resync) =>
         `${state} since ${since} · ${resync === undefined ? 'no resync yet' : `last resync ${resync}`}`,
       eventsTakenIn: 'Events taken in',
-      alerts: (sent, queued, muted, refused) =>
-        `sent ${sent} · queued ${queued} · muted ${muted} · refused by DingTalk ${refused}`,
+      alerts: (sent, queued, muted, dropped, refused) =>
+        `sent ${sent} · queued ${queued} · muted ${muted} · dropped ${dropped} · refused by DingTalk ${refused}`,
       throttled: 'Throttled robots',
       none: 'none',
       until: (robot, when) => `${robot} (until ${when})`,

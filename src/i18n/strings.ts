@@ -200,7 +200,7 @@ export interface Strings {
       versionLabel: string
       watch(state: string, since: string, resync: string | undefined): string
       eventsTakenIn: string
-      alerts(sent: number, queued: number, muted: number, refused: string): string
+      alerts(sent: number, queued: number, muted: number, dropped: number, refused: string): string
       throttled: string
       none: string
       until(robot: string, when: string): string

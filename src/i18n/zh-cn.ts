@@ -232,8 +232,8 @@ export const zhCN: Strings = {
       watch: (state, since, resync) =>
         `${watchState(state)}，自 ${since}起 · ${resync === undefined ? '尚未重新同步' : `最近同步 ${resync}`}`,
       eventsTakenIn: '已收到事件',
-      alerts: (sent, queued, muted, refused) =>
-        `已发 ${sent} · 排队 ${queued} · 被静默 ${muted} · 被钉钉拒绝 ${refused}`,
+      alerts: (sent, queued, muted, dropped, refused) =>
+        `已发 ${sent} · 排队 ${queued} · 被静默 ${muted} · 已丢弃 ${dropped} · 被钉钉拒绝 ${refused}`,
       throttled: '被限流的机器人',
       none: '无',
       until: (robot, when) => `${robot}（${when}解除）`,

@@ -45,3 +45,14 @@ t.test('a DingTalk errcode still reads as one, with its meaning', async (t) => {
   await eventually(() => rig.dingtalk.messages.length === 1, 'delivered after the pause')
   t.match(await say(service, 'status'), /1× errcode 130101 \(the robot sent more than 20/)
 })
+
+t.test('a message given up is counted as dropped in status', async (t) => {
+  const rig = await createRig(t, { outgoing: { token: OUTGOING_TOKEN } })
+  const service = await rig.start()
+  await untilReady(service)
+  // Not in DingTalk's errcode table: a bug on either side, so the message is given up (logged).
+  rig.dingtalk.failNext(TOKEN, 1, { errcode: 999_999, errmsg: 'something new' })
+  rig.kube.addEvent(buildEvent({ reason: 'BackOff' }))
+  await eventually(() => service.notifier.stats().robots[0]?.dropped === 1, 'given up')
+  t.match(await say(service, 'status'), /被静默 0 · 已丢弃 1 · 被钉钉拒绝/)
+})

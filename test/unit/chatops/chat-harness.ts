@@ -40,7 +40,7 @@ export const aStatusSnapshot = (overrides: Partial<StatusSnapshot> = {}): Status
   startedAt: START - 3 * 3_600_000,
   watch: { state: 'watching', since: START - 3 * 3_600_000, lastResync: START - 5 * 60_000 },
   eventsTakenIn: 1234,
-  alerts: { sent: 56, queued: 2, muted: 7, refused: [] },
+  alerts: { sent: 56, queued: 2, muted: 7, dropped: 0, refused: [] },
   throttledRobots: [],
   storeBytes: 3 * 1024 * 1024,
   ...overrides,

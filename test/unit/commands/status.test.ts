@@ -10,6 +10,7 @@ t.test('status shows every figure of the snapshot', async (t) => {
         sent: 56,
         queued: 2,
         muted: 7,
+        dropped: 4,
         refused: [
           { errcode: 310000, errmsg: 'sign not match', count: 3 },
           { errcode: 130101, errmsg: 'send too fast', count: 0 },
@@ -29,7 +30,7 @@ t.test('status shows every figure of the snapshot', async (t) => {
   t.match(out, /\*\*Events taken in\*\* 1234/)
   t.match(
     out,
-    /\*\*Alerts\*\* sent 56 · queued 2 · muted 7 · refused by DingTalk 3× errcode 310000 \(sign not match\)\n/,
+    /\*\*Alerts\*\* sent 56 · queued 2 · muted 7 · dropped 4 · refused by DingTalk 3× errcode 310000 \(sign not match\)\n/,
   )
   t.match(out, /\*\*Throttled robots\*\* ops \(until in 8m\), dev/)
   t.match(out, /\*\*Store\*\* 3\.0 MiB/)
