@@ -15,6 +15,9 @@ const httpUrl = z
   .max(2048)
   .refine((text) => /^https?:\/\//.test(text) && URL.canParse(text), 'must be an http(s) URL')
 
+/** The latest time a JavaScript Date holds (ECMA-262: 8.64e15 ms after the epoch). */
+const MAX_DATE_MS = 8.64e15
+
 export const InboundMessage = z.looseObject({
   msgtype: z.string().min(1).max(64),
   text: z.looseObject({ content: z.string().max(8192) }).optional(),
@@ -27,8 +30,8 @@ export const InboundMessage = z.looseObject({
   senderStaffId: optionalId,
   senderNick: z.string().max(256).default(''),
   sessionWebhook: httpUrl.optional(),
-  /** Epoch ms; the sessionWebhook takes no replies after it. */
-  sessionWebhookExpiredTime: z.number().optional(),
+  /** Epoch ms; the sessionWebhook takes no replies after it. Within what a Date can hold. */
+  sessionWebhookExpiredTime: z.number().int().min(0).max(MAX_DATE_MS).optional(),
 })
 
 /** A validated @-mention. */

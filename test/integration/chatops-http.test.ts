@@ -143,6 +143,22 @@ t.test('an app robot message without sessionWebhook is a 400', async (t) => {
   t.match(res.json(), { error: 'bad_request', message: /sessionWebhook/ })
 })
 
+t.test('a sessionWebhookExpiredTime no clock can hold is a 400, and nothing runs', async (t) => {
+  const { h, viaSign, message, webhook } = await setup(t)
+  for (const bad of [-1e20, 1e20, 1.5, -1]) {
+    const res = await viaSign(message('mute ns=prod', { sessionWebhookExpiredTime: bad }))
+    t.equal(res.statusCode, 400, String(bad))
+    t.match(res.json(), { error: 'bad_request', message: /sessionWebhookExpiredTime/ })
+  }
+  await h.chat.idle()
+  t.same(webhook.posts, [])
+  t.same(h.mutes.active(START), [])
+  t.notOk(
+    h.logs.some((l) => Number(l.level) >= 50),
+    'no error logged',
+  )
+})
+
 t.test('a msgId delivered again is answered from memory and never run twice', async (t) => {
   const { h, post, message, viaSign, webhook } = await setup(t)
   const body = message('mute ns=prod')
