@@ -132,7 +132,10 @@ export function createdOf(meta: unknown): number {
   return Number.isNaN(ms) ? 0 : ms
 }
 
-/** A string cut to `max` characters. */
+/**
+ * A string cut to at most `max` UTF-16 units, never between the halves of a surrogate pair: a
+ * lone half would reach DingTalk as `\ud83d` and the archive as U+FFFD.
+ */
 function bounded(
   v: string | undefined,
   field: string,
@@ -142,7 +145,8 @@ function bounded(
 ): string | undefined {
   if (v === undefined || v.length <= max) return v
   report?.('too-long', `${field} is ${v.length} characters: cut to ${max}`, raw)
-  return v.slice(0, max)
+  const last = v.charCodeAt(max - 1)
+  return v.slice(0, last >= 0xd800 && last <= 0xdbff ? max - 1 : max)
 }
 
 /** A count of at least 1, clamped to MAX_COUNT; undefined when missing or not a count. */

@@ -188,6 +188,30 @@ t.test('rejections name what is missing; isRejection tells them apart', async (t
   t.equal(reasonOf(noObjectName), 'involvedObject.name is missing')
 })
 
+t.test(
+  'a cut never splits an emoji: no lone surrogate reaches DingTalk or the archive',
+  async (t) => {
+    const raw = buildEvent({
+      name: `${'n'.repeat(MAX_FIELD_CHARS - 1)}😀`,
+      reason: `${'R'.repeat(MAX_FIELD_CHARS - 1)}🔥`,
+      // The pair straddles the cut: unit MAX_MESSAGE_CHARS - 1 is its high half.
+      message: `${'x'.repeat(MAX_MESSAGE_CHARS - 1)}😀 tail`,
+    })
+    const event = convert(raw)
+    for (const [field, value, max] of [
+      ['name', event.name, MAX_FIELD_CHARS],
+      ['reason', event.reason, MAX_FIELD_CHARS],
+      ['message', event.message, MAX_MESSAGE_CHARS],
+    ] as const) {
+      t.ok(value.isWellFormed(), `${field} has no lone surrogate`)
+      t.equal(value.length, max - 1, `${field} loses the whole emoji, not half of it`)
+    }
+    const fits = convert(buildEvent({ message: `${'x'.repeat(MAX_MESSAGE_CHARS - 2)}😀!` }))
+    t.ok(fits.message.endsWith('😀'), 'an emoji ending right at the limit is kept')
+    t.equal(fits.message.length, MAX_MESSAGE_CHARS)
+  },
+)
+
 t.test('hostile values are clamped, cut or ignored, and each is reported', async (t) => {
   const reports: [string, string][] = []
   const report = (label: string, detail: string) => void reports.push([label, detail])
