@@ -65,7 +65,15 @@ export function escapeMarkdown(text: string): string {
 
 /** As `escapeMarkdown`, for text that starts a line: a leading `-`, `+` or `1.` is escaped too. */
 export function escapeLineStart(text: string): string {
-  return escapeMarkdown(text).replace(
+  return escapeLeadingMarker(escapeMarkdown(text))
+}
+
+/**
+ * Text already escaped with `escapeMarkdown` (or cut by `fitEscaped`), for a line start: a leading
+ * `-`, `+` or `1.` (a list, or with `---` a rule) is escaped. Adds at most one `\`.
+ */
+export function escapeLeadingMarker(escaped: string): string {
+  return escaped.replace(
     LEADING_MARKER,
     (_m, space: string, marker: string) => `${space}\\${marker}`,
   )

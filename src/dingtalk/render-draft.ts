@@ -8,11 +8,14 @@ import type { DraftBlock, Mentions, MessageDraft } from '../draft/message-draft.
 import type { DingTalkAt, DingTalkMessage } from './dingtalk-message.ts'
 import { toWireBytes } from './dingtalk-message.ts'
 import {
+  escapeLeadingMarker,
+  escapeLineStart,
   escapeMarkdown,
   escapeMarkdownChar,
   escapeText,
   escapeTextChar,
   fitEscaped,
+  jsonBytes,
 } from './escape-markdown.ts'
 import { toDingTalkMarkdown, toDingTalkText } from './render-rich-text.ts'
 
@@ -64,13 +67,22 @@ export function renderDraft(draft: MessageDraft, target: RenderTarget): DingTalk
   const fill = draft.blocks.find((b) => b.kind === 'fill')
   if (!fill) return message
   fit.fill = ''
-  const spare = maxBytes - toWireBytes(build())
-  fit.fill = fitEscaped(
-    fill.text,
-    Math.max(0, spare),
-    markdown ? escapeMarkdownChar : escapeTextChar,
-  )
+  const spare = Math.max(0, maxBytes - toWireBytes(build()))
+  fit.fill = fitFill(fill.text, spare, markdown)
+  // The line-start escape can add a `\` the cut did not count: cut again with room for it.
+  if (jsonBytes(fit.fill) > spare)
+    fit.fill = fitFill(fill.text, Math.max(0, spare - jsonBytes('\\')), markdown)
   return build()
+}
+
+/**
+ * The free text cut to `maxBytes`, then, in markdown, escaped at its start (which may add one
+ * `\` past `maxBytes`): it opens a paragraph, where a leading `- `, `+ `, `1. ` or `---` would
+ * make a list or a rule, so it is escaped as any untrusted text at a line start is.
+ */
+function fitFill(text: string, maxBytes: number, markdown: boolean): string {
+  if (!markdown) return fitEscaped(text, maxBytes, escapeTextChar)
+  return escapeLeadingMarker(fitEscaped(text, maxBytes, escapeMarkdownChar))
 }
 
 /** The largest n in [0, max] for which `fits(n)` holds (fits is monotonic); 0 when none does. */
@@ -114,7 +126,7 @@ function toLines(block: DraftBlock, fit: Fit, markdown: boolean): string[] {
     case 'text':
       return [rich(block.text)]
     case 'fill':
-      return [fit.fill ?? (markdown ? escapeMarkdown(block.text) : escapeText(block.text))]
+      return [fit.fill ?? (markdown ? escapeLineStart(block.text) : escapeText(block.text))]
     case 'list': {
       const kept = fit.kept.get(block) ?? block.items.length
       const lines = block.items

@@ -123,6 +123,17 @@ t.test('node text is escaped and bounded like event text', async (t) => {
   t.match(md(m).text, /k8s$/)
 })
 
+t.test('a node message cannot open its paragraph with a list or a rule', async (t) => {
+  const cases: [string, string][] = [
+    ['- disk full', '\\- disk full'],
+    ['  1. step one', '  \\1. step one'],
+    ['---', '\\---'],
+  ]
+  for (const [message, shown] of cases) {
+    t.equal(lines(md(renderMessage(problem({ message }), options())).text)[1], shown, message)
+  }
+})
+
 t.test('node messages waiting together become a digest that counts them', async (t) => {
   const m = renderBatch(
     [

@@ -161,6 +161,35 @@ t.test('event text cannot inject links, mentions, headings or lines', async (t) 
   }
 })
 
+t.test('an event message cannot open its paragraph with a list, a rule or a heading', async (t) => {
+  // The message is a paragraph of its own: at its start these would be markdown, not text.
+  const cases: [string, string][] = [
+    ['- item', '\\- item'],
+    ['+ item', '\\+ item'],
+    ['1. first\n2. second', '\\1. first 2. second'],
+    ['---', '\\---'],
+    ['# heading', '\\# heading'],
+    ['\u200b- hidden behind a zero-width space', '\\- hidden behind a zero-width space'],
+  ]
+  for (const [message, shown] of cases) {
+    const text = md(render(alert({}, { message }))).text
+    t.equal(lines(text)[1], shown, JSON.stringify(message))
+  }
+  // Cut to fit, the message still starts its paragraph escaped, and the escape is in the budget.
+  for (const filler of ['-', '1.', '+ ']) {
+    const message = filler.repeat(Math.ceil(100_000 / filler.length))
+    const m = render(alert({}, { message }))
+    t.ok(toWireBytes(m) <= 18_000, `${filler}: ${toWireBytes(m)} bytes`)
+    const fill = lines(md(m).text)[1] ?? ''
+    t.ok(fill.startsWith(`\\${filler.trim()}`) && fill.endsWith('…'), `${filler}: cut, escaped`)
+  }
+  for (let maxBytes = 560; maxBytes < 600; maxBytes++) {
+    const m = render(alert({}, { message: '-'.repeat(5_000) }), options({ maxBytes }))
+    t.ok(toWireBytes(m) <= maxBytes, `maxBytes ${maxBytes}: ${toWireBytes(m)}`)
+    t.match(lines(md(m).text)[1], /^(\\-+…|…?)$/, `maxBytes ${maxBytes}: escaped or empty`)
+  }
+})
+
 t.test('the hint names the object, escaped like every event value', async (t) => {
   const m = render(alert({}, { namespace: 'pay_ments', name: 'api_1', reason: 'FailedScheduling' }))
   t.match(
