@@ -178,7 +178,13 @@ export function createRobotLane(deps: LaneDeps): RobotLane {
         ? renderBatch(messages, options)
         : renderMessage(messages[0] as OutboxMessage, options)
     } catch (err) {
-      dropBatch(state, ctx, batch, RENDER_FAILED_ERRCODE, `could not render: ${String(err)}`)
+      // One row that cannot be rendered (written by another version, damaged) must not take a
+      // digest of up to maxBatch alerts with it: only such rows are dropped, the rest goes in the
+      // next step. A drop is not an answer, so it costs nothing from the rate budget.
+      const bad = digest ? batch.rows.filter((r) => !renders(r.message, options)) : []
+      // A single message, or a digest whose rows all render on their own: the whole batch goes.
+      const dropped = bad.length > 0 ? toBatch(bad) : batch
+      dropBatch(state, ctx, dropped, RENDER_FAILED_ERRCODE, `could not render: ${String(err)}`)
       return false
     }
     inFlight = new AbortController()
@@ -252,6 +258,18 @@ export function createRobotLane(deps: LaneDeps): RobotLane {
     },
   }
   return lane
+}
+
+/** Whether a message renders alone and in a digest (as one of two: itself twice). */
+function renders(message: OutboxMessage | undefined, options: RenderOptions): boolean {
+  if (message === undefined) return false
+  try {
+    renderMessage(message, options)
+    renderBatch([message, message], options)
+    return true
+  } catch {
+    return false
+  }
 }
 
 function toBatch(rows: readonly OutboxRow[]): Batch {

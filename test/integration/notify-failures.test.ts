@@ -390,6 +390,39 @@ t.test(
   },
 )
 
+t.test(
+  'one alert in a digest that cannot be rendered is dropped alone; the digest goes without it',
+  async (t) => {
+    const r = await rig(t)
+    r.fake.setDown(true)
+    let total = await r.enqueue(14, 2)
+    // It parses and has a known kind but no `at` (a row from another version, say): it reads,
+    // and throws only when rendered.
+    const broken = { kind: 'alert', event: aClusterEvent({ name: 'broken' }), occurrences: 3 }
+    createOutbox(r.store).enqueue('ops', broken as unknown as AlertMessage, r.clock.now())
+    total += await r.enqueue(15, 2)
+    r.fake.setDown(false)
+    await r.run(5 * 60_000)
+    t.equal(r.queued(), 0)
+    t.equal(r.fake.messages.length, 1, 'the 29 others went as one digest')
+    t.equal(r.delivered(), total, 'with every occurrence but the broken one')
+    t.match(r.notifier.stats().robots[0], {
+      sentOccurrences: total,
+      dropped: 1,
+      droppedOccurrences: 3,
+    })
+    const drops = r.store.db
+      .prepare('SELECT kind, occurrences, errcode FROM deliveries WHERE errcode < 0')
+      .all()
+    t.same(drops, [{ kind: 'alert', occurrences: 3, errcode: -101 }], 'the drop is recorded')
+    t.equal(
+      createOutbox(r.store).answeredSince('ops', 0).length,
+      1,
+      'the rate budget counts the digest DingTalk answered, not the drop',
+    )
+  },
+)
+
 t.test('messages for a robot no longer configured are reported at start', async (t) => {
   const store = openStore(':memory:')
   t.teardown(() => store.close())
