@@ -15,6 +15,7 @@ import type { StreamReceiver } from './dingtalk/stream-receiver.ts'
 import { startHousekeeping } from './housekeeping.ts'
 import { createMetricsRegistry, registerMetrics } from './http/metrics.ts'
 import { registerOutgoing } from './http/outgoing-route.ts'
+import { createSignatureMemory, MAX_SIGNATURES } from './http/signature-memory.ts'
 import { toStrings } from './i18n/to-strings.ts'
 import { startWatching, type Watching } from './kube/start-watching.ts'
 import type { Backoff } from './kube/watch-events.ts'
@@ -232,7 +233,16 @@ export async function createService(o: ServiceOptions): Promise<Service> {
     isReady,
     plugins: [
       (app) => registerMetrics(app, registry),
-      (app) => registerOutgoing(app, { outgoing: config.dingtalk.outgoing, chat, now, logger }),
+      (app) =>
+        registerOutgoing(app, {
+          outgoing: config.dingtalk.outgoing,
+          chat,
+          now,
+          logger,
+          // Used callback signatures are kept in the store: a restart does not make them usable
+          // again. Each replica has its own store, so this does not reach across replicas.
+          signatures: createSignatureMemory(MAX_SIGNATURES, { store, logger }),
+        }),
     ],
   })
 

@@ -7,7 +7,7 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import type { ChatOps } from '../chatops/chat-ops.ts'
 import { parseInboundMessage } from '../chatops/inbound-message.ts'
 import type { Logger } from '../chatops/logger.ts'
-import { createSignatureMemory, type SignatureMemory } from './signature-memory.ts'
+import { createSignatureMemory, type SignatureMemory, toDelivery } from './signature-memory.ts'
 import { verifyOutgoing } from './verify-outgoing.ts'
 
 /** The interface contract's limit on callback bodies. */
@@ -19,7 +19,10 @@ export interface OutgoingRouteDeps {
   chat: Pick<ChatOps, 'dispatch' | 'toMessage' | 'answerViaSessionWebhook'>
   now: () => number
   logger: Logger
-  /** The pairs already used (default: a new memory); tests pass a small one to fill it. */
+  /**
+   * The pairs already used (default: a new memory in this process only); the service passes one
+   * kept in its store, tests a small one to fill it.
+   */
   signatures?: SignatureMemory
 }
 
@@ -27,7 +30,7 @@ export interface OutgoingRouteDeps {
 type Verified = { via: 'token' } | { via: 'sign'; timestamp: string; sign: string }
 
 const REPLAY_REASONS: Readonly<Record<'replayed' | 'full', string>> = {
-  replayed: 'this timestamp+sign pair was already used with another msgId',
+  replayed: 'this timestamp+sign pair was already used with another msgId or another message',
   full: 'too many signed callbacks within the hour to tell a replay from a new one',
 }
 
@@ -87,21 +90,27 @@ export function registerOutgoing(app: FastifyInstance, deps: OutgoingRouteDeps):
         // A quiet refusal: the sender was told to wait already; `{}` puts nothing in the group.
         return reply.send(quiet ? {} : chat.toMessage(answer))
       }
-      if (verified?.via === 'sign') {
-        const use = signatures.claim(verified, message.msgId, now())
-        if (use === 'replayed' || use === 'full') {
-          request.log.warn(
-            { reason: use, msgId: message.msgId, ip: request.ip },
-            'DingTalk callback refused',
-          )
-          return reply.code(401).send({ error: 'unauthorized', message: REPLAY_REASONS[use] })
-        }
+      const use =
+        verified?.via === 'sign' ? signatures.claim(verified, toDelivery(message), now()) : 'new'
+      if (use === 'replayed' || use === 'full') {
+        request.log.warn(
+          { reason: use, msgId: message.msgId, ip: request.ip },
+          'DingTalk callback refused',
+        )
+        return reply.code(401).send({ error: 'unauthorized', message: REPLAY_REASONS[use] })
       }
       if (message.sessionWebhook === undefined) {
         return reply.code(400).send({
           error: 'bad_request',
           message: 'sessionWebhook: is required to answer an app robot',
         })
+      }
+      // The very delivery again: DingTalk re-delivering one it had accepted, so it ran already
+      // (or is running). Its reply went to the group then; this time nothing runs, even when the
+      // reply memory has forgotten the msgId since (an hour on, or a restart).
+      if (use === 'same_message') {
+        request.log.debug({ msgId: message.msgId }, 'message delivered again: already answered')
+        return reply.send({})
       }
       // App robot: answer at once (its deadline is undocumented), reply through the sessionWebhook.
       void chat.answerViaSessionWebhook(message)

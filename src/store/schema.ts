@@ -1,7 +1,8 @@
 /**
  * The embedded store's schema, shaped for every issue at once: the event archive, the alert
- * ledger, grouping windows, the DingTalk outbox and delivery log (push path); mutes and the
- * command audit (ChatOps); the SLS archive queue (shipping). Migrations only ever append.
+ * ledger, grouping windows, the DingTalk outbox and delivery log (push path); mutes, the
+ * command audit and used callback signatures (ChatOps); the SLS archive queue (shipping).
+ * Migrations only ever append.
  */
 import type { DatabaseSync } from 'node:sqlite'
 import { hashKey } from './hash-key.ts'
@@ -260,5 +261,19 @@ export const MIGRATIONS: readonly Migration[] = [
   ALTER TABLE events ADD COLUMN created INTEGER;
   DROP INDEX events_by_uid;
   CREATE INDEX events_by_uid ON events (created, uid_hash);
+  `,
+  // App-robot callback signatures already used (http/signature-memory.ts): DingTalk's sign covers
+  // only the timestamp, so a captured timestamp+sign pair verifies for up to two hours with any
+  // body. Kept here, a restart does not forget them. Each row is hashes only (nothing in it
+  // verifies), lives until expires_at (the pair's timestamp + the allowed skew) and is purged
+  // after; the memory refuses new pairs past its cap, so the rows never exceed it.
+  `
+  CREATE TABLE used_signatures (
+    pair TEXT PRIMARY KEY,
+    msg_id TEXT NOT NULL,
+    body TEXT NOT NULL,
+    expires_at INTEGER NOT NULL
+  ) STRICT;
+  CREATE INDEX used_signatures_by_expiry ON used_signatures (expires_at);
   `,
 ]

@@ -6,7 +6,11 @@
 import { buildApp } from '../../src/app.ts'
 import type { HttpLimits } from '../../src/http/limit-connections.ts'
 import { registerOutgoing } from '../../src/http/outgoing-route.ts'
-import type { SignatureMemory } from '../../src/http/signature-memory.ts'
+import {
+  createSignatureMemory,
+  MAX_SIGNATURES,
+  type SignatureMemory,
+} from '../../src/http/signature-memory.ts'
 import {
   appRobotHeaders,
   aTextMessage,
@@ -22,7 +26,9 @@ export const PATH = '/dingtalk/outgoing'
 export type RigOptions = HarnessOptions & {
   token?: string | undefined
   appSecret?: string | undefined
+  /** Default: kept in the harness's store, as the service keeps them, with `maxSignatures`. */
   signatures?: SignatureMemory
+  maxSignatures?: number
   httpLimits?: HttpLimits
 }
 
@@ -51,7 +57,12 @@ export async function createChatHttpRig(
           chat: h.chat,
           now: () => h.clock.now,
           logger: h.logger,
-          ...(options.signatures ? { signatures: options.signatures } : {}),
+          signatures:
+            options.signatures ??
+            createSignatureMemory(options.maxSignatures ?? MAX_SIGNATURES, {
+              store: h.store,
+              logger: h.logger,
+            }),
         }),
     ],
   })

@@ -52,6 +52,64 @@ t.test('used pairs are kept only while they verify, and never past the cap', asy
   await h.chat.idle()
 })
 
+t.test(
+  'a captured pair with its own msgId and another message is refused for as long as it verifies',
+  async (t) => {
+    const { h, post, message, webhook } = await createChatHttpRig(t, { admins: ['staff-alice'] })
+    // DingTalk's clock 30 minutes ahead of ours: the pair verifies until START + 90 minutes,
+    // while the reply memory forgets the msgId an hour after it arrived.
+    const captured = appRobotHeaders(APP_SECRET, START + 30 * 60_000)
+    const first = message('mute ns=prod for=7d', { msgId: 'admin-1' })
+    t.equal((await post(first, captured)).statusCode, 200)
+    await h.chat.idle()
+    t.equal(h.mutes.active(h.clock.now).length, 1)
+
+    for (const minutes of [5, 61, 80]) {
+      h.clock.now = START + minutes * 60_000
+      const forged = message('unmute all', { msgId: 'admin-1' })
+      const replay = await post(forged, captured)
+      t.equal(replay.statusCode, 401, `${minutes} minutes on: the same msgId with another body`)
+      t.match(replay.json(), { error: 'unauthorized', message: /already used with another/ })
+      await h.chat.idle()
+      t.equal(h.mutes.active(h.clock.now).length, 1, 'the forged unmute never ran')
+    }
+
+    const again = await post(first, captured)
+    t.equal(again.statusCode, 200, "DingTalk's identical re-delivery is still taken")
+    t.same(again.json(), {})
+    await h.chat.idle()
+    t.equal(h.mutes.active(h.clock.now).length, 1, 'and not run a second time')
+    t.equal(webhook.posts.length, 1, 'nor answered twice')
+  },
+)
+
+t.test(
+  'used pairs are kept in the store as hashes, purged once expired, never past the cap',
+  async (t) => {
+    const { h, post, message } = await createChatHttpRig(t, { maxSignatures: 3 })
+    const rows = () =>
+      h.store.db.prepare('SELECT pair, msg_id, body, expires_at FROM used_signatures').all()
+    const signed = async (offset: number) =>
+      (await post(message('help'), appRobotHeaders(APP_SECRET, h.clock.now + offset))).statusCode
+    t.same([await signed(-3), await signed(-2), await signed(-1)], [200, 200, 200])
+    for (let i = 0; i < 20; i++) t.equal(await signed(i), 401, 'a flood past the cap is refused')
+    t.equal(rows().length, 3, 'the table holds no more than the cap')
+    const stored = JSON.stringify(rows())
+    const sign = appRobotHeaders(APP_SECRET, h.clock.now - 1).sign as string
+    t.notOk(stored.includes(sign), 'no sign that verifies is at rest')
+    t.notOk(stored.includes(String(h.clock.now - 1)), 'nor its timestamp')
+
+    h.clock.now += 3_600_000
+    t.equal(await signed(0), 200, 'an hour on, the old pairs no longer verify and are dropped')
+    t.same(
+      rows().map((r) => r.expires_at),
+      [h.clock.now + 3_600_000],
+      'the expired rows are purged from the store too',
+    )
+    await h.chat.idle()
+  },
+)
+
 t.test('commandsPerMinute: the excess gets one "try again in Ns", then silence', async (t) => {
   const { h, viaSign, message, webhook } = await createChatHttpRig(t, { perSenderPerMinute: 3 })
   const send = async (text: string) => {

@@ -1,4 +1,7 @@
-/** Mutes set from chat outlive the process: same store directory, new everything else. */
+/**
+ * Mutes set from chat outlive the process: same store directory, new everything else. So do the
+ * app-robot signatures already used: a restart does not make a captured one usable again.
+ */
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -6,7 +9,12 @@ import t from 'tap'
 import { buildApp } from '../../src/app.ts'
 import { toMuteEndedNotice } from '../../src/chatops/mute-text.ts'
 import { registerOutgoing } from '../../src/http/outgoing-route.ts'
-import { aTextMessage, outgoingHeaders } from '../helpers/dingtalk-callback.ts'
+import type { Service } from '../../src/service.ts'
+import { createMuteStore } from '../../src/store/mutes.ts'
+import { openStore } from '../../src/store/open-store.ts'
+import { appRobotHeaders, aTextMessage, outgoingHeaders } from '../helpers/dingtalk-callback.ts'
+import { createRig } from '../helpers/service-rig.ts'
+import { testNow } from '../helpers/test-clock.ts'
 import { createChatHarness, START } from '../unit/chatops/chat-harness.ts'
 
 const TOKEN = 'restart-token'
@@ -88,5 +96,59 @@ t.test(
       'the held-back count survived the restart',
     )
     t.equal((await second.ask('mute kind=Node')).title, 'Muted m3', 'ids keep counting')
+  },
+)
+
+t.test(
+  'a timestamp+sign pair used before a restart is refused after it with another msgId or body, and its identical re-delivery does not run again',
+  async (t) => {
+    const APP_SECRET = 'restart-app-secret'
+    const rig = await createRig(t, {
+      outgoing: { appSecret: APP_SECRET, admins: ['staff-alice'] },
+    })
+    const post = (service: Service, body: unknown, headers: Record<string, string>) =>
+      service.app.inject({
+        method: 'POST',
+        url: '/dingtalk/outgoing',
+        headers: { 'content-type': 'application/json', ...headers },
+        payload: JSON.stringify(body),
+      })
+    /** The mutes in the state dir, read once the service has stopped (and finished answering). */
+    const mutesAfterStop = async () => {
+      await rig.stop()
+      const store = openStore(rig.stateDir)
+      try {
+        return createMuteStore(store)
+          .active(testNow())
+          .map((m) => m.id)
+      } finally {
+        store.close()
+      }
+    }
+    // Replies go to the fake DingTalk's host (it refuses them): nothing leaves the machine.
+    const session = `${rig.dingtalk.url}/robot/sendBySession?session=s1`
+    const captured = appRobotHeaders(APP_SECRET, testNow())
+    const admins = aTextMessage('mute ns=prod for=1d', {
+      msgId: 'admin-1',
+      sessionWebhook: session,
+    })
+
+    t.equal((await post(await rig.start(), admins, captured)).statusCode, 200)
+    t.same(await mutesAfterStop(), ['m1'])
+
+    const second = await rig.start()
+    const forged = [
+      aTextMessage('unmute all', { msgId: 'forged-1', sessionWebhook: session }),
+      aTextMessage('unmute all', { msgId: 'admin-1', sessionWebhook: session }),
+    ]
+    for (const body of forged) {
+      const replay = await post(second, body, captured)
+      t.equal(replay.statusCode, 401, `msgId ${String(body.msgId)}: refused after the restart`)
+      t.match(replay.json(), { error: 'unauthorized' })
+    }
+    const again = await post(second, admins, captured)
+    t.equal(again.statusCode, 200, "DingTalk's identical re-delivery is still taken")
+    t.same(await mutesAfterStop(), ['m1'], 'nothing ran again: no unmute, no second mute')
+    t.notOk(rig.logText().includes(captured.sign as string), 'the sign is never logged')
   },
 )
