@@ -5,6 +5,12 @@
  * profile, the ECS instance's RAM role from the metadata service, a credentials URI. With
  * `archive.sls.ramRole`, only that RAM role. STS credentials are cached and refreshed by the
  * package before they expire; a refresh it could not make is logged here once per streak.
+ *
+ * The package's own error messages are never passed on: some quote what a service answered (the
+ * credentials URI's reply, key pair included) or a config file's content. Why a provider gave
+ * nothing is said in kubeding's words, from what its HTTP exchange showed (status, transport
+ * error code, which credential fields a reply lacked) or which of the package's known failures
+ * it was.
  */
 import {
   CLIProfileCredentialsProvider,
@@ -61,6 +67,140 @@ interface ProviderResponse {
 type DoRequest = (request: ProviderRequest) => Promise<ProviderResponse>
 
 /**
+ * What a provider's last HTTP exchange showed, as much as may be repeated: a status, an error
+ * code, the names of missing fields; never a body, a URL or a value.
+ */
+interface Exchange {
+  /** The request's path, to tell a provider's steps apart; never repeated in a message. */
+  path: string
+  status?: number
+  /** The transport's failure: a system error code (`ECONNREFUSED`) or `timeout`. */
+  failure?: string
+  /** A refusal's `Code` (`InvalidParameter.OIDCToken`): error replies carry no credentials. */
+  code?: string
+  /** A 200 reply that is not JSON. */
+  notJson?: boolean
+  /** For a 200 JSON reply: which of the credential fields it lacked. */
+  missing?: string[]
+  /** For a 200 JSON reply: its `Code` was there and not `Success` (the value is not kept). */
+  codeNotSuccess?: boolean
+}
+
+const CREDENTIAL_FIELDS = ['AccessKeyId', 'AccessKeySecret', 'SecurityToken'] as const
+
+/** A transport error as a code only: its message can hold the URL, query string included. */
+function transportFailure(err: unknown): string {
+  const { code, name } = (err ?? {}) as { code?: unknown; name?: unknown }
+  if (typeof code === 'string' && /^[A-Z][A-Z0-9_]{1,40}$/.test(code)) return code
+  if (typeof name === 'string' && name.includes('Timeout')) return 'timeout'
+  return 'request failed'
+}
+
+/** Reads what may be kept of a reply: for a refusal its Code, for a 200 which fields it lacked. */
+function readReply(exchange: Exchange, status: number, body: Buffer): void {
+  exchange.status = status
+  let data: unknown
+  try {
+    data = JSON.parse(body.toString('utf8'))
+  } catch {
+    if (status === 200) exchange.notJson = true
+    return
+  }
+  const reply = (data ?? {}) as Record<string, unknown>
+  if (status !== 200) {
+    if (typeof reply.Code === 'string' && /^[A-Za-z][A-Za-z0-9._-]{0,63}$/.test(reply.Code)) {
+      exchange.code = reply.Code
+    }
+    return
+  }
+  // STS nests the key pair under Credentials; the metadata service and a URI answer it flat.
+  const credentials = (
+    typeof reply.Credentials === 'object' && reply.Credentials !== null ? reply.Credentials : reply
+  ) as Record<string, unknown>
+  exchange.missing = CREDENTIAL_FIELDS.filter((field) => !credentials[field])
+  if (reply.Code !== undefined && reply.Code !== 'Success') exchange.codeNotSuccess = true
+}
+
+/** `a SecurityToken`, `an AccessKeyId`, `AccessKeyId or SecurityToken`. */
+const orList = (names: string[]) =>
+  names.length === 1
+    ? `${/^[AEIOU]/.test(names[0] ?? '') ? 'an' : 'a'} ${names[0]}`
+    : `${names.slice(0, -1).join(', ')} or ${names.at(-1)}`
+
+/**
+ * Why a provider gave no credentials, in kubeding's words. `exchange` is what its last HTTP
+ * request showed, if it made one; the package's error is only matched, never quoted.
+ */
+function whyNot(provider: string, err: unknown, exchange: Exchange | undefined): string {
+  const message = err instanceof Error ? err.message : String(err)
+  const fileCode = (err as { code?: unknown } | undefined)?.code
+  const fileError = typeof fileCode === 'string' && /^E[A-Z]+$/.test(fileCode) ? fileCode : ''
+  switch (provider) {
+    case 'env':
+      return process.env.ALIBABA_CLOUD_ACCESS_KEY_ID
+        ? 'ALIBABA_CLOUD_ACCESS_KEY_SECRET not set'
+        : 'ALIBABA_CLOUD_ACCESS_KEY_ID not set'
+    case 'cli_profile':
+      if (message.startsWith('cannot found home dir')) return 'no home directory'
+      if (message.startsWith('reading aliyun cli config')) return 'no ~/.aliyun/config.json'
+      if (message.startsWith('parse aliyun cli config')) return '~/.aliyun/config.json is not JSON'
+      if (message.startsWith('no any configured profiles'))
+        return 'no profile in ~/.aliyun/config.json'
+      if (message.startsWith('unable to get profile'))
+        return '~/.aliyun/config.json has no profile of the name ALIBABA_CLOUD_PROFILE or its current one gives'
+      if (message.startsWith('unsupported profile mode'))
+        return "the CLI profile's mode is not supported"
+      return 'the CLI profile gave no credentials'
+    case 'profile': {
+      const file = process.env.ALIBABA_CLOUD_CREDENTIALS_FILE
+        ? 'ALIBABA_CLOUD_CREDENTIALS_FILE'
+        : '~/.alibabacloud/credentials'
+      if (message.startsWith('cannot found home dir')) return 'no home directory'
+      if (fileError === 'ENOENT') return `no ${file}`
+      if (fileError) return `cannot read ${file} (${fileError})`
+      if (message.startsWith('Can not find credential type'))
+        return `no profile with a type in ${file}`
+      if (message.startsWith('Invalid type option'))
+        return `the profile in ${file} has a type other than access_key, ecs_ram_role, ram_role_arn`
+      return `the profile in ${file} gave no credentials`
+    }
+    case 'oidc_role_arn':
+      if (fileError) return `cannot read ALIBABA_CLOUD_OIDC_TOKEN_FILE (${fileError})`
+      return why('STS', exchange, 'AssumeRoleWithOIDC')
+    case 'ecs_ram_role':
+      if (message.startsWith('IMDS credentials is disabled'))
+        return 'ALIBABA_CLOUD_ECS_METADATA_DISABLED is set'
+      if (exchange?.path.endsWith('/security-credentials/') && exchange.status === 404)
+        return 'no ECS RAM role (the metadata service names none)'
+      if (exchange?.path.endsWith('/security-credentials/') && exchange.status !== undefined)
+        return `the metadata service named no RAM role (HTTP ${exchange.status})`
+      if (exchange?.status === 404)
+        return 'the metadata service has no credentials for that RAM role'
+      return why('the metadata service', exchange, 'the RAM role credentials')
+    case 'credential_uri':
+      if (!process.env.ALIBABA_CLOUD_CREDENTIALS_URI) return 'ALIBABA_CLOUD_CREDENTIALS_URI not set'
+      return why('the credentials URI', exchange, 'credentials')
+    default:
+      return 'gave no credentials'
+  }
+}
+
+/** Why an HTTP provider's exchange gave no credentials, from what it showed. */
+function why(service: string, exchange: Exchange | undefined, what: string): string {
+  if (!exchange) return `${service} was not asked`
+  if (exchange.failure) return `${service} did not answer (${exchange.failure})`
+  if (exchange.status !== undefined && exchange.status !== 200) {
+    return `${service} refused ${what} (HTTP ${exchange.status}${exchange.code ? `, ${exchange.code}` : ''})`
+  }
+  if (exchange.notJson) return `${service} answered ${what} with something other than JSON`
+  if (exchange.missing?.length) {
+    return `${service} answered without ${orList(exchange.missing)} (STS credentials need AccessKeyId, AccessKeySecret and SecurityToken)`
+  }
+  if (exchange.codeNotSuccess) return `${service} answered a Code other than Success`
+  return `${service} gave no credentials`
+}
+
+/**
  * The providers that fetch STS credentials keep their transport in `doRequest`, which the
  * package leaves replaceable ("for mock"): it is the one way to see a refused refresh, which the
  * package otherwise swallows while its old session lasts, and to send metadata reads to
@@ -108,7 +248,7 @@ export function createCredentialSource(opts: CredentialSourceOptions): Credentia
         if (response.statusCode !== 200) failure = `HTTP ${response.statusCode}`
         return response
       } catch (err) {
-        failure = err instanceof Error ? err.message : String(err)
+        failure = transportFailure(err)
         throw err
       } finally {
         if (counts) report(source, failure)
@@ -131,6 +271,26 @@ export function createCredentialSource(opts: CredentialSourceOptions): Credentia
     )
   }
 
+  /** The last exchange of each HTTP provider, for `whyNot`; cleared before each try. */
+  const exchanges = new Map<string, Exchange>()
+  const observe =
+    (source: string) =>
+    (inner: DoRequest): DoRequest =>
+    async (request) => {
+      // The optional metadata token is not a step that decides anything (see watch).
+      if (request.path.startsWith('/latest/api/token')) return inner(request)
+      const exchange: Exchange = { path: request.path }
+      exchanges.set(source, exchange)
+      try {
+        const response = await inner(request)
+        readReply(exchange, response.statusCode, response.body)
+        return response
+      } catch (err) {
+        exchange.failure = transportFailure(err)
+        throw err
+      }
+    }
+
   const toMetadata =
     (inner: DoRequest): DoRequest =>
     (request) => {
@@ -141,7 +301,9 @@ export function createCredentialSource(opts: CredentialSourceOptions): Credentia
     tryBuild(() => {
       const builder = ECSRAMRoleCredentialsProvider.builder()
       const provider = (roleName ? builder.withRoleName(roleName) : builder).build()
-      return wrapTransport(provider, (inner) => watch('ecs_ram_role')(toMetadata(inner)))
+      return wrapTransport(provider, (inner) =>
+        watch('ecs_ram_role')(observe('ecs_ram_role')(toMetadata(inner))),
+      )
     })
 
   const providers: (CredentialsProvider | undefined)[] = config.ramRole
@@ -153,12 +315,16 @@ export function createCredentialSource(opts: CredentialSourceOptions): Credentia
           const provider = (
             opts.stsEndpoint ? builder.withStsEndpoint(opts.stsEndpoint) : builder
           ).build()
-          return wrapTransport(provider, watch('oidc_role_arn'))
+          return wrapTransport(provider, (inner) =>
+            watch('oidc_role_arn')(observe('oidc_role_arn')(inner)),
+          )
         }),
         tryBuild(() => CLIProfileCredentialsProvider.builder().build()),
         tryBuild(() => ProfileCredentialsProvider.builder().build()),
         ecs(undefined),
-        tryBuild(() => URICredentialsProvider.builder().build()),
+        tryBuild(() =>
+          wrapTransport(URICredentialsProvider.builder().build(), observe('credential_uri')),
+        ),
       ]
   const chain = providers.filter((p): p is CredentialsProvider => p !== undefined)
   // The first provider that answers is kept, as the package's DefaultCredentialsProvider does:
@@ -168,19 +334,31 @@ export function createCredentialSource(opts: CredentialSourceOptions): Credentia
   return {
     describe: () => chosen?.getProviderName() ?? 'default credential chain',
     async get() {
-      if (chosen) return toSlsCredentials(await chosen.getCredentials())
-      const errors: string[] = []
+      if (chosen) {
+        const name = chosen.getProviderName()
+        exchanges.delete(name)
+        try {
+          return toSlsCredentials(await chosen.getCredentials())
+        } catch (err) {
+          throw new Error(
+            `could not get Alibaba Cloud credentials from ${name}: ${whyNot(name, err, exchanges.get(name))}`,
+          )
+        }
+      }
+      const reasons: string[] = []
       for (const provider of chain) {
+        const name = provider.getProviderName()
+        exchanges.delete(name)
         try {
           const credentials = await provider.getCredentials()
           chosen = provider
           return toSlsCredentials(credentials)
         } catch (err) {
-          errors.push(`${provider.getProviderName()}: ${err instanceof Error ? err.message : err}`)
+          reasons.push(`${name}: ${whyNot(name, err, exchanges.get(name))}`)
         }
       }
       throw new Error(
-        `no Alibaba Cloud credentials: set archive.sls.accessKeyId/accessKeySecret, RRSA (ALIBABA_CLOUD_ROLE_ARN, ALIBABA_CLOUD_OIDC_PROVIDER_ARN, ALIBABA_CLOUD_OIDC_TOKEN_FILE) or archive.sls.ramRole (${errors.join('; ').slice(0, 500)})`,
+        `no Alibaba Cloud credentials: set archive.sls.accessKeyId/accessKeySecret, RRSA (ALIBABA_CLOUD_ROLE_ARN, ALIBABA_CLOUD_OIDC_PROVIDER_ARN, ALIBABA_CLOUD_OIDC_TOKEN_FILE) or archive.sls.ramRole (${reasons.join('; ')})`,
       )
     },
   }

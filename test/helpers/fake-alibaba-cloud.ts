@@ -1,9 +1,10 @@
 /**
- * Fakes of the two Alibaba Cloud services that hand out STS credentials, over local HTTP:
+ * Fakes of the Alibaba Cloud services that hand out STS credentials, over local HTTP:
  * - the ECS metadata service (`http://127.0.0.1:port` standing in for 100.100.100.200): IMDSv2
  *   token, region id, the instance's RAM role name and its credentials;
  * - STS's AssumeRoleWithOIDC (RRSA), over https with the self-signed certificate in
- *   test/fixtures/tls, which `trustFakeSts()` adds to this process's trusted CAs.
+ *   test/fixtures/tls, which `trustFakeSts()` adds to this process's trusted CAs;
+ * - a credentials URI (`ALIBABA_CLOUD_CREDENTIALS_URI`), answering whatever JSON it is given.
  * Both write what they issue into one credential book, which the fake Log Service checks every
  * PutLogs against (key id, secret, `x-acs-security-token`, expiry).
  */
@@ -99,8 +100,8 @@ export interface FakeMetadata extends Refusals {
 export interface FakeMetadataOptions {
   book: CredentialBook
   region?: string
-  /** The instance's RAM role; credentials are only given for this name. */
-  role?: string
+  /** The instance's RAM role; credentials are only given for this name. `null`: it has none. */
+  role?: string | null
   /** How long the credentials it hands out last. */
   ttlMs?: number
 }
@@ -112,7 +113,7 @@ export interface FakeMetadataOptions {
  */
 export async function startFakeMetadata(opts: FakeMetadataOptions): Promise<FakeMetadata> {
   const region = opts.region ?? 'cn-hangzhou'
-  const role = opts.role ?? 'KubernetesWorkerRole-test'
+  const role = opts.role === undefined ? 'KubernetesWorkerRole-test' : opts.role
   const token = randomBytes(12).toString('hex')
   const requests: string[] = []
   let refusals = 0
@@ -134,7 +135,8 @@ export async function startFakeMetadata(opts: FakeMetadataOptions): Promise<Fake
       return answer(500, 'metadata service unavailable')
     }
     const name = decodeURIComponent(path.slice(prefix.length))
-    if (name === '') return answer(200, role)
+    // Like the real service, an instance without a RAM role answers 404 for the role list.
+    if (name === '') return role === null ? answer(404, 'not found') : answer(200, role)
     if (name !== role) return answer(404, 'not found')
     const issued = opts.book.issue(opts.ttlMs ?? 3_600_000)
     const at = new Date(opts.book.now()).toISOString().replace(/\.\d{3}Z$/, 'Z')
@@ -247,6 +249,32 @@ export async function startFakeSts(opts: FakeStsOptions): Promise<FakeSts> {
     calls,
     refuse(times) {
       refusals = times
+    },
+    close: () => shut(server),
+  }
+}
+
+export interface FakeCredentialsUri {
+  /** http://127.0.0.1:port/credentials, for ALIBABA_CLOUD_CREDENTIALS_URI. */
+  readonly url: string
+  /** How many times it was asked. */
+  readonly requests: number
+  close(): Promise<void>
+}
+
+/** Starts a credentials URI answering `reply` (as JSON, status 200) to every GET. */
+export async function startFakeCredentialsUri(reply: object): Promise<FakeCredentialsUri> {
+  let requests = 0
+  const server = createHttpServer((_req, res) => {
+    requests++
+    res.writeHead(200, { 'content-type': 'application/json' })
+    res.end(JSON.stringify(reply))
+  })
+  const url = `${await listen(server)}/credentials`
+  return {
+    url,
+    get requests() {
+      return requests
     },
     close: () => shut(server),
   }

@@ -19,6 +19,7 @@ import {
   type FakeMetadata,
   type FakeSts,
   isolateAlibabaCloudEnv,
+  startFakeCredentialsUri,
   startFakeMetadata,
   startFakeSts,
   trustFakeSts,
@@ -168,6 +169,40 @@ t.test('a role the instance does not have is retried, not fatal, and says why', 
   const warnings = lines.filter((l) => l.level === 40)
   t.equal(warnings.length, 1, 'one warning for the streak, the repeats at debug')
 })
+
+t.test(
+  'a credentials URI answering a key pair without a SecurityToken: the warning says so and quotes no secret',
+  async (t) => {
+    const { sls, slsConfig, lines, start } = await rig(t)
+    // Off ECS and without a CLI profile: the chain is the environment, the credentials file and
+    // the URI, whose reply the package quotes whole when it lacks the SecurityToken.
+    process.env.ALIBABA_CLOUD_ECS_METADATA_DISABLED = 'true'
+    process.env.ALIBABA_CLOUD_CLI_PROFILE_DISABLED = 'true'
+    // A container's short HOME, without a credentials file (the test directory's long path
+    // would push the URI's reason past any cut of the message).
+    process.env.HOME = '/home/kubeding-absent'
+    const secret = 'UriAccessKeySecret-5e0b7c'
+    const uri = await startFakeCredentialsUri({
+      AccessKeySecret: secret,
+      AccessKeyId: 'LTAI5tStaticKeyId',
+      Expiration: '2099-01-01T00:00:00Z',
+    })
+    t.teardown(() => uri.close())
+    process.env.ALIBABA_CLOUD_CREDENTIALS_URI = uri.url
+    const archive = start({ config: slsConfig({ endpoint: sls.config.endpoint }) })
+    archive.enqueue(events(2))
+    await until('a few attempts', () => archive.stats().failedBatches >= 3)
+    t.ok(uri.requests >= 1, 'the credentials URI was asked')
+    t.equal(sls.requests.length, 0, 'nothing unsigned was sent')
+    const problem = /credential_uri: the credentials URI answered without a SecurityToken/
+    const warnings = lines.filter((l) => l.level === 40)
+    t.equal(warnings.length, 1, 'one warning for the streak')
+    t.match(warnings[0], { errorCode: 'CredentialsUnavailable', errorMessage: problem })
+    t.match(archive.stats(), { state: 'retrying', lastError: problem })
+    const text = `${JSON.stringify(lines)} ${archive.stats().lastError}`
+    t.notOk(text.includes(secret.slice(0, 10)), 'the secret is in no log line nor in lastError')
+  },
+)
 
 t.test(
   'the metadata service refusing the first reads: logged once, retried, nothing lost',

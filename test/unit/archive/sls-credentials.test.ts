@@ -2,12 +2,14 @@
  * The credential source: the configured key pair as it is, else the chain, whose failure names
  * every way to give credentials; the metadata service is always the injected one.
  */
+import { join } from 'node:path'
 import pino from 'pino'
 import t from 'tap'
 import { createCredentialSource } from '../../../src/archive/sls-credentials.ts'
 import {
   createCredentialBook,
   isolateAlibabaCloudEnv,
+  startFakeCredentialsUri,
   startFakeMetadata,
 } from '../../helpers/fake-alibaba-cloud.ts'
 
@@ -59,6 +61,47 @@ t.test('no credentials anywhere: one error naming the ways to give them', async 
   )
   t.equal(book.issued.length, 0)
 })
+
+t.test(
+  "no provider answers: the error says why each gave nothing, in kubeding's words, never quoting a secret",
+  async (t) => {
+    isolateAlibabaCloudEnv(t)
+    // A CLI config that is not JSON (the package quotes the whole file when it cannot parse it),
+    // an instance without a RAM role, and a credentials URI answering a static key pair: the
+    // package quotes that reply whole, secret included, when the SecurityToken is missing.
+    const cliSecret = 'CliProfileSecret-4f1d9a'
+    const uriSecret = 'UriAccessKeySecret-8c27e1'
+    process.env.HOME = t.testdir({
+      '.aliyun': { 'config.json': `current = default\naccess_key_secret = ${cliSecret}\n` },
+    })
+    const metadata = await startFakeMetadata({ book: createCredentialBook(), role: null })
+    t.teardown(() => metadata.close())
+    const uri = await startFakeCredentialsUri({
+      AccessKeyId: 'LTAI5tStaticKeyId',
+      AccessKeySecret: uriSecret,
+      Expiration: '2099-01-01T00:00:00Z',
+    })
+    t.teardown(() => uri.close())
+    process.env.ALIBABA_CLOUD_CREDENTIALS_URI = uri.url
+    const source = createCredentialSource({ config: {}, logger, metadataUrl: metadata.url })
+    let message = ''
+    try {
+      await source.get()
+      t.fail('credentials from nowhere')
+    } catch (err) {
+      message = (err as Error).message
+    }
+    t.equal(uri.requests, 1, 'the credentials URI was asked')
+    t.match(
+      message,
+      /or archive\.sls\.ramRole \(env: ALIBABA_CLOUD_ACCESS_KEY_ID not set; cli_profile: ~\/\.aliyun\/config\.json is not JSON; profile: no ~\/\.alibabacloud\/credentials; ecs_ram_role: no ECS RAM role \(the metadata service names none\); credential_uri: the credentials URI answered without a SecurityToken /,
+    )
+    for (const secret of [cliSecret, uriSecret]) {
+      t.notMatch(message, secret.slice(0, 10), 'no secret, not even in part')
+    }
+    t.notMatch(message, join(String(process.env.HOME), '.aliyun'), 'no file path')
+  },
+)
 
 t.test(
   'a refresh the metadata service cannot answer is logged once; the last credentials serve meanwhile',
