@@ -25,6 +25,14 @@ const WATCH_STATES: Readonly<Record<string, string>> = {
 }
 const watchState = (state: string) => WATCH_STATES[state] ?? state
 
+/**
+ * An audit outcome as recorded (dispatcher.ts: `ok: <reply title>`, `refused: <code>`,
+ * `failed: <ref>`), its English word in Chinese; the code and the reference stay as they are.
+ */
+const OUTCOMES: Readonly<Record<string, string>> = { ok: '成功', refused: '被拒绝', failed: '失败' }
+const toOutcome = (outcome: string) =>
+  outcome.replace(/^(ok|refused|failed): /, (_m, word: string) => `${OUTCOMES[word]}：`)
+
 export const zhCN: Strings = {
   language: 'zh-CN',
   level,
@@ -208,7 +216,8 @@ export const zhCN: Strings = {
         md`**${id}** ${selector} · ${by} 设于${ago} · ${ends}结束 · 已拦下 ${n} 条告警`,
       none: '没有生效中的静默：所有匹配的事件都会告警。',
       latest: '最近的变更',
-      change: (ago, who, command, outcome) => `${ago}：${who} 执行了“${command}” → ${outcome}`,
+      change: (ago, who, command, outcome) =>
+        `${ago}：${who} 执行了“${command}” → ${toOutcome(outcome)}`,
     },
     nodes: {
       allFineTitle: (total) => `${total} 个节点全部正常`,

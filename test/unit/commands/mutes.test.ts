@@ -48,3 +48,13 @@ t.test('what was typed is shown inert', async (t) => {
   t.notMatch(out, /@all/)
   t.match(out, /ran "mute name=web-\\\* for=1h ＠all" → refused: unexpected\\_argument/)
 })
+
+t.test('in Chinese the latest changes say how each ended in Chinese', async (t) => {
+  const h = createChatHarness(t, { language: 'zh-CN', admins: ['staff-alice'] })
+  await h.ask('静默 ns=prod', { senderNick: 'Mallory', senderStaffId: 'staff-mallory' })
+  await h.ask('静默 ns=dev', { senderNick: 'Alice', senderStaffId: 'staff-alice' })
+  const out = await h.say('静默列表')
+  t.match(out, /Mallory 执行了“静默 ns=prod” → 被拒绝：not\\_admin/)
+  t.match(out, /Alice 执行了“静默 ns=dev” → 成功：/)
+  t.notMatch(out, /→ (ok|refused|failed):/)
+})
