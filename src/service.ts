@@ -326,7 +326,6 @@ export async function createService(o: ServiceOptions): Promise<Service> {
           onEvent: (event) => pipeline.ingest(event),
           onDeleted: (uid, created) => pipeline.remove(uid, created),
           onInvalid: (label, detail, raw) => invalidEvents.note(label, detail, identityOf(raw)),
-          onAllListed: () => pipeline.finishBootstrap(),
         },
       })
     },

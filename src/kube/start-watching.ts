@@ -17,13 +17,12 @@ export interface WatchingOptions {
   /** Reads the kubeconfig; throws while there is none. */
   loadKubeConfig: () => KubeConfig
   namespaces: string[]
-  handlers: EventSourceHandlers & {
-    /**
-     * Every namespace has been listed completely at least once (called after each list's last
-     * page from then on).
-     */
-    onAllListed(): void
-  }
+  /**
+   * Where events go. A list's last page (`page.last`) is each scope's own news that it was listed:
+   * there is no "every namespace listed" signal, so that one namespace that can never be listed
+   * (403) does not hold back the others (the pipeline's bootstrap is per scope).
+   */
+  handlers: EventSourceHandlers
   /** Told about node changes (the node condition source). */
   nodeListener?: NodeListener
   logger: KubeLogger & { child(bindings: object): KubeLogger }
@@ -64,19 +63,7 @@ export function startWatching(o: WatchingOptions): Watching {
       logger,
       now: o.now,
       backoff: o.backoff,
-      handlers: {
-        onListPage: async (events, page) => {
-          await o.handlers.onListPage(events, page)
-          if (!page.last) return
-          // The source marks a namespace listed after its last page is taken: look once it has.
-          setImmediate(() => {
-            if (source.state().listed) o.handlers.onAllListed()
-          })
-        },
-        onEvent: o.handlers.onEvent,
-        onDeleted: o.handlers.onDeleted,
-        ...(o.handlers.onInvalid ? { onInvalid: o.handlers.onInvalid } : {}),
-      },
+      handlers: o.handlers,
     })
     events = source
     nodes = createNodeCache({

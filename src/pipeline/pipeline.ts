@@ -9,6 +9,13 @@
  * Only after the last page are the scope's archived events that no page showed marked gone: a
  * list abandoned midway has taken in real events and marked nothing.
  *
+ * The bootstrap is per list scope (a watched namespace, or all namespaces): a scope's first
+ * complete list ever is archived without alerting (that is history), and its last page records
+ * in the store, in the same transaction, that the scope is bootstrapped. From then on its lists
+ * alert what is new, after a restart too. So a namespace that cannot be listed (403: RBAC only
+ * granted in the others) delays nothing but its own bootstrap; its failure is the watch's to tell
+ * (log, `status`, /metrics, the watch-down notice).
+ *
  * Failures: one event the store refuses (a value of its own) is skipped, noted, and the rest of
  * its batch committed without it, so one bad event never blocks the others. A store that cannot
  * be written (full disk, I/O error) keeps the waiting batch and retries it with backoff; while it
@@ -104,8 +111,8 @@ export class StoreUnavailableError extends Error {
 
 export interface Pipeline {
   /**
-   * One page of a list from the API server, taken in at once. Before the first list ever is
-   * done, archive only. `page.scope`: the Event objects' namespace the list covers, undefined for
+   * One page of a list from the API server, taken in at once. Until the first list of the page's
+   * scope ever is done (its last page taken in), archive only. `page.scope`: the Event objects' namespace the list covers, undefined for
    * all namespaces; after its `last` page, archived events of that scope no page of the list
    * showed are marked gone (retention starts for them).
    */
@@ -119,9 +126,17 @@ export interface Pipeline {
   remove(uid: string, created: number): void
   /** Takes in the waiting batch now. */
   flush(): void
-  /** The first complete list of the cluster is in: from now on, new events alert. */
+  /**
+   * Marks the whole cluster bootstrapped at once (every scope alerts from now on), for a store
+   * known to hold its history. The service does not need it: each scope's first complete list
+   * bootstraps that scope.
+   */
   finishBootstrap(): void
-  isBootstrapping(): boolean
+  /**
+   * Whether a list of `scope` would still be archived without alerting; without a scope, whether
+   * any watched scope (`watchedNamespaces`, or all namespaces) is.
+   */
+  isBootstrapping(scope?: string): boolean
   /** Closes grouping windows that ended, sending their follow-ups. */
   tick(): void
   /** When tick() next has work, or undefined. */
@@ -148,7 +163,14 @@ const BATCH_WAIT_MS = 5
  */
 const BUSY = 512
 const BACKLOG_WAIT_MS = 40
+/**
+ * Store meta: the cluster-wide list's first completion (namespaces: []); before per-namespace
+ * marks, also what every watched namespace's first completion wrote. It bootstraps every scope.
+ */
 const BOOTSTRAPPED = 'bootstrapped_at'
+/** Store meta: one watched namespace's first complete list. */
+const bootstrapKey = (scope: string | undefined) =>
+  scope === undefined ? BOOTSTRAPPED : `${BOOTSTRAPPED}:namespace:${scope}`
 
 /** Creates the pipeline over an open store. */
 export function createPipeline(deps: PipelineDeps): Pipeline {
@@ -168,7 +190,25 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
     messagesQueued: 0,
     muted: 0,
   }
-  let bootstrapping = store.getMeta(BOOTSTRAPPED) === undefined
+  /**
+   * Per list scope, whether its first complete list is in, read from the store once. Bounded:
+   * the event source lists only the configured namespaces, or the one cluster-wide scope.
+   */
+  const bootstrapped = new Map<string | undefined, boolean>()
+  const isBootstrapped = (scope: string | undefined) => {
+    let done = bootstrapped.get(scope)
+    if (done === undefined) {
+      done =
+        store.getMeta(BOOTSTRAPPED) !== undefined ||
+        (scope !== undefined && store.getMeta(bootstrapKey(scope)) !== undefined)
+      bootstrapped.set(scope, done)
+    }
+    return done
+  }
+  const watchedScopes: (string | undefined)[] = deps.watchedNamespaces?.length
+    ? [...new Set(deps.watchedNamespaces)]
+    : [undefined]
+  for (const scope of watchedScopes) isBootstrapped(scope)
   let batch: ClusterEvent[] = []
   let gone: GoneEvent[] = []
   let scheduled: NodeJS.Timeout | undefined
@@ -263,7 +303,11 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
         commit(() => {
           takeIn(rest, alert, list !== undefined, t)
           for (const g of gone) archive.markGone(g.uid, g.created, t)
-          if (list?.last) archive.markAbsent(t, list.scope, deps.watchedNamespaces ?? [])
+          if (list?.last) {
+            archive.markAbsent(t, list.scope, deps.watchedNamespaces ?? [])
+            // With the list, or not at all: a crash in between would make its next list archive-only.
+            if (!isBootstrapped(list.scope)) store.setMeta(bootstrapKey(list.scope), String(now()))
+          }
         })
         deps.health?.succeeded()
         return
@@ -337,8 +381,11 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
       if (t === undefined)
         throw new Error(`a list page of ${scope ?? 'all namespaces'} came before its first page`)
       try {
-        takeInAll(events, [], !bootstrapping, t, { scope, last })
-        if (last) listTimes.delete(scope)
+        takeInAll(events, [], isBootstrapped(scope), t, { scope, last })
+        if (last) {
+          listTimes.delete(scope)
+          bootstrapped.set(scope, true)
+        }
         failing = undefined
         retryDelay = 0
       } catch (err) {
@@ -359,18 +406,18 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
     },
     flush,
     finishBootstrap() {
-      if (!bootstrapping) return
+      if (store.getMeta(BOOTSTRAPPED) !== undefined) return
       try {
         store.setMeta(BOOTSTRAPPED, String(now()))
       } catch (err) {
-        // Called from a timer after each list: still bootstrapping, the next list tries again.
         if (!isStoreFailure(err)) throw err
         noteFailure(err, 'recording the first list')
         return
       }
-      bootstrapping = false
+      for (const scope of bootstrapped.keys()) bootstrapped.set(scope, true)
     },
-    isBootstrapping: () => bootstrapping,
+    isBootstrapping: (...scope: [string?]) =>
+      scope.length > 0 ? !isBootstrapped(scope[0]) : watchedScopes.some((s) => !isBootstrapped(s)),
     tick() {
       if (failing !== undefined) return
       flush()

@@ -242,6 +242,63 @@ t.test(
 )
 
 t.test(
+  "the bootstrap is per namespace: one that never lists keeps no other archive-only, each one's first list is history, and a restart remembers which are in",
+  async (t) => {
+    const dir = mkdtempSync(join(tmpdir(), 'kubeding-pipeline-'))
+    t.teardown(() => rmSync(dir, { recursive: true, force: true }))
+    const first = openStore(dir)
+    const watchedNamespaces = ['a', 'b', 'c']
+    const one = setup(t, { store: first, watchedNamespaces })
+    const [history, gap, down] = ['a-history', 'a-gap', 'a-down'].map((name) =>
+      aClusterEvent({ name, namespace: 'a' }),
+    ) as [ClusterEvent, ClusterEvent, ClusterEvent]
+    one.pipeline.ingestListPage([history], whole('a'))
+    t.equal(one.sent.length, 0, "a's first list is history")
+    t.notOk(one.pipeline.isBootstrapping('a'))
+    t.ok(one.pipeline.isBootstrapping(), 'b and c are not in')
+    // A relist of a (after a 410) while b is still forbidden: what is new in it alerts.
+    one.pipeline.ingestListPage([history, gap], whole('a'))
+    t.same(
+      one.sent.map((s) => 'event' in s.message && s.message.event.name),
+      ['a-gap'],
+      'the relist alerts only the new event',
+    )
+    one.pipeline.ingestListPage([aClusterEvent({ name: 'b-history', namespace: 'b' })], whole('b'))
+    t.equal(one.sent.length, 1, "b's first list is history, though a is in")
+    first.close()
+
+    const second = openStore(dir)
+    t.teardown(() => second.close())
+    const two = setup(t, { store: second, watchedNamespaces })
+    t.notOk(two.pipeline.isBootstrapping('a'), 'a is in after a restart')
+    t.notOk(two.pipeline.isBootstrapping('b'), 'b is in after a restart')
+    t.ok(two.pipeline.isBootstrapping('c'), 'c never listed')
+    two.pipeline.ingestListPage([history, gap, down], whole('a'))
+    two.pipeline.ingestListPage([aClusterEvent({ name: 'c-history', namespace: 'c' })], whole('c'))
+    t.same(
+      two.sent.map((s) => 'event' in s.message && s.message.event.name),
+      ['a-down'],
+      "what happened in a while down alerts; c's first list does not",
+    )
+    t.notOk(two.pipeline.isBootstrapping())
+  },
+)
+
+t.test(
+  'a cluster-wide bootstrap (bootstrapped_at, also what stores from before per-namespace marks hold) counts for every namespace',
+  async (t) => {
+    const { pipeline, store, sent } = setup(t, { watchedNamespaces: ['a'] })
+    t.ok(pipeline.isBootstrapping())
+    store.setMeta('bootstrapped_at', '1')
+    const again = setup(t, { store, watchedNamespaces: ['a'] })
+    t.notOk(again.pipeline.isBootstrapping())
+    again.pipeline.ingestListPage([aClusterEvent({ namespace: 'a' })], whole('a'))
+    t.equal(again.sent.length, 1, 'a list of a namespace alerts what is new')
+    t.equal(sent.length, 0)
+  },
+)
+
+t.test(
   'a list marks what its scope no longer holds gone; DELETED marks one; a namespace list leaves other namespaces gone',
   async (t) => {
     const { pipeline, store, clock } = setup(t, { watchedNamespaces: ['a', 'b'] })
@@ -320,6 +377,7 @@ t.test(
     t.throws(() => pipeline.ingest(aClusterEvent()), { name: 'StoreUnavailableError' })
     t.throws(() => pipeline.remove('uid-x', 0), { name: 'StoreUnavailableError' })
     t.throws(() => pipeline.ingestListPage([aClusterEvent()], whole()), /readonly/)
+    t.ok(pipeline.isBootstrapping(), 'a list the store refused bootstraps nothing')
     t.equal(pipeline.stats().eventsTaken.Warning, 0)
 
     allowWrites()
