@@ -29,8 +29,13 @@ export interface NodeInfo {
   /** False when the node is cordoned (`spec.unschedulable`). */
   schedulable: boolean
   problems: NodeProblem[]
-  /** Every condition the node reports (at most MAX_CONDITIONS), problems or not. */
+  /**
+   * The conditions the node reports, problems or not, in its order: at most MAX_CONDITIONS,
+   * chosen Ready first, then the problems (True), then the healthy ones.
+   */
   conditions: NodeCondition[]
+  /** How many conditions the cap left out (healthy ones first); absent when none. */
+  cut?: number
 }
 
 /** Told about nodes as they change; a throw makes the watch list again, so nothing is lost. */
@@ -95,20 +100,17 @@ export function toNodeInfo(raw: unknown, now: number): NodeInfo | undefined {
   const spec = isRecord(raw.spec) ? raw.spec : {}
   const created = Date.parse(str(raw.metadata.creationTimestamp))
   const fallback = Number.isNaN(created) ? now : created
-  const conditions: NodeCondition[] = (Array.isArray(status.conditions) ? status.conditions : [])
-    .filter(isRecord)
-    .filter((c) => str(c.type) !== '')
-    .slice(0, MAX_CONDITIONS)
-    .map((c) => {
-      const t = Date.parse(str(c.lastTransitionTime))
-      return {
-        type: clipText(str(c.type), MAX_TYPE_CHARS),
-        status: str(c.status) || 'Unknown',
-        reason: clipText(str(c.reason), MAX_REASON_CHARS),
-        message: clipText(str(c.message), MAX_MESSAGE_CHARS),
-        since: Number.isNaN(t) ? fallback : t,
-      }
-    })
+  const { kept, cut } = pickConditions(Array.isArray(status.conditions) ? status.conditions : [])
+  const conditions: NodeCondition[] = kept.map((c) => {
+    const t = Date.parse(str(c.lastTransitionTime))
+    return {
+      type: clipText(str(c.type), MAX_TYPE_CHARS),
+      status: str(c.status) || 'Unknown',
+      reason: clipText(str(c.reason), MAX_REASON_CHARS),
+      message: clipText(str(c.message), MAX_MESSAGE_CHARS),
+      since: Number.isNaN(t) ? fallback : t,
+    }
+  })
   const problems: NodeProblem[] = []
   let ready: NodeInfo['ready'] = 'Unknown'
   const readyCondition = conditions.find((c) => c.type === 'Ready')
@@ -126,7 +128,42 @@ export function toNodeInfo(raw: unknown, now: number): NodeInfo | undefined {
     )
   }
   for (const c of conditions) if (c.type !== 'Ready' && c.status === 'True') problems.push(c)
-  return { name, ready, schedulable: spec.unschedulable !== true, problems, conditions }
+  const info: NodeInfo = {
+    name,
+    ready,
+    schedulable: spec.unschedulable !== true,
+    problems,
+    conditions,
+  }
+  if (cut > 0) info.cut = cut
+  return info
+}
+
+/**
+ * At most MAX_CONDITIONS of a node's conditions, in the node's order, chosen so that the cap
+ * never hides what matters for one that does not: the (first) Ready condition, then the problems
+ * (True, besides Ready), then the healthy rest. The kubelet writes Ready last, after
+ * node-problem-detector's custom conditions, so the first 32 of a node with 33 would lack it (a
+ * healthy node told NotReady) and drop a problem written late. One pass, whatever the count.
+ */
+function pickConditions(all: readonly unknown[]): { kept: Raw[]; cut: number } {
+  let ready: number | undefined
+  const problems: number[] = []
+  const healthy: number[] = []
+  let count = 0
+  for (let i = 0; i < all.length; i++) {
+    const c = all[i]
+    if (!isRecord(c) || str(c.type) === '') continue
+    count++
+    if (ready === undefined && c.type === 'Ready') ready = i
+    else if (c.type !== 'Ready' && c.status === 'True') {
+      if (problems.length < MAX_CONDITIONS) problems.push(i)
+    } else if (healthy.length < MAX_CONDITIONS) healthy.push(i)
+  }
+  const chosen = [...(ready === undefined ? [] : [ready]), ...problems, ...healthy]
+    .slice(0, MAX_CONDITIONS)
+    .sort((a, b) => a - b)
+  return { kept: chosen.map((i) => all[i] as Raw), cut: count - chosen.length }
 }
 
 const signature = (info: NodeInfo) => JSON.stringify([info.ready, info.schedulable, info.problems])
@@ -150,6 +187,12 @@ export function createNodeCache(opts: NodeCacheOptions): NodeCache {
     const sig = info.problems.length ? signature(info) : ''
     if (known.get(info.name) === sig) return false
     known.set(info.name, sig)
+    // Said when the node changes, not at every heartbeat.
+    if (info.cut)
+      opts.logger.warn(
+        { node: info.name, read: info.conditions.length, cut: info.cut },
+        `node ${info.name} reports more conditions than the ${MAX_CONDITIONS} read: Ready and the problems are read first, ${info.cut} are not (healthy ones before problems)`,
+      )
     if (sig) problems.set(info.name, info)
     else problems.delete(info.name)
     sorted = undefined

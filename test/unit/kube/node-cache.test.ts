@@ -129,6 +129,86 @@ t.test(
   },
 )
 
+/** A condition as the kubelet or node-problem-detector writes it. */
+const cond = (type: string, status: string, reason = '') => ({
+  type,
+  status,
+  reason,
+  message: '',
+  lastTransitionTime: TRANSITION_TIME,
+})
+/** node-problem-detector's custom conditions, all healthy. */
+const npdHealthy = (n: number) =>
+  Array.from({ length: n }, (_, i) => cond(`CustomCheck${i}`, 'False', 'NoProblem'))
+const KUBELET_HEALTHY = ['NetworkUnavailable', 'MemoryPressure', 'DiskPressure', 'PIDPressure'].map(
+  (type) => cond(type, 'False'),
+)
+
+t.test(
+  'more conditions than the cap, Ready last as the kubelet writes it: Ready is still read',
+  async (t) => {
+    for (const status of ['True', 'False'] as const) {
+      const node = buildNode('n1')
+      node.status = {
+        conditions: [...npdHealthy(28), ...KUBELET_HEALTHY, cond('Ready', status, 'KubeletReady')],
+      }
+      const info = toNodeInfo(node, NOW)
+      t.equal(info?.ready, status, `Ready=${status} at position 33 is read`)
+      t.same(
+        info?.problems.map((p) => p.type),
+        status === 'True' ? [] : ['Ready'],
+        status === 'True' ? 'a healthy node is no problem' : 'NotReady with its own reason',
+      )
+      t.equal(info?.conditions.length, MAX_CONDITIONS)
+      t.equal(info?.conditions.at(-1)?.type, 'Ready', "kept in the node's order")
+      t.equal(info?.cut, 1, 'one healthy condition left out, and counted')
+    }
+  },
+)
+
+t.test(
+  'a True problem past the cap is kept in place of a healthy condition; Ready too, however many problems',
+  async (t) => {
+    const node = buildNode('n1')
+    node.status = {
+      conditions: [
+        ...npdHealthy(40),
+        cond('KernelDeadlock', 'True', 'DockerHung'),
+        ...KUBELET_HEALTHY,
+        cond('Ready', 'True', 'KubeletReady'),
+      ],
+    }
+    const info = toNodeInfo(node, NOW)
+    t.equal(info?.ready, 'True')
+    t.same(
+      info?.problems.map((p) => [p.type, p.reason]),
+      [['KernelDeadlock', 'DockerHung']],
+    )
+    t.equal(info?.conditions.length, MAX_CONDITIONS)
+    t.same(
+      info?.conditions.slice(-2).map((c) => c.type),
+      ['KernelDeadlock', 'Ready'],
+      'healthy ones make room, the order stays',
+    )
+    t.equal(info?.cut, 40 + 1 + 4 + 1 - MAX_CONDITIONS)
+
+    const many = buildNode('n2')
+    many.status = {
+      conditions: [
+        ...Array.from({ length: 100 }, (_, i) => cond(`Broken${i}`, 'True')),
+        cond('Ready', 'True'),
+      ],
+    }
+    const crowded = toNodeInfo(many, NOW)
+    t.equal(crowded?.ready, 'True', 'Ready is read before any problem')
+    t.equal(crowded?.problems.length, MAX_CONDITIONS - 1, 'the first problems, up to the cap')
+    t.equal(crowded?.problems[0]?.type, 'Broken0')
+    t.equal(crowded?.cut, 101 - MAX_CONDITIONS)
+
+    t.notOk('cut' in (toNodeInfo(buildNode('n3'), NOW) ?? {}), 'nothing cut: no count')
+  },
+)
+
 t.test('a cordoned node is not schedulable', async (t) => {
   const node = buildNode('n1')
   node.spec = { unschedulable: true }
@@ -153,6 +233,7 @@ t.test(
     const info = toNodeInfo(node, NOW)
     t.equal(info?.conditions.length, MAX_CONDITIONS)
     t.equal(info?.problems.length, MAX_CONDITIONS - 1)
+    t.equal(info?.cut, 5_001 - MAX_CONDITIONS)
     for (const c of info?.conditions ?? []) {
       t.ok(c.message.length <= MAX_MESSAGE_CHARS + 1, 'message cut')
       t.ok(c.reason.length <= MAX_REASON_CHARS + 1, 'reason cut')
