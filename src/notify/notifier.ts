@@ -13,7 +13,14 @@ import type { LaneTuning } from './apply-outcome.ts'
 import type { Logger } from './logger.ts'
 import type { Outbox } from './outbox.ts'
 import { createOutbox } from './outbox.ts'
-import { createRobotLane, type RobotLane, type RobotStats, type Timers } from './robot-lane.ts'
+import {
+  createRobotLane,
+  createSharedWebhook,
+  type RobotLane,
+  type RobotStats,
+  type SharedWebhook,
+  type Timers,
+} from './robot-lane.ts'
 
 export type { LaneTuning } from './apply-outcome.ts'
 export type { Logger } from './logger.ts'
@@ -93,9 +100,11 @@ export function createNotifier(options: NotifierOptions): Notifier {
   let flush: { deadline: number; done: () => void } | undefined
   let stopping: Promise<void> | undefined
 
+  const shared = shareWebhooks(options.robots)
   const lanes: RobotLane[] = options.robots.map((robot) =>
     createRobotLane({
       robot,
+      shared: shared.get(robot.name) as SharedWebhook,
       client: clientFor(robot),
       outbox,
       render: {
@@ -193,4 +202,32 @@ export function createNotifier(options: NotifierOptions): Notifier {
       }
     },
   }
+}
+
+/**
+ * Which webhook a robot sends to, as DingTalk counts its budget: the URL without its query, and
+ * the access_token (the other parameters, `timestamp` and `sign`, are added per request).
+ */
+function webhookKey(webhook: string): string {
+  try {
+    const url = new URL(webhook)
+    return `${url.origin}${url.pathname}\n${url.searchParams.get('access_token') ?? ''}`
+  } catch {
+    return webhook
+  }
+}
+
+/** Per robot name, what it shares with the robots on the same webhook (itself alone, mostly). */
+function shareWebhooks(robots: readonly RobotConfig[]): Map<string, SharedWebhook> {
+  const byWebhook = new Map<string, string[]>()
+  for (const robot of robots) {
+    const key = webhookKey(robot.webhook)
+    byWebhook.set(key, [...(byWebhook.get(key) ?? []), robot.name])
+  }
+  const shared = new Map<string, SharedWebhook>()
+  for (const names of byWebhook.values()) {
+    const webhook = createSharedWebhook(names)
+    for (const name of names) shared.set(name, webhook)
+  }
+  return shared
 }

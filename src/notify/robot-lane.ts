@@ -28,6 +28,35 @@ export interface Timers {
   clearTimeout(handle: unknown): void
 }
 
+/**
+ * What the robots on one DingTalk webhook share. DingTalk counts its 20 messages a minute, and
+ * throttles, per webhook (its access_token), not per robot name: two robots on one webhook (two
+ * routes' worth of kube-eventer `--sink` flags, say) take turns, count each other's answers in
+ * the rolling budget, and both wait out a throttle either of them heard.
+ */
+export interface SharedWebhook {
+  /** The names of the robots on the webhook, this one included. */
+  readonly robots: readonly string[]
+  /** Until when DingTalk throttles the webhook, as the last of its robots heard (epoch ms). */
+  throttledUntil: number
+  /** Runs `fn` once no other robot on the webhook is deciding or sending. */
+  exclusive<T>(fn: () => Promise<T>): Promise<T>
+}
+
+/** The shared state of the robots `robots`, all on one webhook. */
+export function createSharedWebhook(robots: readonly string[]): SharedWebhook {
+  let last: Promise<unknown> = Promise.resolve()
+  return {
+    robots,
+    throttledUntil: 0,
+    exclusive(fn) {
+      const run = last.then(fn, fn)
+      last = run.catch(() => undefined)
+      return run
+    },
+  }
+}
+
 export interface LaneDeps {
   robot: RobotConfig
   client: RobotClient
@@ -43,6 +72,8 @@ export interface LaneDeps {
   active(): boolean
   /** Told whenever the loop stops to wait or idle. */
   settled(): void
+  /** Shared with the other robots on this robot's webhook; default: this robot alone. */
+  shared?: SharedWebhook
 }
 
 /** Figures of one robot, for `status` and `/metrics`. Counts are since the process started. */
@@ -96,6 +127,7 @@ export function createRobotLane(deps: LaneDeps): RobotLane {
   const name = robot.name
   const state = createLaneState(tuning)
   const ctx: OutcomeContext = { robot, outbox, tuning, logger, now }
+  const shared = deps.shared ?? createSharedWebhook([name])
   let running: Promise<void> | undefined
   let dirty = false
   let timer: { handle: unknown; at: number } | undefined
@@ -125,8 +157,27 @@ export function createRobotLane(deps: LaneDeps): RobotLane {
     return true
   }
 
-  /** One step; true when there is more to do at once. */
-  async function step(): Promise<boolean> {
+  /** When DingTalk answered any robot on this webhook since `since`, oldest first. */
+  function answeredSince(since: number): number[] {
+    if (shared.robots.length === 1) return outbox.answeredSince(name, since)
+    return shared.robots.flatMap((r) => outbox.answeredSince(r, since)).sort((a, b) => a - b)
+  }
+
+  /** Notes a throttle this robot heard for the others on its webhook. */
+  function shareThrottle(): void {
+    if (state.throttledUntil !== null)
+      shared.throttledUntil = Math.max(shared.throttledUntil, state.throttledUntil)
+  }
+
+  /**
+   * One step; true when there is more to do at once. Robots on one webhook step one at a time, so
+   * that each decides on the answers of the others' sends, not on a budget they are spending.
+   */
+  function step(): Promise<boolean> {
+    return shared.exclusive(stepAlone)
+  }
+
+  async function stepAlone(): Promise<boolean> {
     if (!deps.active()) {
       clearTimer()
       return false
@@ -134,9 +185,10 @@ export function createRobotLane(deps: LaneDeps): RobotLane {
     // What DingTalk took is recorded before the outbox is read again: it is never sent twice.
     recordTaken(state, ctx)
     const t = now()
+    const pausedUntil = Math.max(state.pausedUntil, shared.throttledUntil)
     // Paused: no need to read the outbox (kicks come often during a storm).
-    if (state.pausedUntil > t) {
-      setTimer(state.pausedUntil)
+    if (pausedUntil > t) {
+      setTimer(pausedUntil)
       return false
     }
     const head = outbox.peek(name, planPeekLimit(robot.ratePerMinute))
@@ -144,11 +196,11 @@ export function createRobotLane(deps: LaneDeps): RobotLane {
     const plan = planSend({
       now: t,
       rows: head,
-      answered: outbox.answeredSince(name, t - RATE_WINDOW_MS),
+      answered: answeredSince(t - RATE_WINDOW_MS),
       ratePerMinute: robot.ratePerMinute,
       digestReserve: tuning.digestReserve,
       digestSpacingMs: tuning.digestSpacingMs,
-      pausedUntil: state.pausedUntil,
+      pausedUntil,
       lastDigestAt: state.lastDigestAt,
       flushing: deps.flushing(),
     })
@@ -191,6 +243,7 @@ export function createRobotLane(deps: LaneDeps): RobotLane {
     const outcome = await deps.client.send(body, { signal: inFlight.signal })
     inFlight = undefined
     applyOutcome(state, ctx, outcome, batch)
+    shareThrottle()
     return outcome.kind === 'ok'
   }
 
@@ -231,6 +284,7 @@ export function createRobotLane(deps: LaneDeps): RobotLane {
       if (held === undefined || held <= now()) return
       state.pausedUntil = held
       state.throttledUntil = held
+      shareThrottle()
       logger.info(
         { robot: name, until: new Date(held).toISOString() },
         'robot still throttled from before the restart',
@@ -243,14 +297,15 @@ export function createRobotLane(deps: LaneDeps): RobotLane {
     stats() {
       const size = outbox.size(name)
       const t = now()
+      // A throttle another robot on the webhook heard holds this one too.
+      const throttledUntil = Math.max(state.throttledUntil ?? 0, shared.throttledUntil)
       return {
         robot: name,
         ...state.counts,
         queued: size.messages,
         queuedOccurrences: size.occurrences,
         refused: { ...state.refused },
-        throttledUntil:
-          state.throttledUntil !== null && state.throttledUntil > t ? state.throttledUntil : null,
+        throttledUntil: throttledUntil > t ? throttledUntil : null,
         halted: state.halted,
         nextAttemptAt: timer?.at ?? null,
         lastError: state.lastError,
