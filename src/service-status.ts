@@ -72,18 +72,23 @@ export function toStatusSnapshot(s: StatusSources): StatusSnapshot {
   }
 }
 
-/** The watch as `status` names it. */
+/**
+ * The watch as `status` names it: watching while a stream is open (or between a good one and its
+ * resume), down while none is and an outage runs. An open stream not yet proved working keeps
+ * `downSince` (the notice waits), but it is open: a server that accepts each watch and fails it
+ * at once has it open for milliseconds, so `status` (and `kubeding_watch_up`) read down there.
+ */
 export function toChatWatch(w: WatchState | undefined, startedAt: number): StatusSnapshot['watch'] {
   const state: ChatWatchState = !w
     ? 'down'
-    : w.downSince !== undefined && w.listed
-      ? 'down'
-      : w.listed
-        ? 'watching'
-        : 'starting'
+    : !w.listed
+      ? 'starting'
+      : w.downSince !== undefined && !w.connected
+        ? 'down'
+        : 'watching'
   return {
     state,
-    since: w?.downSince ?? w?.lastListAt ?? startedAt,
+    since: (state === 'watching' ? undefined : w?.downSince) ?? w?.lastListAt ?? startedAt,
     lastResync: w?.lastListAt,
   }
 }

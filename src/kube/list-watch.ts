@@ -10,12 +10,21 @@
  * after a capped exponential backoff with jitter. The library's informers stop on errors other
  * than 410, which is why this loop exists.
  *
- * An outage must not cost more than its length: 5. a list or a watch the server accepts (HTTP
- * 200) resets the backoff, so what follows a recovery (often a 410, the server's watch cache
- * being new) is not paced by the failures of the outage; 6. while the server does not answer at
- * all, the backoff wait asks its `/readyz` every `probeMs` and ends as soon as it is ready.
- * Streams that the server accepts but that bring nothing (410 again and again, closed at once)
- * keep their own count, so a broken server still cannot spin us.
+ * An outage must not cost more than its length: 5. a complete list resets the backoff, and so
+ * does a watch once it proved itself (below), so what follows a recovery (often a 410, the
+ * server's watch cache being new) is not paced by the failures of the outage; 6. while the server
+ * does not answer at all, the backoff wait asks its `/readyz` every `probeMs` and ends as soon as
+ * it is ready. Streams that the server accepts but that bring nothing (410 again and again,
+ * closed at once) keep their own count, so a broken server still cannot spin us.
+ *
+ * An HTTP 200 is not a working watch: a server (or a proxy) can accept every watch and fail it at
+ * once, with an ERROR, a reset, or an empty body. 7. A watch counts as up (the outage over:
+ * `downSince` cleared, the backoff reset) only once it proved itself: it delivered an event or a
+ * bookmark, or it stayed open for `WATCH_PROVEN_MS`. One that ends before that leaves the
+ * outage's first `downSince` standing and the backoff growing, so `alerting.watchDownAfter` is
+ * told of a server that only flaps. 8. A proven watch that the server ends (its timeout, every few
+ * minutes) or expires (410) is routine: the resumed watch inherits its standing, and only if that
+ * one fails before it proves itself does the outage count from when the good one ended.
  */
 import type { KubeConfig } from '@kubernetes/client-node'
 import { backoffDelay, createSleeper, DEFAULT_BACKOFF, sleepUnless } from './backoff-delay.ts'
@@ -65,6 +74,17 @@ export interface ListWatchOptions {
 }
 
 /** A running loop. */
+/**
+ * How long an accepted watch must stay open, when it delivers nothing, to count as up. A server
+ * that accepts watches and fails them at once does so within milliseconds (an ERROR line right
+ * after the 200, a proxy resetting the connection, an empty body): 10 s is far past that, yet
+ * short next to `alerting.watchDownAfter` (minutes) and the 300 s a watch asks to last, so a
+ * recovered watch in a quiet cluster (no events, bookmarks about once a minute) is back in
+ * `status` within 10 s. A server that ends each watch after more than 10 s is retried at most
+ * every 10 s and loses nothing (each resumes from the last resourceVersion).
+ */
+export const WATCH_PROVEN_MS = 10_000
+
 export interface ListWatch {
   start(): void
   /** Ends the open request and any wait, and resolves once the loop has returned. */
@@ -81,12 +101,21 @@ export function createListWatch(o: ListWatchOptions): ListWatch {
   const log = o.logger
   const probeMs = o.probeMs ?? 1_000
   const isReady = o.isReady ?? ((signal: AbortSignal) => isApiServerReady(o.kc, signal))
+  // A watch that ran the course it asked for (a short `timeoutSeconds`, in tests) proved itself too:
+  // the server counts the timeout from when it took the request, we from its answer, so half.
+  const provenMs = Math.min(WATCH_PROVEN_MS, timeoutSeconds * 500)
   const st: WatchState = { listed: false, connected: false, restarts: 0 }
   let resourceVersion = ''
-  /** Failed attempts since the server last accepted a list or a watch. */
+  /** Failed attempts since a list completed or a watch proved itself. */
   let failures = 0
   /** Accepted rounds in a row that brought nothing: a 410, a stream closed at once. */
   let flaps = 0
+  /** When this round's watch was accepted; undefined while no stream is open. */
+  let openSince: number | undefined
+  /** This round's watch proved itself (an event, a bookmark, or open for `provenMs`). */
+  let proven = false
+  /** A proven watch ended routinely then; the one resuming it has not proved itself yet. */
+  let graceSince: number | undefined
   /** The server accepted this round's list or watch. */
   let accepted = false
   /** Something failed since the watch was last connected (a reconnect is then worth a log line). */
@@ -96,9 +125,47 @@ export function createListWatch(o: ListWatchOptions): ListWatch {
   let abort = new AbortController()
   const sleeper = createSleeper()
 
-  const markDown = () => {
+  /** The watch works: the outage (if any) is over and the backoff starts again from the first step. */
+  const prove = () => {
+    if (proven) return
+    proven = true
+    failures = 0
+    flaps = 0
+    graceSince = undefined
+    delete st.downSince
+  }
+
+  /**
+   * What time alone decides: a stream open for `provenMs` proved itself; a routine resume that has
+   * not even opened its stream within `provenMs` is an outage since the good watch ended.
+   */
+  const settle = () => {
+    const t = now()
+    if (openSince !== undefined && !proven && t - openSince >= provenMs) prove()
+    if (graceSince !== undefined && openSince === undefined && t - graceSince >= provenMs) {
+      st.downSince ??= graceSince
+      graceSince = undefined
+    }
+  }
+
+  /**
+   * This round's stream is over (or never opened). Down, unless a proven watch ended routinely:
+   * then the next one gets its grace. An outage keeps the `downSince` it began with. Says whether
+   * the stream had proved itself.
+   */
+  const markDown = (routine = false): boolean => {
+    settle()
+    const up = proven
+    openSince = undefined
+    proven = false
     st.connected = false
-    st.downSince ??= now()
+    if (up && routine) {
+      graceSince = now()
+      return up
+    }
+    st.downSince ??= graceSince ?? now()
+    graceSince = undefined
+    return up
   }
 
   /**
@@ -131,6 +198,7 @@ export function createListWatch(o: ListWatchOptions): ListWatch {
 
   async function round(): Promise<WatchOutcome> {
     accepted = false
+    proven = false
     if (resourceVersion === '') {
       const list = await listAll()
       if (list === undefined) return { kind: 'stopped' }
@@ -147,19 +215,17 @@ export function createListWatch(o: ListWatchOptions): ListWatch {
       timeoutSeconds,
       stopSignal: abort.signal,
       logger: log,
-      now,
       onConnected: () => {
         if (st.downSince !== undefined && troubled)
           log.info({ what: o.what, downForMs: now() - st.downSince }, 'watch connected again')
         troubled = false
+        // Open, not yet up: `downSince` and the backoff wait until it proves itself.
         st.connected = true
-        delete st.downSince
+        openSince = now()
         accepted = true
-        failures = 0
       },
       onProgress: (type, rv) => {
-        failures = 0
-        flaps = 0
+        prove()
         resourceVersion = rv ?? resourceVersion
         if (type !== 'BOOKMARK') st.lastEventAt = now()
       },
@@ -198,6 +264,17 @@ export function createListWatch(o: ListWatchOptions): ListWatch {
     log[failures + flaps >= 5 ? 'error' : 'warn'](fields, `watching ${o.what} failed: ${d.hint}`)
   }
 
+  /** A stream accepted and ended before it proved itself: quiet while it may be a blip. */
+  function noteEmptyStream(delayMs: number) {
+    if (flaps < 5) return
+    st.lastError = 'the API server accepts the watch and ends it at once, with nothing in it'
+    st.lastErrorAt = now()
+    log[flaps >= 10 ? 'error' : 'warn'](
+      { what: o.what, retryInMs: delayMs, attempt: failures + flaps },
+      `watching ${o.what}: ${st.lastError}; retrying`,
+    )
+  }
+
   async function run() {
     while (!stopped) {
       let outcome: WatchOutcome
@@ -207,24 +284,25 @@ export function createListWatch(o: ListWatchOptions): ListWatch {
         outcome = stopped ? { kind: 'stopped' } : { kind: 'failed', error }
       }
       if (outcome.kind === 'stopped' || stopped) break
-      markDown()
-      troubled ||= outcome.kind !== 'ended' || !outcome.healthy
+      const wasUp = markDown(outcome.kind === 'ended' || outcome.kind === 'expired')
+      troubled ||= outcome.kind !== 'ended' || !wasUp
       // A change the handler could not take is only found again by listing.
       if (outcome.kind === 'failed' && outcome.error instanceof HandlerError) resourceVersion = ''
       if (outcome.kind === 'ended') {
-        if (outcome.healthy) {
-          failures = 0
-          flaps = 0
+        if (wasUp) {
           log.debug({ what: o.what, resourceVersion }, 'watch ended: resuming')
           continue
         }
         flaps++
+        const delayMs = delayFor(failures + flaps)
+        noteEmptyStream(delayMs)
+        await sleeper.sleep(delayMs)
       } else if (outcome.kind === 'expired') {
         resourceVersion = ''
         st.restarts++
         log.info({ what: o.what }, 'resourceVersion expired (410): listing again')
         // The first 410 relists at once; a second one in a row waits, so a broken server cannot spin us.
-        if (flaps++ === 0) continue
+        if (flaps++ > 0) await sleeper.sleep(delayFor(failures + flaps))
       } else {
         failures++
         st.restarts++
@@ -232,9 +310,7 @@ export function createListWatch(o: ListWatchOptions): ListWatch {
         noteFailure(outcome.error, delayMs)
         if (isUnanswered(outcome.error)) await sleepUntilReady(delayMs)
         else await sleeper.sleep(delayMs)
-        continue
       }
-      await sleeper.sleep(delayFor(failures + flaps))
     }
     markDown()
   }
@@ -244,7 +320,8 @@ export function createListWatch(o: ListWatchOptions): ListWatch {
       if (!stopped) return
       stopped = false
       abort = new AbortController()
-      st.downSince ??= now()
+      st.downSince ??= graceSince ?? now()
+      graceSince = undefined
       const previous = running ?? Promise.resolve()
       running = previous.then(run)
     },
@@ -254,6 +331,9 @@ export function createListWatch(o: ListWatchOptions): ListWatch {
       sleeper.wake()
       await running
     },
-    state: () => ({ ...st }),
+    state: () => {
+      settle()
+      return { ...st }
+    },
   }
 }

@@ -8,9 +8,12 @@ import { KubeApiError, statusOf, toStatus } from './kube-api-error.ts'
 import { readWatchStream, type WatchLine } from './read-watch-stream.ts'
 import type { ChangeType, KubeLogger } from './watch-state.ts'
 
-/** How a watch ended. `healthy` is false for a stream that closed at once with nothing in it. */
+/**
+ * How a watch ended. Whether an `ended` stream was a healthy one (it ran its course) or a server
+ * accepting and dropping it at once is the list+watch loop's call (list-watch.ts, `proved`).
+ */
 export type WatchOutcome =
-  | { kind: 'ended'; healthy: boolean }
+  | { kind: 'ended' }
   | { kind: 'expired' }
   | { kind: 'failed'; error: unknown }
   | { kind: 'stopped' }
@@ -34,16 +37,12 @@ export interface WatchOnceOptions {
   /** Aborted by stop(). */
   stopSignal: AbortSignal
   logger: KubeLogger
-  now: () => number
   onConnected(): void
   /** Every event and bookmark, with its resourceVersion (undefined when it carried none). */
   onProgress(type: ChangeType | 'BOOKMARK', resourceVersion: string | undefined): void
   /** A change; a throw ends the watch with a HandlerError. */
   onChange(type: ChangeType, object: unknown): void
 }
-
-/** A stream that delivered nothing and lasted less than this counts as a failure (no hot loop). */
-const HEALTHY_STREAM_MS = 1000
 
 const resourceVersionOf = (object: unknown): string | undefined => {
   const meta = (object as { metadata?: { resourceVersion?: unknown } } | null)?.metadata
@@ -65,11 +64,9 @@ function errorOutcome(object: unknown): WatchOutcome {
 
 /** Runs one watch to its end and says how it ended. Never throws. */
 export async function watchOnce(o: WatchOnceOptions): Promise<WatchOutcome> {
-  const startedAt = o.now()
   const request = new AbortController()
   const abort = () => request.abort()
   o.stopSignal.addEventListener('abort', abort)
-  let received = 0
   let outcome: WatchOutcome | undefined
   const onLine = ({ type, object }: WatchLine) => {
     if (outcome) return
@@ -82,7 +79,6 @@ export async function watchOnce(o: WatchOnceOptions): Promise<WatchOutcome> {
       o.logger.warn({ what: o.what, type }, 'unknown watch event type: skipped')
       return
     }
-    received++
     o.onProgress(type, resourceVersionOf(object))
     if (type === 'BOOKMARK') return
     try {
@@ -120,7 +116,5 @@ export async function watchOnce(o: WatchOnceOptions): Promise<WatchOutcome> {
     o.stopSignal.removeEventListener('abort', abort)
   }
   if (o.stopSignal.aborted) return { kind: 'stopped' }
-  return (
-    outcome ?? { kind: 'ended', healthy: received > 0 || o.now() - startedAt >= HEALTHY_STREAM_MS }
-  )
+  return outcome ?? { kind: 'ended' }
 }

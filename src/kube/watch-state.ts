@@ -15,12 +15,19 @@ export interface KubeLogger {
 export interface WatchState {
   /** A complete list was taken in (of every namespace, for the event source). */
   listed: boolean
-  /** The watch stream is open (every stream, for the event source). */
+  /**
+   * The watch stream is open (every stream, for the event source). Open is not yet up: a stream
+   * counts as up once it proved itself (list-watch.ts), and `downSince` stays until then.
+   */
   connected: boolean
   lastListAt?: number
   /** Last ADDED/MODIFIED/DELETED received. */
   lastEventAt?: number
-  /** Since when the watch is not connected; absent while it is. */
+  /**
+   * Since when the watch is down: not connected, or connected but not yet proved working (a
+   * server that accepts each watch and fails it at once keeps the outage's first time). Absent
+   * while it works, and across a routine resume of a watch that did.
+   */
   downSince?: number
   /** Relists and retries after a failure or a 410 (routine resumes of ended streams are not counted). */
   restarts: number

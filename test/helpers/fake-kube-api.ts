@@ -52,6 +52,12 @@ export interface FakeKubeApiOptions {
   expiredWatchAs?: 'stream' | 'http'
 }
 
+/**
+ * How a broken server (or a proxy in front of it) fails a watch it has just accepted with a 200:
+ * an ERROR Status 500 line, a connection reset, or an empty body that ends.
+ */
+export type WatchFlap = 'error' | 'reset' | 'empty'
+
 interface OpenWatch {
   res: http.ServerResponse
   route: Route
@@ -115,6 +121,8 @@ export class FakeKubeApi {
   readyzRequests = 0
   /** How a watch from a compacted resourceVersion is refused; may be changed between steps. */
   expiredWatchAs: 'stream' | 'http'
+  /** While set, every watch is accepted (200) and failed at once this way; may be changed between steps. */
+  flapWatches: WatchFlap | undefined
   /** Leases and ConfigMaps (kubeding's leader election and shared state). */
   readonly objects = new FakeObjectStore()
   #server = http.createServer((req, res) => this.#handle(req, res))
@@ -134,6 +142,7 @@ export class FakeKubeApi {
   constructor(opts: FakeKubeApiOptions = {}) {
     this.#token = opts.token ?? 'fake-token'
     this.expiredWatchAs = opts.expiredWatchAs ?? 'stream'
+    this.flapWatches = undefined
   }
 
   /** Listens on 127.0.0.1: a fresh port the first time, the same port after `stop()`. */
@@ -573,6 +582,13 @@ export class FakeKubeApi {
     res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-cache, private' })
     res.flushHeaders()
     const w: OpenWatch = { res, route, bookmarks: q.get('allowWatchBookmarks') === 'true' }
+    if (this.flapWatches === 'error') {
+      this.#write(w, { type: 'ERROR', object: statusBody(500, 'etcdserver: leader changed') })
+      return res.end()
+    }
+    if (this.flapWatches === 'empty') return res.end()
+    // The headers are out (flushHeaders); the reset follows them, as a proxy dropping the stream.
+    if (this.flapWatches === 'reset') return void setImmediate(() => res.socket?.resetAndDestroy())
     if (expired) {
       this.#write(w, { type: 'ERROR', object: this.#expired(from) })
       return res.end()

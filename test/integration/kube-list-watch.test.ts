@@ -3,7 +3,10 @@
 import { performance } from 'node:perf_hooks'
 import t, { type Test } from 'tap'
 import { listPageOf } from '../../src/kube/list-page.ts'
-import { createListWatch } from '../../src/kube/list-watch.ts'
+import { createListWatch, WATCH_PROVEN_MS } from '../../src/kube/list-watch.ts'
+import type { NoticeMessage } from '../../src/notify/outbox-message.ts'
+import { toChatWatch } from '../../src/service-status.ts'
+import { createWatchDownNotice } from '../../src/watch-down-notice.ts'
 import { buildNode } from '../helpers/event-builders.ts'
 import { createFakeKubeApi, eventually, recordingLogger } from '../helpers/fake-kube-api.ts'
 
@@ -14,6 +17,7 @@ async function nodeLoop(
     backoff?: { initialMs: number; maxMs: number }
     random?: () => number
     probeMs?: number
+    now?: () => number
   } = {},
 ) {
   const api = await createFakeKubeApi()
@@ -167,7 +171,9 @@ for (const compacted of [false, true]) {
   )
 }
 
-t.test('a watch the server accepts resets the backoff, even before any event', async (t) => {
+// A watch the server merely accepted used to reset the backoff; one that proved itself does
+// (here with a bookmark, before any event).
+t.test('a watch that proved itself resets the backoff, even before any event', async (t) => {
   const { api, loop, log } = await nodeLoop(t, { ...QUARTER, random: () => 1 })
   loop.start()
   await eventually(() => loop.state().connected && api.openWatchCount === 1, 'watching')
@@ -179,6 +185,8 @@ t.test('a watch the server accepts resets the backoff, even before any event', a
   )
   await api.restart()
   await eventually(() => loop.state().connected && api.openWatchCount === 1, 'watching again')
+  api.bookmark()
+  await eventually(() => loop.state().downSince === undefined, 'the bookmark proved it')
   const before = log.lines.length
   // A second outage, with no event in between: its first retry is the first step again.
   await api.stop()
@@ -200,3 +208,112 @@ t.test('an answered failure waits its backoff without asking /readyz', async (t)
   t.ok(waited >= 295, `retried after ${waited} ms, not woken by the ready server`)
   t.equal(api.readyzRequests, 0)
 })
+
+/**
+ * A server that accepts every watch (HTTP 200) and fails it at once. The clock is the loop's own
+ * (`now`) and moves 4 s per watch request seen: never the WATCH_PROVEN_MS one stream would need
+ * to count as up (a new request only comes after the last stream ended), yet minutes in all.
+ */
+async function flapping(t: Test, how: 'error' | 'reset' | 'empty') {
+  const clock = { t: 1_000_000 }
+  const now = () => clock.t
+  const h = await nodeLoop(t, { now, backoff: { initialMs: 1, maxMs: 4 } })
+  const told: NoticeMessage[] = []
+  const notice = createWatchDownNotice({
+    watch: () => h.loop.state(),
+    eventsTaken: () => 0,
+    isSender: () => true,
+    announce: (n) => void told.push(n),
+    downAfterMs: 5 * 60_000,
+    now,
+    settleMs: 5_000,
+  })
+  /** Moves the clock `stepMs` at each of the next `n` watch requests, asking the notice each time. */
+  const flap = async (n: number, stepMs = 4_000) => {
+    for (let i = 0; i < n; i++) {
+      const seen = h.api.count('watch')
+      await eventually(() => h.api.count('watch') > seen, `watch request ${seen + 1}`)
+      clock.t += stepMs
+      notice.check()
+    }
+  }
+  h.api.flapWatches = how
+  return { ...h, clock, told, notice, flap }
+}
+
+const attempts = (log: ReturnType<typeof recordingLogger>) =>
+  log.lines.map((l) => l.obj.attempt).filter((a): a is number => typeof a === 'number')
+
+for (const how of ['error', 'reset', 'empty'] as const) {
+  t.test(
+    `every watch accepted then failed at once (${how}): the outage keeps its start, the backoff grows, the group is told`,
+    async (t) => {
+      const { api, loop, log, clock, told, flap } = await flapping(t, how)
+      const since = clock.t
+      loop.start()
+      await flap(80) // 80 watches, 320 s: past watchDownAfter (5 min)
+      // The next watch gets no answer: no stream is open while the state is looked at.
+      api.stallNext(1, 'watch')
+      await flap(1, 0)
+      const state = loop.state()
+      t.equal(state.listed, true)
+      t.equal(api.count('list'), 1, 'resumed each time, never relisted')
+      t.equal(state.downSince, since, 'down since the first watch, not since the last flap')
+      t.equal(state.connected, false, 'kubeding_watch_up 0')
+      t.match(toChatWatch(state, since), { state: 'down', since }, '`status` says down')
+      t.match(told, [{ kind: 'notice', topic: 'watch-down', since }], 'watchDownAfter is told')
+      t.ok(Math.max(...attempts(log)) >= 20, `the backoff grew (attempt ${attempts(log).at(-1)})`)
+      t.ok(state.lastError, `the reason shows: ${state.lastError}`)
+    },
+  )
+}
+
+t.test(
+  'after the flapping, a quiet watch that stays open WATCH_PROVEN_MS is up: told back, and the backoff starts over',
+  async (t) => {
+    const { api, loop, log, clock, told, notice, flap } = await flapping(t, 'error')
+    loop.start()
+    await flap(80)
+    t.equal(told.length, 1, 'told down')
+    api.flapWatches = undefined
+    await flap(1, 0)
+    await eventually(() => api.openWatchCount === 1 && loop.state().connected, 'a watch that stays')
+    clock.t += WATCH_PROVEN_MS - 1
+    t.ok(loop.state().downSince, 'open, but not up before WATCH_PROVEN_MS')
+    clock.t += 1
+    t.equal(loop.state().downSince, undefined, 'up once it stayed open WATCH_PROVEN_MS')
+    t.match(toChatWatch(loop.state(), 0), { state: 'watching' })
+    notice.check()
+    clock.t += 5_000
+    notice.check()
+    t.match(told, [{ topic: 'watch-down' }, { topic: 'watch-back' }], 'told back')
+    const before = log.lines.length
+    api.flapWatches = 'error'
+    api.dropWatches()
+    await flap(2, 0)
+    const next = log.lines.slice(before).find((l) => l.obj.attempt !== undefined)
+    t.match(next?.obj, { attempt: 1 }, 'the backoff starts again from its first step')
+  },
+)
+
+t.test(
+  "a proven watch that ends is resumed with its standing; the resumed one failing dates the outage from the good one's end",
+  async (t) => {
+    const clock = { t: 1_000_000 }
+    const { api, loop } = await nodeLoop(t, { now: () => clock.t })
+    loop.start()
+    await eventually(() => loop.state().connected && api.openWatchCount === 1, 'watching')
+    clock.t += WATCH_PROVEN_MS
+    t.equal(loop.state().downSince, undefined, 'a quiet watch open WATCH_PROVEN_MS is up')
+    const endedAt = clock.t
+    api.dropWatches() // the server's timeout: routine
+    await eventually(() => api.count('watch') === 2 && api.openWatchCount === 1, 'resumed')
+    t.equal(loop.state().downSince, undefined, 'a routine resume is no outage')
+    t.equal(loop.state().restarts, 0)
+    clock.t += 1_000
+    api.flapWatches = 'error'
+    api.dropWatches() // the resumed watch ends before it proved itself, and the next ones fail
+    await eventually(() => api.count('watch') >= 4, 'flapping')
+    t.equal(loop.state().downSince, endedAt, 'down since the good watch ended')
+  },
+)

@@ -93,7 +93,10 @@ t.test(
     await connected(h)
     t.same(names(h.lists[0] ?? []), ['before'])
     t.match(h.source.state(), { listed: true, connected: true, restarts: 0 })
-    t.notOk(h.source.state().downSince, 'not down while connected')
+    // Connected is not up: an accepted watch counts once it proved itself (here, a bookmark).
+    t.ok(h.source.state().downSince, 'open, but nothing came through yet')
+    h.api.bookmark()
+    await eventually(() => h.source.state().downSince === undefined, 'up once a bookmark came')
     t.ok(h.source.state().lastListAt)
     const watch = h.api.requests.find((r) => r.verb === 'watch')
     t.match(watch, {
