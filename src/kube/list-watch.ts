@@ -6,7 +6,8 @@
  * (no `last` page is handed over) and the next round lists again from the first page; 2. a stream
  * that ends normally is resumed from the last resourceVersion seen, without a list; 3. `410
  * Expired` (in the stream or as the HTTP answer) means the list is taken again; 4. any other
- * failure (a 410 to a list's continue token included) is logged with what to fix and retried
+ * failure (a 410 to a list's continue token included, and a list that would never end: a continue
+ * token it already sent, or more than MAX_LIST_PAGES pages) is logged with what to fix and retried
  * after a capped exponential backoff with jitter. The library's informers stop on errors other
  * than 410, which is why this loop exists.
  *
@@ -84,6 +85,23 @@ export interface ListWatchOptions {
  * every 10 s and loses nothing (each resumes from the last resourceVersion).
  */
 export const WATCH_PROVEN_MS = 10_000
+
+/**
+ * The most pages one list may take. At the default 500 items a page that is 500,000 objects:
+ * several times the Events of the largest clusters Kubernetes supports (5,000 nodes, 150,000
+ * pods; Events live an hour), and a hundred times their Nodes. A server (or proxy) whose continue
+ * tokens never end would otherwise be paged forever, and a consumer that keeps the pages until
+ * the last (the node cache) would grow without bound.
+ */
+export const MAX_LIST_PAGES = 1_000
+
+/** A list the server never ends: a continue token came back again, or it passed MAX_LIST_PAGES. */
+export class EndlessListError extends Error {
+  constructor(message: string) {
+    super(message)
+    this.name = 'EndlessListError'
+  }
+}
 
 export interface ListWatch {
   start(): void
@@ -171,16 +189,29 @@ export function createListWatch(o: ListWatchOptions): ListWatch {
   /**
    * Hands the list over page by page as it arrives, so one page is held at a time. Returns the
    * last page's resourceVersion (the one to watch from) once that page was taken; undefined when
-   * stopped midway. A failure midway throws: the list is not complete.
+   * stopped midway. A failure midway throws: the list is not complete. So does a list that would
+   * never end (a continue token seen before in it, or more than MAX_LIST_PAGES pages): before
+   * its page is handed over, so nothing of it is kept.
    */
   async function listAll(): Promise<{ resourceVersion: string; items: number } | undefined> {
     let continueToken: string | undefined
+    const tokens = new Set<string>()
     let items = 0
-    for (let first = true; ; first = false) {
+    for (let pages = 1; ; pages++) {
       const signal = AbortSignal.any([abort.signal, AbortSignal.timeout(o.listTimeoutMs ?? 60_000)])
       const page = await o.listPage({ limit: o.pageSize ?? 500, continueToken, signal })
       if (stopped) return undefined
+      const first = pages === 1
       continueToken = page.continueToken
+      if (continueToken !== undefined && tokens.has(continueToken))
+        throw new EndlessListError(
+          `the API server sent page ${pages} of the list with a continue token it already sent: it would never end`,
+        )
+      if (continueToken !== undefined && pages >= MAX_LIST_PAGES)
+        throw new EndlessListError(
+          `the list did not end within ${MAX_LIST_PAGES} pages of ${o.pageSize ?? 500}`,
+        )
+      if (continueToken !== undefined) tokens.add(continueToken)
       const last = !continueToken
       if (last) {
         accepted = true
@@ -247,6 +278,7 @@ export function createListWatch(o: ListWatchOptions): ListWatch {
   const isUnanswered = (error: unknown) =>
     !accepted &&
     !(error instanceof HandlerError) &&
+    !(error instanceof EndlessListError) &&
     describeKubeError(error, o.what).status === undefined
 
   function noteFailure(error: unknown, delayMs: number) {
@@ -255,6 +287,13 @@ export function createListWatch(o: ListWatchOptions): ListWatch {
     if (error instanceof HandlerError) {
       st.lastError = error.message
       log.error({ ...retry, err: error.cause }, `${error.message}: listing ${o.what} again`)
+      return
+    }
+    if (error instanceof EndlessListError) {
+      const hint =
+        'the API server or a proxy in front of it is broken; listing again from the start'
+      st.lastError = `${error.message} (${hint})`
+      log.error({ ...retry, error: error.message }, `listing ${o.what} failed: ${hint}`)
       return
     }
     const d = describeKubeError(error, o.what)

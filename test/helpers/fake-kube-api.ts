@@ -58,6 +58,12 @@ export interface FakeKubeApiOptions {
  */
 export type WatchFlap = 'error' | 'reset' | 'empty'
 
+/**
+ * How a broken server (or proxy) pages a list that never ends: every page carries a continue
+ * token, the same one again (`same-token`) or a new one each time (`new-token`).
+ */
+export type EndlessList = 'same-token' | 'new-token'
+
 interface OpenWatch {
   res: http.ServerResponse
   route: Route
@@ -123,6 +129,8 @@ export class FakeKubeApi {
   expiredWatchAs: 'stream' | 'http'
   /** While set, every watch is accepted (200) and failed at once this way; may be changed between steps. */
   flapWatches: WatchFlap | undefined
+  /** While set, every list page (first or following) says there is more; may be changed between steps. */
+  endlessLists: EndlessList | undefined
   /** Leases and ConfigMaps (kubeding's leader election and shared state). */
   readonly objects = new FakeObjectStore()
   #server = http.createServer((req, res) => this.#handle(req, res))
@@ -138,11 +146,13 @@ export class FakeKubeApi {
   #stalls: Verb[] = []
   #pageHolds: Promise<void>[] = []
   #heldPages = 0
+  #endlessPages = 0
 
   constructor(opts: FakeKubeApiOptions = {}) {
     this.#token = opts.token ?? 'fake-token'
     this.expiredWatchAs = opts.expiredWatchAs ?? 'stream'
     this.flapWatches = undefined
+    this.endlessLists = undefined
   }
 
   /** Listens on 127.0.0.1: a fresh port the first time, the same port after `stop()`. */
@@ -537,6 +547,7 @@ export class FakeKubeApi {
   }
 
   #list(res: http.ServerResponse, record: RequestRecord, route: Route, q: URLSearchParams) {
+    if (this.endlessLists) return this.#endlessList(res, record, route, q)
     const token = q.get('continue')
     const snapshot = token
       ? this.#snapshots.get(token)
@@ -567,6 +578,21 @@ export class FakeKubeApi {
       apiVersion: 'v1',
       metadata,
       items: snapshot.items.slice(snapshot.offset, end),
+    })
+  }
+
+  /** A page of the first objects that says there is more, whatever token it was asked with. */
+  #endlessList(res: http.ServerResponse, record: RequestRecord, route: Route, q: URLSearchParams) {
+    const n = ++this.#endlessPages
+    const limit = Number(q.get('limit')) || undefined
+    this.#send(res, record, 200, {
+      kind: route.resource === 'events' ? 'EventList' : 'NodeList',
+      apiVersion: 'v1',
+      metadata: {
+        resourceVersion: this.resourceVersion,
+        continue: this.endlessLists === 'same-token' ? 'same-token' : `page-${n}`,
+      },
+      items: this.#select(route).slice(0, limit),
     })
   }
 

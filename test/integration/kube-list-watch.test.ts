@@ -3,7 +3,7 @@
 import { performance } from 'node:perf_hooks'
 import t, { type Test } from 'tap'
 import { listPageOf } from '../../src/kube/list-page.ts'
-import { createListWatch, WATCH_PROVEN_MS } from '../../src/kube/list-watch.ts'
+import { createListWatch, MAX_LIST_PAGES, WATCH_PROVEN_MS } from '../../src/kube/list-watch.ts'
 import type { NoticeMessage } from '../../src/notify/outbox-message.ts'
 import { toChatWatch } from '../../src/service-status.ts'
 import { createWatchDownNotice } from '../../src/watch-down-notice.ts'
@@ -315,5 +315,59 @@ t.test(
     api.dropWatches() // the resumed watch ends before it proved itself, and the next ones fail
     await eventually(() => api.count('watch') >= 4, 'flapping')
     t.equal(loop.state().downSince, endedAt, 'down since the good watch ended')
+  },
+)
+
+t.test(
+  'a list whose continue token comes back again is abandoned: logged, counted, retried from its first page after a backoff',
+  async (t) => {
+    const { api, loop, log } = await nodeLoop(t, { backoff: { initialMs: 100, maxMs: 100 } })
+    api.addNode(buildNode('n1'))
+    api.endlessLists = 'same-token'
+    loop.start()
+    await eventually(() => api.count('list') >= 4, 'listed again')
+    const [p1, p2, p3, p4] = api.requests
+    t.same(
+      [p1, p2, p3, p4].map((r) => `${r?.verb}:${r?.continue ?? 'first'}`),
+      ['list:first', 'list:same-token', 'list:first', 'list:same-token'],
+      'the repeated token is not followed: the next list starts over',
+    )
+    const waited = (p3?.at ?? 0) - (p2?.at ?? 0)
+    t.ok(waited >= 45, `retried after ${waited} ms (a backoff of 50-100 ms)`)
+    const failed = log.lines.filter((l) => /continue token it already sent/.test(`${l.obj.error}`))
+    t.match(failed, [
+      { level: 'error', obj: { attempt: 1 }, msg: /listing nodes failed: .*broken/ },
+      { level: 'error', obj: { attempt: 2 } },
+    ])
+    t.match(loop.state(), { listed: false, connected: false, lastError: /continue token/ })
+    t.ok(loop.state().restarts >= 2, 'counted')
+    t.equal(api.count('watch'), 0, 'never watched from a list that did not end')
+    api.endlessLists = undefined
+    await eventually(() => loop.state().listed && loop.state().connected, 'listed once it ends')
+  },
+)
+
+t.test(
+  `a list that does not end within MAX_LIST_PAGES (${MAX_LIST_PAGES}) pages is abandoned as a failure`,
+  async (t) => {
+    // A long backoff: the retry does not come while the test looks.
+    const { api, loop, log } = await nodeLoop(t, { backoff: { initialMs: 60_000, maxMs: 60_000 } })
+    api.addNode(buildNode('n1'))
+    api.endlessLists = 'new-token'
+    loop.start()
+    const abandoned = () => log.lines.find((l) => /did not end within/.test(`${l.obj.error}`))
+    await eventually(
+      () => abandoned() !== undefined || api.count('list') > MAX_LIST_PAGES,
+      'the list abandoned',
+      30_000,
+    )
+    t.match(abandoned(), { level: 'error', obj: { attempt: 1, retryInMs: Number } })
+    t.equal(api.count('list'), MAX_LIST_PAGES, 'no page past the cap was asked for')
+    t.match(loop.state(), {
+      listed: false,
+      restarts: 1,
+      lastError: /did not end within 1000 pages/,
+    })
+    t.equal(api.count('watch'), 0)
   },
 )
