@@ -64,6 +64,8 @@ export interface ListWatchOptions {
   watchTimeoutSeconds?: number
   /** Items per list page. Default 500. */
   pageSize?: number
+  /** The most pages one list may take (default MAX_LIST_PAGES). */
+  maxPages?: number
   /** One list page taking longer than this is abandoned and retried. Default 60 s. */
   listTimeoutMs?: number
   /** For jitter; default Math.random. */
@@ -74,7 +76,6 @@ export interface ListWatchOptions {
   isReady?: (signal: AbortSignal) => Promise<boolean>
 }
 
-/** A running loop. */
 /**
  * How long an accepted watch must stay open, when it delivers nothing, to count as up. A server
  * that accepts watches and fails them at once does so within milliseconds (an ERROR line right
@@ -103,6 +104,7 @@ export class EndlessListError extends Error {
   }
 }
 
+/** A running loop. */
 export interface ListWatch {
   start(): void
   /** Ends the open request and any wait, and resolves once the loop has returned. */
@@ -122,6 +124,7 @@ export function createListWatch(o: ListWatchOptions): ListWatch {
   // A watch that ran the course it asked for (a short `timeoutSeconds`, in tests) proved itself too:
   // the server counts the timeout from when it took the request, we from its answer, so half.
   const provenMs = Math.min(WATCH_PROVEN_MS, timeoutSeconds * 500)
+  const maxPages = o.maxPages ?? MAX_LIST_PAGES
   const st: WatchState = { listed: false, connected: false, restarts: 0 }
   let resourceVersion = ''
   /** Failed attempts since a list completed or a watch proved itself. */
@@ -207,9 +210,9 @@ export function createListWatch(o: ListWatchOptions): ListWatch {
         throw new EndlessListError(
           `the API server sent page ${pages} of the list with a continue token it already sent: it would never end`,
         )
-      if (continueToken !== undefined && pages >= MAX_LIST_PAGES)
+      if (continueToken !== undefined && pages >= maxPages)
         throw new EndlessListError(
-          `the list did not end within ${MAX_LIST_PAGES} pages of ${o.pageSize ?? 500}`,
+          `the list did not end within ${maxPages} pages of ${o.pageSize ?? 500}`,
         )
       if (continueToken !== undefined) tokens.add(continueToken)
       const last = !continueToken

@@ -172,6 +172,13 @@ const byNotReadyThenName = (a: NodeInfo, b: NodeInfo) =>
   Number(a.ready === 'True') - Number(b.ready === 'True') ||
   (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)
 
+/**
+ * The most pages of 500 a node list may take: 20,000 nodes, four times the most Kubernetes
+ * supports. The cache holds a list's pages until its last one, so a server whose continue tokens
+ * never end would otherwise fill it with up to MAX_LIST_PAGES pages (measured ~360 MB).
+ */
+const NODE_LIST_MAX_PAGES = 40
+
 /** Builds the node cache; nothing is requested until `start()`. */
 export function createNodeCache(opts: NodeCacheOptions): NodeCache {
   const now = opts.now ?? Date.now
@@ -214,6 +221,7 @@ export function createNodeCache(opts: NodeCacheOptions): NodeCache {
     what: 'nodes',
     path: '/api/v1/nodes',
     listPage: listPageOf(opts.kc, '/api/v1/nodes'),
+    maxPages: NODE_LIST_MAX_PAGES,
     onListPage: (items, page) => {
       // Replacing what is known needs the complete list: pages are gathered (nodes are bounded
       // by the cluster's size, and all are kept anyway) and applied once the last one is in.

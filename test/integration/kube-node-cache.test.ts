@@ -206,3 +206,28 @@ t.test(
     t.equal(cache.size(), 599, 'the complete list removed the node deleted meanwhile')
   },
 )
+
+t.test(
+  'a node list whose continue tokens never end is abandoned after 40 pages, not kept',
+  async (t) => {
+    const api = await createFakeKubeApi()
+    for (let i = 0; i < 3; i++) api.addNode(buildNode(`n${i}`))
+    api.endlessLists = 'new-token'
+    const log = recordingLogger()
+    const cache = createNodeCache({
+      kc: api.kubeConfig(),
+      logger: log.logger,
+      // Long: the retry does not come while the test looks.
+      backoff: { initialMs: 60_000, maxMs: 60_000 },
+    })
+    t.teardown(async () => {
+      await cache.stop()
+      await api.stop()
+    })
+    cache.start()
+    await eventually(() => cache.state().restarts === 1, 'the list abandoned')
+    t.equal(api.count('list'), 40, '20,000 nodes at most: no page past it was asked for')
+    t.match(cache.state(), { listed: false, lastError: /did not end within 40 pages/ })
+    t.equal(cache.size(), 0, 'nothing of the abandoned list is kept')
+  },
+)
