@@ -1,6 +1,7 @@
 /** The node cache against the fake API server, through the real client library. */
 import t, { type Test } from 'tap'
-import { createNodeCache } from '../../src/kube/node-cache.ts'
+import { createNodeCache, type NodeCache } from '../../src/kube/node-cache.ts'
+import type { Backoff } from '../../src/kube/watch-events.ts'
 import { buildNode, TRANSITION_TIME } from '../helpers/event-builders.ts'
 import {
   createFakeKubeApi,
@@ -9,23 +10,32 @@ import {
   recordingLogger,
 } from '../helpers/fake-kube-api.ts'
 
-async function harness(t: Test, setup: (api: FakeKubeApi) => void = () => {}) {
+/**
+ * The cache against a fresh fake API server, started; by default once its watch is connected.
+ * `until` replaces that wait for a server that never lets it connect.
+ */
+async function harness(
+  t: Test,
+  setup: (api: FakeKubeApi) => void = () => {},
+  o: { backoff?: Backoff; until?: (cache: NodeCache, api: FakeKubeApi) => boolean } = {},
+) {
   const api = await createFakeKubeApi()
   setup(api)
   const log = recordingLogger()
   const cache = createNodeCache({
     kc: api.kubeConfig(),
     logger: log.logger,
-    backoff: { initialMs: 20, maxMs: 100 },
+    backoff: o.backoff ?? { initialMs: 20, maxMs: 100 },
   })
   t.teardown(async () => {
     await cache.stop()
     await api.stop()
   })
   cache.start()
+  const ready = o.until ?? (() => cache.state().connected && api.openWatchCount === 1)
   await eventually(
-    () => cache.state().connected && api.openWatchCount === 1,
-    'node watch connected',
+    () => ready(cache, api),
+    o.until ? 'the cache to get there' : 'node watch connected',
   )
   return { api, cache, log }
 }
@@ -210,22 +220,15 @@ t.test(
 t.test(
   'a node list whose continue tokens never end is abandoned after 40 pages, not kept',
   async (t) => {
-    const api = await createFakeKubeApi()
-    for (let i = 0; i < 3; i++) api.addNode(buildNode(`n${i}`))
-    api.endlessLists = 'new-token'
-    const log = recordingLogger()
-    const cache = createNodeCache({
-      kc: api.kubeConfig(),
-      logger: log.logger,
+    const { api, cache } = await harness(
+      t,
+      (api) => {
+        for (let i = 0; i < 3; i++) api.addNode(buildNode(`n${i}`))
+        api.endlessLists = 'new-token'
+      },
       // Long: the retry does not come while the test looks.
-      backoff: { initialMs: 60_000, maxMs: 60_000 },
-    })
-    t.teardown(async () => {
-      await cache.stop()
-      await api.stop()
-    })
-    cache.start()
-    await eventually(() => cache.state().restarts === 1, 'the list abandoned')
+      { backoff: { initialMs: 60_000, maxMs: 60_000 }, until: (c) => c.state().restarts === 1 },
+    )
     t.equal(api.count('list'), 40, '20,000 nodes at most: no page past it was asked for')
     t.match(cache.state(), { listed: false, lastError: /did not end within 40 pages/ })
     t.equal(cache.size(), 0, 'nothing of the abandoned list is kept')
