@@ -23,7 +23,7 @@ export const status = defineCommand({
         md`**${t.cluster}** ${s.cluster}`,
         md`**${t.watchLabel}** ${t.watch(s.watch.state, ago(s.watch.since), resync)}`,
         md`**${t.eventsTakenIn}** ${s.eventsTakenIn}`,
-        md`**${t.alertsLabel}** ${t.alerts(s.alerts.sent, s.alerts.queued, s.alerts.muted, s.alerts.dropped, toRefusedText(s))}`,
+        md`**${t.alertsLabel}** ${t.alerts(s.alerts.sent, s.alerts.queued, s.alerts.muted, s.alerts.dropped, toRefusedText(s, t))}`,
         md`**${t.throttled}** ${toThrottledText(s, ctx.now, ctx.strings)}`,
         s.storeProblem
           ? md`**${t.store}** ${formatBytes(s.storeBytes)} · ${t.storeFailing(s.storeProblem)}`
@@ -47,14 +47,14 @@ function toReplicasText(
   return t.replicas(r.leader, members)
 }
 
-function toRefusedText(s: StatusSnapshot): string {
+function toRefusedText(s: StatusSnapshot, t: Strings['commands']['status']): string {
   const refused = s.alerts.refused.filter((r) => r.count > 0)
   if (refused.length === 0) return '0'
   return refused
     .map((r) =>
       r.errcode === null
-        ? `${r.count}× ${r.errmsg}`
-        : `${r.count}× errcode ${r.errcode} (${r.errmsg})`,
+        ? `${r.count}× ${t.refusal(r.errmsg)}`
+        : `${r.count}× errcode ${r.errcode} (${t.refusal(r.errmsg)})`,
     )
     .join(', ')
 }

@@ -227,6 +227,7 @@ export const en: Strings = {
       eventsTakenIn: 'Events taken in',
       alerts: (sent, queued, muted, dropped, refused) =>
         `sent ${sent} · queued ${queued} · muted ${muted} · dropped ${dropped} · refused by DingTalk ${refused}`,
+      refusal: (meaning) => meaning,
       throttled: 'Throttled robots',
       none: 'none',
       until: (robot, when) => `${robot} (until ${when})`,

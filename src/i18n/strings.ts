@@ -201,6 +201,11 @@ export interface Strings {
       watch(state: string, since: string, resync: string | undefined): string
       eventsTakenIn: string
       alerts(sent: number, queued: number, muted: number, dropped: number, refused: string): string
+      /**
+       * What a refusal meant, given the English the errcode table (dingtalk/errcodes.ts) or the
+       * status snapshot (`HTTP 502 (not a DingTalk answer)`) says: in the chat's language.
+       */
+      refusal(meaning: string): string
       throttled: string
       none: string
       until(robot: string, when: string): string

@@ -33,6 +33,32 @@ const OUTCOMES: Readonly<Record<string, string>> = { ok: '成功', refused: '被
 const toOutcome = (outcome: string) =>
   outcome.replace(/^(ok|refused|failed): /, (_m, word: string) => `${OUTCOMES[word]}：`)
 
+/**
+ * DingTalk's refusals as `status` shows them, by the meaning the errcode table gives in English
+ * (dingtalk/errcodes.ts), so that the table stays the one place that maps codes to meanings. A
+ * meaning not listed here is shown in English.
+ */
+const REFUSALS: Readonly<Record<string, string>> = {
+  'the robot sent more than 20 messages a minute and is throttled for up to 10 minutes':
+    '机器人一分钟内发送超过 20 条，被限流最长 10 分钟',
+  'the message is over 20,000 bytes': '消息超过 20,000 字节',
+  'the signature does not match the robot’s 加签 secret': '签名与机器人的加签密钥不匹配',
+  'the signature’s timestamp is more than an hour from DingTalk’s clock':
+    '签名的时间戳与钉钉的时间相差超过一小时',
+  'the message contains none of the robot’s keywords': '消息不含机器人的任何关键词',
+  'this machine’s IP address is not in the robot’s IP allowlist':
+    '本机 IP 不在机器人的 IP 白名单中',
+  'the robot’s security settings refused the message': '机器人的安全设置拒绝了消息',
+  'the access_token does not exist': 'access_token 不存在',
+  'the robot is disabled or no longer exists': '机器人已停用或不存在',
+  'the group was disbanded': '群已解散',
+  'DingTalk is busy': '钉钉繁忙',
+  'DingTalk does not support this message type (a kubeding bug)':
+    '钉钉不支持该消息类型（kubeding 的缺陷）',
+  'DingTalk judged a link or the content unsafe or inappropriate': '钉钉认为链接或内容不安全或不当',
+  'an errcode kubeding does not know': 'kubeding 不认识的 errcode',
+}
+
 export const zhCN: Strings = {
   language: 'zh-CN',
   level,
@@ -243,6 +269,9 @@ export const zhCN: Strings = {
       eventsTakenIn: '已收到事件',
       alerts: (sent, queued, muted, dropped, refused) =>
         `已发 ${sent} · 排队 ${queued} · 被静默 ${muted} · 已丢弃 ${dropped} · 被钉钉拒绝 ${refused}`,
+      refusal: (meaning) =>
+        REFUSALS[meaning] ??
+        meaning.replace(/^(HTTP \d+) \(not a DingTalk answer\)$/, '$1（不是钉钉的应答）'),
       throttled: '被限流的机器人',
       none: '无',
       until: (robot, when) => `${robot}（${when}解除）`,

@@ -26,8 +26,9 @@ t.test('HTML under 502 and under 200 read as HTTP answers, not as errcode 0', as
   t.same(service.notifier.stats().robots[0]?.refused, { 'HTTP 502': 2, 'HTTP 200': 1 })
 
   const status = await say(service, 'status')
-  t.match(status, '2× HTTP 502 (not a DingTalk answer)')
-  t.match(status, '1× HTTP 200 (not a DingTalk answer)')
+  // The rig's group speaks Chinese (the default).
+  t.match(status, '2× HTTP 502（不是钉钉的应答）')
+  t.match(status, '1× HTTP 200（不是钉钉的应答）')
   t.notMatch(status, /errcode 0/)
 
   const log = rig.logText()
@@ -43,7 +44,7 @@ t.test('a DingTalk errcode still reads as one, with its meaning', async (t) => {
   rig.dingtalk.failNext(TOKEN, 1, { errcode: 130101, errmsg: 'send too fast' })
   rig.kube.addEvent(buildEvent({ reason: 'BackOff' }))
   await eventually(() => rig.dingtalk.messages.length === 1, 'delivered after the pause')
-  t.match(await say(service, 'status'), /1× errcode 130101 \(the robot sent more than 20/)
+  t.match(await say(service, 'status'), /1× errcode 130101 \(机器人一分钟内发送超过 20 条/)
 })
 
 t.test('a message given up is counted as dropped in status', async (t) => {
