@@ -127,12 +127,6 @@ export interface Pipeline {
   /** Takes in the waiting batch now. */
   flush(): void
   /**
-   * Marks the whole cluster bootstrapped at once (every scope alerts from now on), for a store
-   * known to hold its history. The service does not need it: each scope's first complete list
-   * bootstraps that scope.
-   */
-  finishBootstrap(): void
-  /**
    * Whether a list of `scope` would still be archived without alerting; without a scope, whether
    * any watched scope (`watchedNamespaces`, or all namespaces) is.
    */
@@ -405,17 +399,6 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
       scheduled ??= setTimeout(flush, batchWait)
     },
     flush,
-    finishBootstrap() {
-      if (store.getMeta(BOOTSTRAPPED) !== undefined) return
-      try {
-        store.setMeta(BOOTSTRAPPED, String(now()))
-      } catch (err) {
-        if (!isStoreFailure(err)) throw err
-        noteFailure(err, 'recording the first list')
-        return
-      }
-      for (const scope of bootstrapped.keys()) bootstrapped.set(scope, true)
-    },
     isBootstrapping: (...scope: [string?]) =>
       scope.length > 0 ? !isBootstrapped(scope[0]) : watchedScopes.some((s) => !isBootstrapped(s)),
     tick() {

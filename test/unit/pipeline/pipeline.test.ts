@@ -4,7 +4,7 @@ import { join } from 'node:path'
 import t, { type Test } from 'tap'
 import { type ClusterEvent, isRejection, toClusterEvent } from '../../../src/kube/cluster-event.ts'
 import type { OutboxMessage } from '../../../src/notify/outbox-message.ts'
-import { createPipeline, type PipelineDeps } from '../../../src/pipeline/pipeline.ts'
+import { createPipeline, type Pipeline, type PipelineDeps } from '../../../src/pipeline/pipeline.ts'
 import { createAlertLedger } from '../../../src/store/alert-ledger.ts'
 import { createEventArchive } from '../../../src/store/events.ts'
 import { openStore, type Store } from '../../../src/store/open-store.ts'
@@ -38,6 +38,9 @@ function setup(t: Test, over: Partial<PipelineDeps> & { store?: Store } = {}) {
 /** A list that fits in one page. */
 const whole = (scope?: string) => ({ scope, first: true, last: true })
 
+/** The first complete list of the cluster (empty), as the event source gives it: from then on, new events alert. */
+const bootstrap = (pipeline: Pipeline) => pipeline.ingestListPage([], whole())
+
 const occurrences = (sent: Sent[]) =>
   sent.reduce((n, s) => n + ('occurrences' in s.message ? s.message.occurrences : 0), 0)
 
@@ -45,7 +48,6 @@ t.test('the first list ever is archived, not alerted; later events alert', async
   const { pipeline, sent, store } = setup(t)
   t.ok(pipeline.isBootstrapping())
   pipeline.ingestListPage([aClusterEvent(), aClusterEvent()], whole())
-  pipeline.finishBootstrap()
   t.equal(sent.length, 0)
   t.equal((store.db.prepare('SELECT count(*) AS n FROM events').get() as { n: number }).n, 2)
   pipeline.ingest(aClusterEvent())
@@ -58,7 +60,7 @@ t.test(
   'an event dated "in the future" shown again later: one row, alerted once, until it changes',
   async (t) => {
     const { pipeline, sent, store, clock } = setup(t)
-    pipeline.finishBootstrap()
+    bootstrap(pipeline)
     // Times past the clock's slack read as now: neither what identifies the row nor whether the
     // event changed may follow the clock.
     const raw = buildEvent({ firstTimestamp: new Date(clock.t + 365 * 86_400_000).toISOString() })
@@ -91,7 +93,6 @@ t.test(
     const { pipeline, sent } = setup(t)
     const e = aClusterEvent({ count: 3 })
     pipeline.ingestListPage([e], whole())
-    pipeline.finishBootstrap()
     pipeline.ingestListPage([e], whole())
     t.equal(sent.length, 0, 'relist of a known event')
     pipeline.ingestListPage([{ ...e, count: 5, lastSeen: e.lastSeen + 1000 }], whole())
@@ -102,7 +103,7 @@ t.test(
 
 t.test('repeats inside the window fold into one follow-up', async (t) => {
   const { pipeline, sent, clock, kicks } = setup(t)
-  pipeline.finishBootstrap()
+  bootstrap(pipeline)
   const e = aClusterEvent()
   pipeline.ingest(e)
   pipeline.flush()
@@ -128,7 +129,7 @@ t.test('repeats inside the window fold into one follow-up', async (t) => {
 
 t.test('different objects or reasons are different groups', async (t) => {
   const { pipeline, sent } = setup(t)
-  pipeline.finishBootstrap()
+  bootstrap(pipeline)
   pipeline.ingest(aClusterEvent({ name: 'a', reason: 'BackOff' }))
   pipeline.ingest(aClusterEvent({ name: 'a', reason: 'Unhealthy' }))
   pipeline.ingest(aClusterEvent({ name: 'b', reason: 'BackOff' }))
@@ -145,7 +146,7 @@ t.test('routes: per robot, filters apply and mentions merge', async (t) => {
       aRoute('all', { level: 'Normal' }),
     ],
   })
-  pipeline.finishBootstrap()
+  bootstrap(pipeline)
   pipeline.ingest(aClusterEvent({ kind: 'Node', namespace: '', name: 'n1' }))
   pipeline.ingest(aClusterEvent({ type: 'Normal', reason: 'Pulled' }))
   pipeline.flush()
@@ -165,7 +166,7 @@ t.test('a muted event is archived and counted, not queued', async (t) => {
       },
     },
   })
-  pipeline.finishBootstrap()
+  bootstrap(pipeline)
   const pod = aClusterEvent({ count: 4 })
   pipeline.ingest(pod)
   pipeline.ingest(aClusterEvent({ kind: 'Node', namespace: '', name: 'n1' }))
@@ -182,7 +183,6 @@ t.test('archive sinks get every new or changed event once', async (t) => {
   const { pipeline } = setup(t, { sinks: [{ enqueue: (es) => copies.push(...es) }] })
   const e = aClusterEvent()
   pipeline.ingestListPage([e, aClusterEvent({ type: 'Normal' })], whole())
-  pipeline.finishBootstrap()
   pipeline.ingestListPage([e], whole())
   t.equal(copies.length, 2)
 })
@@ -200,7 +200,7 @@ t.test(
         },
       ],
     })
-    pipeline.finishBootstrap()
+    bootstrap(pipeline)
     const e = aClusterEvent()
     t.throws(() => pipeline.ingestListPage([e], whole()), /disk full/)
     fail = false
@@ -219,7 +219,6 @@ t.test(
     const a = setup(t, { store: first })
     const e = aClusterEvent()
     a.pipeline.ingestListPage([e], whole())
-    a.pipeline.finishBootstrap()
     a.pipeline.ingest({ ...e, count: 2, lastSeen: e.lastSeen + 1 })
     a.pipeline.ingest({ ...e, count: 3, lastSeen: e.lastSeen + 2 })
     a.pipeline.flush()
@@ -343,7 +342,7 @@ t.test(
         counts: () => new Map(),
       },
     })
-    pipeline.finishBootstrap()
+    bootstrap(pipeline)
     store.db.exec(`CREATE TRIGGER poison BEFORE INSERT ON events
     WHEN NEW.reason = 'Poison' BEGIN SELECT RAISE(ABORT, 'poisoned'); END`)
     const events = Array.from({ length: 50 }, (_, i) =>
@@ -371,9 +370,9 @@ t.test(
     const refuseWrites = () => store.db.exec('PRAGMA query_only = ON')
     const allowWrites = () => store.db.exec('PRAGMA query_only = OFF')
     refuseWrites()
-    pipeline.finishBootstrap()
-    t.ok(pipeline.isBootstrapping(), 'not recorded: tried again after the next list')
-    t.same(failures, ['recording the first list'])
+    t.throws(() => bootstrap(pipeline), /readonly/)
+    t.ok(pipeline.isBootstrapping(), 'not recorded: tried again with the next list')
+    t.same(failures, ['taking in a list of events'])
     t.throws(() => pipeline.ingest(aClusterEvent()), { name: 'StoreUnavailableError' })
     t.throws(() => pipeline.remove('uid-x', 0), { name: 'StoreUnavailableError' })
     t.throws(() => pipeline.ingestListPage([aClusterEvent()], whole()), /readonly/)
@@ -382,7 +381,6 @@ t.test(
 
     allowWrites()
     pipeline.ingestListPage([], whole())
-    pipeline.finishBootstrap()
     t.notOk(pipeline.isBootstrapping())
     refuseWrites()
     const kept = [aClusterEvent(), aClusterEvent()]
@@ -421,7 +419,6 @@ t.test(
     const { pipeline, store, clock } = setup(t)
     const old = aClusterEvent({ name: 'old' })
     pipeline.ingestListPage([old], whole())
-    pipeline.finishBootstrap()
     clock.t += 1_000
     const listedAt = clock.t
     const [p1, p2, p3] = [['a1', 'a2'], ['b1', 'b2'], ['c1']].map((names) =>
@@ -452,7 +449,6 @@ t.test(
     const { pipeline, store, clock, sent } = setup(t)
     const old = aClusterEvent({ name: 'old' })
     pipeline.ingestListPage([old], whole())
-    pipeline.finishBootstrap()
     const early = aClusterEvent({ name: 'early' })
     const late = aClusterEvent({ name: 'late' })
     clock.t += 1_000
