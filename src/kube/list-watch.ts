@@ -238,6 +238,7 @@ export function createListWatch(o: ListWatchOptions): ListWatch {
       if (list === undefined) return { kind: 'stopped' }
       resourceVersion = list.resourceVersion
       st.listed = true
+      st.refused = false
       st.lastListAt = now()
       log.debug({ what: o.what, items: list.items, resourceVersion }, 'listed')
     }
@@ -286,6 +287,7 @@ export function createListWatch(o: ListWatchOptions): ListWatch {
 
   function noteFailure(error: unknown, delayMs: number) {
     st.lastErrorAt = now()
+    st.refused = false
     const retry = { what: o.what, retryInMs: delayMs, attempt: failures + flaps }
     if (error instanceof HandlerError) {
       st.lastError = error.message
@@ -301,6 +303,7 @@ export function createListWatch(o: ListWatchOptions): ListWatch {
     }
     const d = describeKubeError(error, o.what)
     st.lastError = `${d.message} (${d.hint})`
+    st.refused = d.status === 401 || d.status === 403 || d.status === 404
     const fields = { ...retry, status: d.status, code: d.code, error: d.message }
     // Quiet while it may be a blip; loud once it lasts.
     log[failures + flaps >= 5 ? 'error' : 'warn'](fields, `watching ${o.what} failed: ${d.hint}`)

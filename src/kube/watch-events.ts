@@ -61,7 +61,10 @@ export interface EventSourceOptions {
 export interface EventSource {
   start(): void
   stop(): Promise<void>
-  /** Combined over the namespaces: listed/connected only when every one is. */
+  /**
+   * Combined over the namespaces: connected only when every one is; listed when one is and every
+   * other one is too or was refused.
+   */
   state(): WatchState
 }
 
@@ -78,7 +81,7 @@ export function combineStates(states: WatchState[]): WatchState {
   const lastListAt = max(states.map((s) => s.lastListAt))
   const lastEventAt = max(states.map((s) => s.lastEventAt))
   return {
-    listed: states.every((s) => s.listed),
+    listed: states.some((s) => s.listed) && states.every((s) => s.listed || s.refused === true),
     connected: states.every((s) => s.connected),
     restarts: states.reduce((sum, s) => sum + s.restarts, 0),
     ...(lastListAt !== undefined ? { lastListAt } : {}),

@@ -13,8 +13,19 @@ export interface KubeLogger {
 
 /** Health of a watch, for /readyz and the `status` command. Times are epoch ms. */
 export interface WatchState {
-  /** A complete list was taken in (of every namespace, for the event source). */
+  /**
+   * A complete list was taken in. For the event source over several namespaces: of at least one,
+   * and every other one was listed or refused (see `refused`).
+   */
   listed: boolean
+  /**
+   * The API server answered the last failed attempt with 401, 403 or 404 (RBAC, a namespace that
+   * does not exist): trying again changes nothing until someone changes the cluster. Such a
+   * namespace does not keep the others from counting as listed (and /readyz from 200), or the
+   * pod would never be ready and the chat, which reaches only ready pods, never answer; it stays
+   * down (`status`, the watch-down notice, `kubeding_watch_up`).
+   */
+  refused?: boolean
   /**
    * The watch stream is open (every stream, for the event source). Open is not yet up: a stream
    * counts as up once it proved itself (list-watch.ts), and `downSince` stays until then.

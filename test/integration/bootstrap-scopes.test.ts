@@ -10,16 +10,21 @@ import type { Service } from '../../src/service.ts'
 import { createAlertLedger } from '../../src/store/alert-ledger.ts'
 import { buildEvent, type KubeObject } from '../helpers/event-builders.ts'
 import { eventually } from '../helpers/fake-kube-api.ts'
-import { createRig } from '../helpers/service-rig.ts'
+import { askChat, createRig, untilReady } from '../helpers/service-rig.ts'
+
+const OUTGOING_TOKEN = 'outgoing-token-for-bootstrap-scopes'
 
 const alerts = (s: Service, e: KubeObject) =>
   createAlertLedger(s.store).forEvent(e.metadata.uid ?? '').length
 const archived = (s: Service, e: KubeObject) =>
   s.store.db.prepare('SELECT 1 FROM events WHERE uid = ?').get(e.metadata.uid ?? '') !== undefined
 
-async function forbiddenB(t: Test) {
-  const rig = await createRig(t, { config: { kubernetes: { namespaces: ['a', 'b'] } } })
-  rig.kube.failNext(1_000_000, 403, {
+async function forbiddenB(t: Test, status = 403) {
+  const rig = await createRig(t, {
+    config: { kubernetes: { namespaces: ['a', 'b'] } },
+    outgoing: { token: OUTGOING_TOKEN },
+  })
+  rig.kube.failNext(1_000_000, status, {
     namespace: 'b',
     message:
       'events is forbidden: User "system:serviceaccount:kubeding:kubeding" cannot list resource "events" in the namespace "b"',
@@ -60,6 +65,30 @@ t.test(
     t.match(rig.logText(), /cannot list resource \\"events\\" in the namespace \\"b\\"/)
   },
 )
+
+t.test(
+  'a forbidden namespace does not keep the pod from being ready: the chat reaches only ready pods',
+  async (t) => {
+    const { service } = await forbiddenB(t)
+    await untilReady(service)
+    t.match(
+      await askChat(service, OUTGOING_TOKEN, 'status'),
+      /监听中断/,
+      'status tells the watch is down while b is',
+    )
+  },
+)
+
+t.test('a namespace whose list fails in a way that may pass keeps the pod not ready', async (t) => {
+  const { rig, service } = await forbiddenB(t, 500)
+  await eventually(
+    () => rig.kube.requests.filter((r) => r.namespace === 'b').length >= 2,
+    'b tried again',
+  )
+  const res = await service.app.inject({ url: '/readyz' })
+  t.equal(res.statusCode, 503)
+  t.match(res.body, /first list of events is not in yet/)
+})
 
 t.test(
   "kubeding's own restart after a's first list is not a first start: what happened meanwhile alerts once",

@@ -494,22 +494,32 @@ t.test('namespaces: one list+watch each; other namespaces are not seen', async (
 })
 
 t.test(
-  'one namespace failing keeps the whole source not listed, and its error shows',
+  'one namespace failing keeps the source down and its error shows; only a refusal lets it count as listed',
   async (t) => {
-    const h = await harness(t, { namespaces: ['a', 'b'] })
-    h.api.failNext(1000, 403, { on: 'list', namespace: 'b', message: 'events is forbidden in b' })
-    h.source.start()
-    await eventually(
-      () => h.api.requests.filter((r) => r.namespace === 'b').length >= 3,
-      'b retrying',
-    )
-    await eventually(() => h.api.openWatchCount === 1, 'a watching')
-    const state = h.source.state()
-    t.match(state, { listed: false, connected: false })
-    t.ok(state.downSince, 'down while b is')
-    t.ok(state.lastListAt, 'a was listed')
-    t.match(state.lastError, /forbidden in b/)
-    t.ok(state.restarts >= 2)
+    for (const [status, listed] of [
+      [403, true],
+      [500, false],
+    ] as const) {
+      const h = await harness(t, { namespaces: ['a', 'b'] })
+      h.api.failNext(1000, status, {
+        on: 'list',
+        namespace: 'b',
+        message: 'events is forbidden in b',
+      })
+      h.source.start()
+      await eventually(
+        () => h.api.requests.filter((r) => r.namespace === 'b').length >= 3,
+        'b retrying',
+      )
+      await eventually(() => h.api.openWatchCount === 1, 'a watching')
+      const state = h.source.state()
+      t.match(state, { listed, connected: false }, `b answered ${status}`)
+      t.ok(state.downSince, 'down while b is')
+      t.ok(state.lastListAt, 'a was listed')
+      t.match(state.lastError, /forbidden in b/)
+      t.ok(state.restarts >= 2)
+      await h.source.stop()
+    }
   },
 )
 
