@@ -17,6 +17,12 @@ const MINUTE = 60_000
 /** The interface contract: default 1h, at most 7d. */
 export const DEFAULT_MUTE_MS = 60 * MINUTE
 export const MAX_MUTE_MS = 7 * 24 * 60 * MINUTE
+/**
+ * Mutes on at once, at most. Every routed event is matched against each, and `mutes` lists them
+ * all: without a bound, the chat's own limits still let a group set ~300,000 in 7 days. A group
+ * needs a few; more than this is a loop or an attack, not a way of working.
+ */
+export const MAX_ACTIVE_MUTES = 100
 
 export const mute = defineCommand({
   name: 'mute',
@@ -43,6 +49,9 @@ export const mute = defineCommand({
     // nameArg folds `***` to `*`, so `*` is the only name that matches every alert.
     if (Object.keys(selector).length === 1 && selector.name === '*') {
       throw new UserError('matches_everything', (s) => s.chat.matchesEverything)
+    }
+    if (ctx.mutes.active(ctx.now).length >= MAX_ACTIVE_MUTES) {
+      throw new UserError('too_many_mutes', (s) => s.commands.mute.tooMany(MAX_ACTIVE_MUTES))
     }
     const record = await ctx.mutes.shared(
       ctx.mutes.add({

@@ -16,6 +16,7 @@ export const USER_ERROR_CODES = [
   'bad_value',
   'missing_key',
   'matches_everything',
+  'too_many_mutes',
   'unexpected_argument',
   'not_found',
   'not_text',

@@ -117,6 +117,7 @@ export const en: Strings = {
       group_rate_limited: 'This group sent too many commands: please wait a little',
       busy: 'I am answering too many commands: please wait a little',
       matches_everything: 'That mute would hide every alert',
+      too_many_mutes: 'Too many active mutes',
     },
     moreLines: (n) => `… ${plural(n, 'more line')} left out: narrow the query`,
     rateLimited: (n, wait) =>
@@ -185,6 +186,8 @@ export const en: Strings = {
         `Held-back events are still archived (see events). End it early with: unmute ${id}`,
       missingKey:
         'Name at least one of ns=, kind=, name=, reason=: a mute of everything would hide every alert',
+      tooMany: (max) =>
+        `${max} mutes are already on, the most there can be, so nothing was muted: end some with unmute (see mutes), or mute with a wider selector`,
     },
     unmute: {
       noneTitle: 'No active mutes',

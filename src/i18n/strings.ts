@@ -161,6 +161,7 @@ export interface Strings {
       on(id: string, selector: string, ends: string): Markdown
       after(id: string): string
       missingKey: string
+      tooMany: (max: number) => string
     }
     unmute: {
       noneTitle: string

@@ -164,6 +164,7 @@ export const zhCN: Strings = {
       group_rate_limited: '这个群的命令太多了，请稍等',
       busy: '我正忙于回答太多命令，请稍等',
       matches_everything: '这个静默会挡住所有告警',
+      too_many_mutes: '生效中的静默太多了',
     },
     moreLines: (n) => `…… 另有 ${n} 行未显示：请缩小查询范围`,
     rateLimited: (n, wait) => `你在一分钟内已发送 ${n} 条命令，请 ${wait} 秒后再试。`,
@@ -226,6 +227,8 @@ export const zhCN: Strings = {
         md`静默 **${id}** 已生效：匹配 ${selector} 的告警将被拦下；${ends}结束。`,
       after: (id) => `被拦下的事件仍会存档（见 事件）。提前结束：取消静默 ${id}`,
       missingKey: '请至少给出 ns=、kind=、name=、reason= 中的一个：静默一切会拦下所有告警',
+      tooMany: (max) =>
+        `已有 ${max} 个静默生效，达到上限，所以没有静默任何东西：请用 取消静默 结束一些（见 静默列表），或用范围更宽的条件静默`,
     },
     unmute: {
       noneTitle: '没有生效中的静默',

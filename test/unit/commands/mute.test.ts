@@ -1,4 +1,5 @@
 import t from 'tap'
+import { MAX_ACTIVE_MUTES } from '../../../commands/mute.ts'
 import { md } from '../../../src/chatops/markdown.ts'
 import { toDingTalkMarkdown } from '../../../src/dingtalk/render-rich-text.ts'
 import { createChatHarness, START } from '../chatops/chat-harness.ts'
@@ -95,4 +96,25 @@ t.test('a mute that would match every alert is refused and changes nothing', asy
   t.equal((await h.ask('mute ns=prod name=*')).title, 'Muted m1', 'another key narrows it')
   t.equal((await h.ask('mute name=web-**')).title, 'Muted m2')
   t.same(h.mutes.get('m2')?.selector, { name: 'web-*' }, 'a run of stars is one star')
+})
+
+t.test('at most 100 mutes are on at once: the next is refused and changes nothing', async (t) => {
+  const h = createChatHarness(t)
+  for (let i = 0; i < MAX_ACTIVE_MUTES; i++)
+    h.mutes.add({
+      selector: { name: `web-${i}` },
+      createdBy: 'staff-bot',
+      createdByName: 'a loop',
+      conversationId: 'cid',
+      createdAt: START,
+      endsAt: START + H,
+    })
+  const reply = await h.ask('mute ns=prod')
+  t.equal(reply.code, 'too_many_mutes')
+  t.match(toDingTalkMarkdown(reply.lines[0] ?? md``), /100 mutes are already on.*unmute/)
+  t.equal(h.mutes.active(START).length, MAX_ACTIVE_MUTES, 'nothing was added')
+  t.equal(h.mutes.match(pod, START), undefined)
+  t.match(h.audit.recent(1)[0], { command: 'mute ns=prod', outcome: 'refused' })
+  t.equal((await h.ask('unmute m1')).title, 'Ended m1', 'ending one makes room')
+  t.equal((await h.ask('mute ns=prod')).title, `Muted m${MAX_ACTIVE_MUTES + 1}`)
 })
