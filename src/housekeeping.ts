@@ -1,14 +1,14 @@
 /**
  * The service's clockwork: closes grouping windows, tells node conditions that came due, ends
- * mutes whose time ran out (and has the group told), purges what outlived `state.retention`, and
- * checks that the store file is still there.
+ * mutes whose time ran out (and has the group told), purges what outlived `state.retention` (ended
+ * mutes too), and checks that the store file is still there.
  */
 import type { Outbox } from './notify/outbox.ts'
 import type { Pipeline } from './pipeline/pipeline.ts'
 import type { AlertLedger } from './store/alert-ledger.ts'
 import type { AuditLog } from './store/audit.ts'
 import type { EventArchive } from './store/events.ts'
-import type { MuteRecord, MuteStore } from './store/mutes.ts'
+import { type MuteRecord, type MuteStore, purgeEndedMutes } from './store/mutes.ts'
 import type { Store } from './store/open-store.ts'
 import { isStoreFailure, type StoreHealth } from './store/store-health.ts'
 
@@ -54,11 +54,14 @@ export function startHousekeeping(o: HousekeepingOptions): { stop(): void } {
 
   const purge = (now: number) => {
     const cutoff = now - Math.max(o.retentionMs, MIN_RETENTION_MS)
+    const chatCutoff = now - Math.max(o.retentionMs, AUDIT_MIN_MS)
     const removed = o.store.tx(() => ({
       events: o.archive.purge(cutoff),
       ledger: o.ledger.purge(cutoff),
       deliveries: o.outbox.purgeDeliveries(now - DELIVERIES_KEPT_MS),
-      audit: o.audit.purge(now - Math.max(o.retentionMs, AUDIT_MIN_MS), AUDIT_KEPT),
+      audit: o.audit.purge(chatCutoff, AUDIT_KEPT),
+      // Ended mutes go with the audit entries that set and ended them.
+      mutes: purgeEndedMutes(o.store, chatCutoff),
     }))
     if (removed.events > 0)
       o.logger.info(

@@ -215,3 +215,17 @@ function toMuteRecord(row: Row): MuteRecord {
     heldBack: row.held_back,
   }
 }
+
+/**
+ * Deletes mutes that ended before `cutoff`; returns how many. The newest id is kept even when it
+ * ended, so the next mute is never given an id the group has already seen.
+ */
+export function purgeEndedMutes(store: Store, cutoff: number): number {
+  const result = store.db
+    .prepare(
+      `DELETE FROM mutes WHERE ended_at < ? AND id <> coalesce((SELECT id FROM mutes
+         WHERE id GLOB 'm[0-9]*' ORDER BY CAST(substr(id, 2) AS INTEGER) DESC LIMIT 1), '')`,
+    )
+    .run(cutoff)
+  return Number(result.changes)
+}

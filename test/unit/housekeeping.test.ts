@@ -146,6 +146,46 @@ t.test('mutes that ran out are ended and announced', async (t) => {
   )
 })
 
+t.test(
+  'ended mutes are purged with the audit; the newest id is kept, so ids are never given twice',
+  async (t) => {
+    const s = setup(t, 24 * HOUR)
+    const mute = (daysAgo: number, endedDaysAgo: number | undefined) => {
+      const at = NOW - daysAgo * 24 * HOUR
+      const m = s.mutes.add({
+        selector: { kind: 'Pod' },
+        createdBy: 'a',
+        createdByName: 'A',
+        conversationId: 'c',
+        createdAt: at,
+        endsAt: NOW + HOUR,
+      })
+      if (endedDaysAgo !== undefined) s.mutes.end(m.id, 'A', NOW - endedDaysAgo * 24 * HOUR)
+    }
+    mute(9, 8) // m1: ended 8 days ago, past the audit's week
+    mute(8, undefined) // m2: still on
+    mute(7, 6) // m3: ended 6 days ago
+    mute(9, 8.5) // m4: ended long ago, but the newest id
+    s.start()
+    const ids = () =>
+      s.store.db
+        .prepare('SELECT id FROM mutes ORDER BY id')
+        .all()
+        .map((r) => String(r.id))
+    t.same(ids(), ['m2', 'm3', 'm4'])
+    t.same(s.errors, [])
+    const next = createMuteStore(s.store).add({
+      selector: { kind: 'Pod' },
+      createdBy: 'a',
+      createdByName: 'A',
+      conversationId: 'c',
+      createdAt: NOW,
+      endsAt: NOW + HOUR,
+    })
+    t.equal(next.id, 'm5', 'a restart gives the next id, not one already seen')
+  },
+)
+
 t.test('a failing tick is logged and does not stop the clockwork', async (t) => {
   const s = setup(t, 24 * HOUR)
   s.store.close()
