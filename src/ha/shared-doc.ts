@@ -9,7 +9,7 @@
  * | `delivered` | per robot, the identity (10 characters) and time of each message DingTalk answered for | 20,000 in all, 15 min: ~400 KiB |
  * | `answered` | per robot, when DingTalk answered in the last 61 s (the rate budget) | 100 per robot, 61 s |
  * | `paused` | per robot, until when DingTalk's throttling pauses it | one number per robot |
- * | `mutes` | mutes not ended, and those ended in the last hour | 200: ~80 KiB |
+ * | `mutes` | mutes not ended (first), and those ended in the last hour | 200: ~80 KiB |
  * | `msgIds` | chat messages answered (a hash of DingTalk's msgId) and by which pod, so another pod does not run them again | 1,000, 10 min |
  * | `replicas` | each replica's heartbeat and watch state, for `status` | 16, 5 min |
  */
@@ -164,10 +164,16 @@ export function trimSharedDoc(doc: SharedDoc, now: number): void {
   }
   for (const [robot, until] of Object.entries(doc.paused))
     if (until <= now) delete doc.paused[robot]
-  doc.mutes = doc.mutes
-    .filter((m) => (m.endedAt ?? m.endsAt) > now - BOUNDS.endedMuteAgeMs)
-    .sort((a, b) => a.createdAt - b.createdAt)
-    .slice(-BOUNDS.mutes)
+  // Mutes still on first: ended ones only tell the others to end theirs, and a burst of short
+  // mutes must not push out one set days ago that a pod starting now has to learn.
+  const on = (m: MuteRecord) => m.endedAt === undefined && m.endsAt > now
+  const byAge = (a: MuteRecord, b: MuteRecord) => a.createdAt - b.createdAt
+  const active = doc.mutes.filter(on).sort(byAge).slice(-BOUNDS.mutes)
+  const ended = doc.mutes
+    .filter((m) => !on(m) && (m.endedAt ?? m.endsAt) > now - BOUNDS.endedMuteAgeMs)
+    .sort(byAge)
+  const room = BOUNDS.mutes - active.length
+  doc.mutes = [...active, ...ended.slice(ended.length - room)].sort(byAge)
   const claims = Object.entries(doc.msgIds)
     .filter(([, c]) => c.at > now - BOUNDS.msgIdAgeMs)
     .sort((a, b) => b[1].at - a[1].at)

@@ -109,3 +109,22 @@ t.test('every list is bounded by age and count', async (t) => {
   t.equal(Object.keys(back.replicas).length, BOUNDS.replicas)
   t.notOk(back.replicas.gone)
 })
+
+t.test('a burst of short mutes does not push out one still on, however old', async (t) => {
+  const doc = createEmptyDoc()
+  doc.mutes = [
+    aMute('m1', { createdAt: now - 6 * 86_400_000, endsAt: now + 86_400_000 }),
+    ...Array.from({ length: 300 }, (_, i) =>
+      aMute(`m${i + 2}`, { createdAt: now - 600_000 + i, endsAt: now - 60_000 + i }),
+    ),
+    aMute('m302', { createdAt: now }),
+  ]
+  const { doc: back } = parseSharedDoc(toConfigMapData(doc, now))
+  t.equal(back.mutes.length, BOUNDS.mutes)
+  t.same(
+    back.mutes.filter((m) => m.endsAt > now).map((m) => m.id),
+    ['m1', 'm302'],
+    'both mutes still on are kept',
+  )
+  t.equal(back.mutes.at(-2)?.id, 'm301', 'then the newest of those that ended')
+})
