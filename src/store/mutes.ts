@@ -95,6 +95,10 @@ interface Compiled {
   test: (event: MutableEvent) => boolean
 }
 
+/** The number of the newest id given out (`m12` → 12), or NULL when there is none. */
+const NEWEST_NUMBER =
+  "SELECT max(CAST(substr(id, 2) AS INTEGER)) FROM mutes WHERE id GLOB 'm[0-9]*'"
+
 /** Prepares the mute statements on an open store and loads the mutes that have not ended. */
 export function createMuteStore(store: Store): MuteStore {
   const { db } = store
@@ -106,9 +110,7 @@ export function createMuteStore(store: Store): MuteStore {
     'UPDATE mutes SET ended_at = ?, ended_by = ? WHERE id = ? AND ended_at IS NULL',
   )
   const heldBack = db.prepare('UPDATE mutes SET held_back = held_back + ? WHERE id = ?')
-  const maxId = db.prepare(
-    "SELECT max(CAST(substr(id, 2) AS INTEGER)) AS n FROM mutes WHERE id GLOB 'm[0-9]*'",
-  )
+  const maxId = db.prepare(`SELECT (${NEWEST_NUMBER}) AS n`)
 
   let lastNumber = (maxId.get() as { n: number | null }).n ?? 0
   const get = (id: string) => {
@@ -222,10 +224,7 @@ function toMuteRecord(row: Row): MuteRecord {
  */
 export function purgeEndedMutes(store: Store, cutoff: number): number {
   const result = store.db
-    .prepare(
-      `DELETE FROM mutes WHERE ended_at < ? AND id <> coalesce((SELECT id FROM mutes
-         WHERE id GLOB 'm[0-9]*' ORDER BY CAST(substr(id, 2) AS INTEGER) DESC LIMIT 1), '')`,
-    )
+    .prepare(`DELETE FROM mutes WHERE ended_at < ? AND id IS NOT 'm' || (${NEWEST_NUMBER})`)
     .run(cutoff)
   return Number(result.changes)
 }
