@@ -287,7 +287,6 @@ export function createListWatch(o: ListWatchOptions): ListWatch {
 
   function noteFailure(error: unknown, delayMs: number) {
     st.lastErrorAt = now()
-    st.refused = false
     const retry = { what: o.what, retryInMs: delayMs, attempt: failures + flaps }
     if (error instanceof HandlerError) {
       st.lastError = error.message
@@ -303,7 +302,8 @@ export function createListWatch(o: ListWatchOptions): ListWatch {
     }
     const d = describeKubeError(error, o.what)
     st.lastError = `${d.message} (${d.hint})`
-    st.refused = d.status === 401 || d.status === 403 || d.status === 404
+    // Until a list succeeds: a later blip (no answer, a 5xx) does not undo what RBAC answered.
+    if (d.status === 401 || d.status === 403 || d.status === 404) st.refused = true
     const fields = { ...retry, status: d.status, code: d.code, error: d.message }
     // Quiet while it may be a blip; loud once it lasts.
     log[failures + flaps >= 5 ? 'error' : 'warn'](fields, `watching ${o.what} failed: ${d.hint}`)

@@ -19,8 +19,9 @@ export interface WatchState {
    */
   listed: boolean
   /**
-   * The API server answered the last failed attempt with 401, 403 or 404 (RBAC, a namespace that
-   * does not exist): trying again changes nothing until someone changes the cluster. Such a
+   * The API server answered an attempt with 401, 403 or 404 (RBAC, a namespace that does not
+   * exist) and no list succeeded since: trying again changes nothing until someone changes the
+   * cluster, and a later blip (no answer, a 5xx) does not make it otherwise. Such a
    * namespace does not keep the others from counting as listed (and /readyz from 200), or the
    * pod would never be ready and the chat, which reaches only ready pods, never answer; it stays
    * down (`status`, the watch-down notice, `kubeding_watch_up`).

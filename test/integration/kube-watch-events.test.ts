@@ -523,6 +523,23 @@ t.test(
   },
 )
 
+t.test(
+  'a refused namespace stays refused through later blips: listed does not go back',
+  async (t) => {
+    const h = await harness(t, { namespaces: ['a', 'b'] })
+    const message = 'events is forbidden in b'
+    h.api.failNext(2, 403, { on: 'list', namespace: 'b', message })
+    h.api.failNext(1000, 500, { on: 'list', namespace: 'b', message: 'etcdserver: leader changed' })
+    h.source.start()
+    await eventually(() => h.api.openWatchCount === 1, 'a watching')
+    await eventually(
+      () => h.api.requests.filter((r) => r.namespace === 'b').length >= 4,
+      'b failing with 500 after the 403s',
+    )
+    t.match(h.source.state(), { listed: true, connected: false, lastError: /leader changed/ })
+  },
+)
+
 t.test('a handler that throws makes a relist, so the event is not lost', async (t) => {
   let fail = true
   const h = await harness(t, {
