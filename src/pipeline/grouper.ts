@@ -32,8 +32,23 @@ export interface Grouper {
 export const toGroupKey = (e: Pick<AlertEvent, 'kind' | 'namespace' | 'name' | 'reason'>): string =>
   `${e.kind}/${e.namespace}/${e.name}/${e.reason}`
 
-/** Creates a grouper over the store's `groups` table. */
-export function createGrouper(store: Store, windowMs: number, enqueue: Enqueue): Grouper {
+/**
+ * Bits of the filter of keys that may have a window (128 KiB). A key whose bit is clear has none,
+ * so a storm's new objects, each a key of its own, skip the lookup. Measured on 100,000 routed
+ * Warnings in process (median of 5): 45,100 -> 49,300 per CPU-second.
+ */
+const FILTER_BITS = 1 << 20
+
+/**
+ * Creates a grouper over the store's `groups` table. `filterBits`: a power of two, the size of
+ * the filter of keys that may have a window (smaller in tests, to see it rebuilt).
+ */
+export function createGrouper(
+  store: Store,
+  windowMs: number,
+  enqueue: Enqueue,
+  filterBits = FILTER_BITS,
+): Grouper {
   const { db } = store
   // A window is found through its key's hash (store/hash-key.ts), then the key itself.
   const get = db.prepare(
@@ -51,6 +66,29 @@ export function createGrouper(store: Store, windowMs: number, enqueue: Enqueue):
   )
   const remove = db.prepare('DELETE FROM groups WHERE id = ?')
   const next = db.prepare('SELECT min(window_end) AS t FROM groups')
+  const hashes = db.prepare('SELECT key_hash AS h FROM groups')
+
+  // A bit per key hash, set when a window opens and never cleared when one closes (the lookup
+  // then finds nothing, as it would without the filter): every key with a window has its bit.
+  // Rebuilt from the table at start and whenever as many windows opened as it has bytes, so that
+  // bits of closed windows never fill it. Only this grouper writes the table.
+  const filter = new Uint8Array(filterBits / 8)
+  const mask = filterBits - 1
+  const mark = (hash: number) => {
+    const bit = hash & mask
+    filter[bit >>> 3] = (filter[bit >>> 3] as number) | (1 << (bit & 7))
+  }
+  const mayHave = (hash: number) => {
+    const bit = hash & mask
+    return ((filter[bit >>> 3] as number) & (1 << (bit & 7))) !== 0
+  }
+  let opened = 0
+  const rebuild = () => {
+    filter.fill(0)
+    for (const row of hashes.iterate()) mark((row as { h: number }).h)
+    opened = 0
+  }
+  rebuild()
 
   const repeat = (robot: string, sample: Sample, occurrences: number, since: number) =>
     enqueue(robot, { kind: 'repeat', event: sample.event, occurrences, since, at: sample.at })
@@ -59,14 +97,18 @@ export function createGrouper(store: Store, windowMs: number, enqueue: Enqueue):
     offer(robot, event, occurrences, at, now) {
       const key = toGroupKey(event)
       const keyHash = hashKey(key)
-      const row = get.get(keyHash, robot, key) as
-        | { id: number; window_end: number; pending: number }
-        | undefined
+      const row = mayHave(keyHash)
+        ? (get.get(keyHash, robot, key) as
+            | { id: number; window_end: number; pending: number }
+            | undefined)
+        : undefined
       // No window for this object and reason yet (most events of a storm): one write opens it.
       // A new window stores no sample: this occurrence is told now, and a follow-up is only ever
       // sent after a repeat, whose fold writes its own.
       if (!row) {
         openNew.run(keyHash, robot, key, now + windowMs, NO_SAMPLE)
+        mark(keyHash)
+        if (++opened >= filter.length) rebuild()
         enqueue(robot, { kind: 'alert', event, occurrences, at })
         return
       }
