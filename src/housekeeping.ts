@@ -8,7 +8,7 @@ import type { Pipeline } from './pipeline/pipeline.ts'
 import type { AlertLedger } from './store/alert-ledger.ts'
 import type { AuditLog } from './store/audit.ts'
 import type { EventArchive } from './store/events.ts'
-import { type MuteRecord, type MuteStore, purgeEndedMutes } from './store/mutes.ts'
+import type { MuteRecord, MuteStore } from './store/mutes.ts'
 import type { Store } from './store/open-store.ts'
 import { isStoreFailure, type StoreHealth } from './store/store-health.ts'
 
@@ -38,7 +38,7 @@ export interface HousekeepingOptions {
   pipeline: Pipeline
   /** The node condition source: Ready problems whose wait is over, resolved messages due. */
   nodeConditions?: { tick(): void }
-  mutes: Pick<MuteStore, 'expireDue'>
+  mutes: Pick<MuteStore, 'expireDue' | 'purgeEnded'>
   retentionMs: number
   /** Told of store failures (logged once per outage there, not on every tick). */
   health?: Pick<StoreHealth, 'failed' | 'checkFile'>
@@ -61,7 +61,7 @@ export function startHousekeeping(o: HousekeepingOptions): { stop(): void } {
       deliveries: o.outbox.purgeDeliveries(now - DELIVERIES_KEPT_MS),
       audit: o.audit.purge(chatCutoff, AUDIT_KEPT),
       // Ended mutes go with the audit entries that set and ended them.
-      mutes: purgeEndedMutes(o.store, chatCutoff),
+      mutes: o.mutes.purgeEnded(chatCutoff),
     }))
     if (removed.events > 0)
       o.logger.info(

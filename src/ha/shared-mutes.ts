@@ -131,6 +131,7 @@ export function createSharedMutes(
       return ended
     },
     expireDue: (now) => inner.expireDue(now),
+    purgeEnded: (cutoff) => inner.purgeEnded(cutoff),
     apply(doc) {
       const changed = doc.mutes.filter((m) => {
         const local = inner.get(m.id)

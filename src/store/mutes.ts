@@ -72,6 +72,11 @@ export interface MuteStore {
   endAll(by: string, now: number): MuteRecord[]
   /** Marks mutes whose time ran out as ended (`endedBy: 'expired'`) and returns them. */
   expireDue(now: number): MuteRecord[]
+  /**
+   * Deletes mutes that ended before `cutoff`; returns how many. The newest id is kept even when
+   * it ended, so the next mute is never given an id the group has already seen.
+   */
+  purgeEnded(cutoff: number): number
 }
 
 interface Row {
@@ -111,6 +116,9 @@ export function createMuteStore(store: Store): MuteStore {
   )
   const heldBack = db.prepare('UPDATE mutes SET held_back = held_back + ? WHERE id = ?')
   const maxId = db.prepare(`SELECT (${NEWEST_NUMBER}) AS n`)
+  const purgeEnded = db.prepare(
+    `DELETE FROM mutes WHERE ended_at < ? AND id IS NOT 'm' || (${NEWEST_NUMBER})`,
+  )
 
   let lastNumber = (maxId.get() as { n: number | null }).n ?? 0
   const get = (id: string) => {
@@ -173,6 +181,7 @@ export function createMuteStore(store: Store): MuteStore {
       const ids = cache.filter((c) => c.record.endsAt > now).map((c) => c.record.id)
       return store.tx(() => ids.flatMap((id) => endOne(id, now, by) ?? []))
     },
+    purgeEnded: (cutoff) => Number(purgeEnded.run(cutoff).changes),
     expireDue(now) {
       const due = cache.filter((c) => c.record.endsAt <= now).map((c) => c.record)
       return store.tx(() => due.flatMap((m) => endOne(m.id, m.endsAt, 'expired') ?? []))
@@ -216,15 +225,4 @@ function toMuteRecord(row: Row): MuteRecord {
     endedBy: row.ended_by ?? undefined,
     heldBack: row.held_back,
   }
-}
-
-/**
- * Deletes mutes that ended before `cutoff`; returns how many. The newest id is kept even when it
- * ended, so the next mute is never given an id the group has already seen.
- */
-export function purgeEndedMutes(store: Store, cutoff: number): number {
-  const result = store.db
-    .prepare(`DELETE FROM mutes WHERE ended_at < ? AND id IS NOT 'm' || (${NEWEST_NUMBER})`)
-    .run(cutoff)
-  return Number(result.changes)
 }
