@@ -206,15 +206,17 @@ export function createListWatch(o: ListWatchOptions): ListWatch {
       if (stopped) return undefined
       const first = pages === 1
       continueToken = page.continueToken
-      if (continueToken !== undefined && tokens.has(continueToken))
-        throw new EndlessListError(
-          `the API server sent page ${pages} of the list with a continue token it already sent: it would never end`,
-        )
-      if (continueToken !== undefined && pages >= maxPages)
-        throw new EndlessListError(
-          `the list did not end within ${maxPages} pages of ${o.pageSize ?? 500}`,
-        )
-      if (continueToken !== undefined) tokens.add(continueToken)
+      if (continueToken !== undefined) {
+        if (tokens.has(continueToken))
+          throw new EndlessListError(
+            `the API server sent page ${pages} of the list with a continue token it already sent: it would never end`,
+          )
+        if (pages >= maxPages)
+          throw new EndlessListError(
+            `the list did not end within ${maxPages} pages of ${o.pageSize ?? 500}`,
+          )
+        tokens.add(continueToken)
+      }
       const last = !continueToken
       if (last) {
         accepted = true

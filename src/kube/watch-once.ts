@@ -10,7 +10,7 @@ import type { ChangeType, KubeLogger } from './watch-state.ts'
 
 /**
  * How a watch ended. Whether an `ended` stream was a healthy one (it ran its course) or a server
- * accepting and dropping it at once is the list+watch loop's call (list-watch.ts, `proved`).
+ * accepting and dropping it at once is the list+watch loop's call (list-watch.ts, `proven`).
  */
 export type WatchOutcome =
   | { kind: 'ended' }

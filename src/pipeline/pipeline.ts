@@ -112,9 +112,9 @@ export class StoreUnavailableError extends Error {
 export interface Pipeline {
   /**
    * One page of a list from the API server, taken in at once. Until the first list of the page's
-   * scope ever is done (its last page taken in), archive only. `page.scope`: the Event objects' namespace the list covers, undefined for
-   * all namespaces; after its `last` page, archived events of that scope no page of the list
-   * showed are marked gone (retention starts for them).
+   * scope ever is done (its last page taken in), archive only. `page.scope`: the Event objects'
+   * namespace the list covers, undefined for all namespaces; after its `last` page, archived
+   * events of that scope no page of the list showed are marked gone (retention starts for them).
    */
   ingestListPage(events: readonly ClusterEvent[], page: EventListPage): void
   /** One event from the watch; taken in with the next batch (at once when the batch is full). */
