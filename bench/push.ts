@@ -21,6 +21,7 @@ import { availableParallelism, cpus, loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { DatabaseSync } from 'node:sqlite'
 import { setTimeout as sleep } from 'node:timers/promises'
+import { startCommand } from '../scripts/build.ts'
 import { DEFAULT_TUNING } from '../src/notify/notifier.ts'
 import { reserveFor } from '../src/notify/plan-send.ts'
 import { STORE_FILE } from '../src/store/open-store.ts'
@@ -182,23 +183,6 @@ export function anEvent(
     firstTimestamp: at,
     lastTimestamp: at,
   })
-}
-
-/** The environment and Node/V8 flags of `npm start` (package.json): `NAME=value... node FLAGS... bin/kubeding.js`. */
-export function startCommand(): { env: Record<string, string>; flags: string[] } {
-  const { scripts } = JSON.parse(
-    readFileSync(new URL('../package.json', import.meta.url), 'utf8'),
-  ) as { scripts: { start: string } }
-  const words = scripts.start.split(' ')
-  const env: Record<string, string> = {}
-  for (let word = words[0]; word?.includes('='); word = words[0]) {
-    const [name = '', value = ''] = word.split('=')
-    env[name] = value
-    words.shift()
-  }
-  const [node, ...args] = words
-  if (node !== 'node') throw new Error(`npm start runs ${node}, not node`)
-  return { env, flags: args.filter((a) => a.startsWith('--')) }
 }
 
 /** Polls `check` every `everyMs` until it holds; throws after `timeoutMs`. */

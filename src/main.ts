@@ -3,8 +3,17 @@
  * Only the command line is imported up front: `--help`, `--version` and `--check-config` never
  * load the service, its HTTP server or the Kubernetes client.
  */
-import { readFileSync } from 'node:fs'
+import { existsSync, readFileSync } from 'node:fs'
+import { enableCompileCache } from 'node:module'
+import { fileURLToPath } from 'node:url'
 import { runCli } from './cli.ts'
+
+// The bundle carries V8's compiled code of what it loads next (scripts/build.ts): ~75 ms less to
+// ready. The sources have none. Portable keys came with Node 24.12; older Nodes just compile.
+const compileCache = fileURLToPath(new URL('./compile-cache', import.meta.url))
+const [major = 0, minor = 0] = process.versions.node.split('.').map(Number)
+if ((major > 24 || (major === 24 && minor >= 12)) && existsSync(compileCache))
+  enableCompileCache({ directory: compileCache, portable: true })
 
 /** How long SIGTERM waits for the outbox (and the SLS queue) to drain. */
 const FLUSH_ON_STOP_MS = 10_000

@@ -5,12 +5,13 @@
  * bundle loads nothing but Node's own modules and its own chunks; the image runs as a numeric
  * non-root user.
  */
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { spawnSync } from 'node:child_process'
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { builtinModules } from 'node:module'
 import { tmpdir } from 'node:os'
 import { dirname, join, posix, relative } from 'node:path'
 import t from 'tap'
-import { buildBundle, ENTRY_FILE } from '../../../scripts/build.ts'
+import { buildBundle, COMPILE_CACHE_DIR, ENTRY_FILE, startCommand } from '../../../scripts/build.ts'
 import { ConfigSchema } from '../../../src/config/schema.ts'
 
 const root = join(import.meta.dirname, '../../..')
@@ -229,10 +230,13 @@ t.test('the build stage bundles what it copied; the command runs that bundle', a
   )
 })
 
+// One build for the tests of what it makes, in dist/ as in the build stage.
+const built = mkdtempSync(join(tmpdir(), 'kubeding-bundle-'))
+t.teardown(() => rmSync(built, { recursive: true, force: true }))
+const bundle = buildBundle(join(built, 'dist'))
+
 t.test('the bundle loads only Node built-ins and its own chunks', async (t) => {
-  const outdir = mkdtempSync(join(tmpdir(), 'kubeding-bundle-'))
-  t.teardown(() => rmSync(outdir, { recursive: true, force: true }))
-  const metafile = await buildBundle(outdir)
+  const metafile = await bundle
   const outputs = Object.keys(metafile.outputs)
   t.ok(
     outputs.some((o) => o.endsWith(`/${ENTRY_FILE}`)),
@@ -251,6 +255,11 @@ t.test('the bundle loads only Node built-ins and its own chunks', async (t) => {
       !optional.has(i.path),
   )
   t.same(foreign, [], 'no package is left for node_modules to provide')
+  t.same(
+    loaded.filter((i) => i.external && i.kind !== 'require-call'),
+    [],
+    "built-ins are required, never imported: an import builds the module's ES facade, which reads every export (node:http's loads Node's undici)",
+  )
   const chunks = loaded.filter((i) => !i.external)
   t.ok(chunks.length > 0, 'the bundle is split into chunks')
   t.same(
@@ -271,6 +280,35 @@ t.test('the bundle loads only Node built-ins and its own chunks', async (t) => {
     ),
     [],
     "fastify's schema compilers, axios and undici are left out (no route declares a JSON schema; kubeding gives its own HTTP clients)",
+  )
+})
+
+t.test("the bundle carries V8's compiled code, used where a copy of it runs", async (t) => {
+  await bundle
+  const copy = mkdtempSync(join(tmpdir(), 'kubeding-bundle-copy-'))
+  t.teardown(() => rmSync(copy, { recursive: true, force: true }))
+  t.ok(existsSync(join(built, 'dist', COMPILE_CACHE_DIR)), 'the build makes the cache')
+  // As the image does: dist/ copied elsewhere, package.json beside it.
+  cpSync(built, copy, { recursive: true })
+  writeFileSync(join(copy, 'package.json'), JSON.stringify({ type: 'module', version: '0.0.0' }))
+  writeFileSync(join(copy, 'kubeding.yaml'), 'cluster: bench\n')
+  const run = (flags: string[]) =>
+    spawnSync(
+      process.execPath,
+      [...flags, `dist/${ENTRY_FILE}`, '--check-config', '--config', 'kubeding.yaml'],
+      { cwd: copy, encoding: 'utf8', env: { ...process.env, NODE_DEBUG_NATIVE: 'COMPILE_CACHE' } },
+    ).stderr
+  const withStartFlags = run(startCommand().flags)
+  t.match(
+    withStartFlags,
+    /V8 code cache for ESM \S+\/chunks\/load-config-\w+\.js was accepted/,
+    'the config loader, loaded after the command line is read, comes from the cache',
+  )
+  t.notMatch(withStartFlags, /rejected/, 'nothing in it is rejected')
+  t.notMatch(
+    run([]),
+    /load-config-\w+\.js was accepted/,
+    'under other V8 flags the cache is not used (it is made under those of npm start and the image)',
   )
 })
 
