@@ -14,6 +14,9 @@ import { chooseSeed, createSeededRandom, type SeededRandom } from '../unit/chato
 import { createChatHttpRig, PATH, TOKEN } from './chat-http-rig.ts'
 
 const LINES = 3_000
+// 3,000 lines through the parser and the HTTP route is CPU work: ~7 s alone, 25 s beside three
+// other test files on 2 cores, near tap's 30 s for a file.
+t.setTimeout(120_000)
 const LINE_BOUND_MS = 50
 const seed = chooseSeed()
 t.comment(`fuzz seed ${seed} (replay with FUZZ_SEED=${seed})`)

@@ -15,6 +15,9 @@ import { buildBundle, COMPILE_CACHE_DIR, ENTRY_FILE, startCommand } from '../../
 import { ConfigSchema } from '../../../src/config/schema.ts'
 
 const root = join(import.meta.dirname, '../../..')
+// This file builds the whole bundle (esbuild, then the compile cache): ~15 s alone, twice that
+// beside three other test files on 2 cores, past tap's 30 s for a file.
+t.setTimeout(120_000)
 const read = (path: string) => readFileSync(join(root, path), 'utf8')
 
 type Instruction = { op: string; args: string }
