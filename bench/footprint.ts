@@ -118,8 +118,8 @@ const round = (v: number, digits = 1) => Math.round(v * 10 ** digits) / 10 ** di
 const CLOCK_TICKS = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim())
 /** Events the fake may be ahead of the archive: bounds what waits in the socket. */
 const MAX_LAG = 20_000
-/** Starts per way; start to ready is their median. */
-const START_RUNS = 3
+/** Samples of each timed figure (starts, --version, --help): the median is printed. */
+const SAMPLES = 3
 
 /** Resident and peak resident memory of `pid`, in bytes. */
 function memoryOf(pid: number): { rss: number; peak: number } {
@@ -394,19 +394,18 @@ async function launch(way: Way): Promise<Launched> {
 
 /** Measures one way, start to stop, against fresh fakes and a fresh state dir. */
 export async function measureWay(way: Way, o: Required<FootprintOptions>): Promise<WayFigures> {
-  const timed = async (args: string[], inner: boolean) =>
-    median([
-      await timeToExit(way, args, inner),
-      await timeToExit(way, args, inner),
-      await timeToExit(way, args, inner),
-    ])
+  const timed = async (args: string[], inner: boolean) => {
+    const seconds: number[] = []
+    for (let i = 0; i < SAMPLES; i++) seconds.push(await timeToExit(way, args, inner))
+    return median(seconds)
+  }
   const versionSeconds = await timed(['--version'], true)
   const helpSeconds = await timed(['--help'], true)
   const commandVersionSeconds = await timed(['--version'], false)
   // One start is one sample, and start-up on 2 shared cores varies by a tenth of a second from one
   // to the next: the median of three, each on fresh state, the last one measured on.
   const starts: Launched[] = []
-  for (let i = 0; i < START_RUNS - 1; i++) {
+  for (let i = 0; i < SAMPLES - 1; i++) {
     const first = await launch(way)
     starts.push(first)
     await first.stop()
@@ -620,7 +619,7 @@ export function formatFootprint(f: FootprintFigures): string[] {
         met: w.eventsPerCpuSecond >= 40_000,
       }),
       ...note(
-        `Ready: kubeding's process from its start to the first 200 from /readyz, median of ${START_RUNS} starts on fresh state (in brackets: from spawning the command). --version/--help: ${w.way === 'image' ? 'the command' : `the node process ${w.way} starts`}, spawn to exit, median of 3 (through ${w.way}: ${w.commandVersionSeconds} s). Idle: 2 s after ready. Ingest: ${k(w.archived)} Warnings on distinct objects streamed over the watch, each archived and routed to one robot; the cost is the service's user + system CPU (${w.cpuSeconds} s) over the first ${k(w.firstEvents)}. RSS after so many events: read 1 s after the service took in the deletion of what was fed (Kubernetes deletes Events after an hour, the fake at once); RSS flat compares after ${k(w.firstEvents)} with after ${k(w.archived)}; then ${k(w.nodes)} nodes added and ${w.queries} events/nodes queries through the outgoing route. Peak RSS ${w.peakMiB} MiB; store ${w.storeMiB} MiB on disk.`,
+        `Ready: kubeding's process from its start to the first 200 from /readyz, median of ${SAMPLES} starts on fresh state (in brackets: from spawning the command). --version/--help: ${w.way === 'image' ? 'the command' : `the node process ${w.way} starts`}, spawn to exit, median of ${SAMPLES} (through ${w.way}: ${w.commandVersionSeconds} s). Idle: 2 s after ready. Ingest: ${k(w.archived)} Warnings on distinct objects streamed over the watch, each archived and routed to one robot; the cost is the service's user + system CPU (${w.cpuSeconds} s) over the first ${k(w.firstEvents)}. RSS after so many events: read 1 s after the service took in the deletion of what was fed (Kubernetes deletes Events after an hour, the fake at once); RSS flat compares after ${k(w.firstEvents)} with after ${k(w.archived)}; then ${k(w.nodes)} nodes added and ${w.queries} events/nodes queries through the outgoing route. Peak RSS ${w.peakMiB} MiB; store ${w.storeMiB} MiB on disk.`,
       ),
     )
   }
