@@ -47,12 +47,9 @@ EXPOSE 8080
 STOPSIGNAL SIGTERM
 # The V8 flags are the ones `npm start` uses and bench/footprint.ts measures this command with
 # (it reads this line): 1 MiB semi-spaces keep V8's young generation from growing to tens of MiB
-# that an event bot never needs, and --optimize-for-size makes V8 grow the heap and keep freed
-# pages less eagerly, which held the resident set after ingesting 60,000 events at ~105 MiB
-# instead of 125-160 MiB; one V8 worker thread (--v8-pool-size=1, Node's default is 4) gives
-# its background compiling and GC work one malloc arena instead of four, which measured ~8 MiB
-# less after 1,000,000 events at the same CPU per event; --max-opt=2 stops V8's tiers at Maglev:
-# TurboFan's own code in the node binary (~5 MiB resident once it runs, read from
-# /proc/PID/pagemap) is never paged in, and on kubeding's SQLite-bound ingest the CPU per event
-# did not measurably change (npm run bench: footprint).
-CMD ["node", "--max-semi-space-size=1", "--optimize-for-size", "--v8-pool-size=1", "--max-opt=2", "dist/kubeding.js"]
+# that an event bot never needs; one V8 worker thread (--v8-pool-size=1, Node's default is 4)
+# gives its background compiling and GC work one malloc arena instead of four, which measured
+# ~8 MiB less after 1,000,000 events at the same CPU per event. --optimize-for-size and
+# --max-opt=2 are set by kubeding itself once its code is loaded (src/memory-flags.ts): on this
+# line they made Node compile each of its built-in modules again, ~50 ms more to ready.
+CMD ["node", "--max-semi-space-size=1", "--v8-pool-size=1", "dist/kubeding.js"]

@@ -1,8 +1,9 @@
-#!/usr/bin/env -S MALLOC_MMAP_THRESHOLD_=65536 node --max-semi-space-size=1 --optimize-for-size --v8-pool-size=1 --max-opt=2
+#!/usr/bin/env -S MALLOC_MMAP_THRESHOLD_=65536 node --max-semi-space-size=1 --v8-pool-size=1
 // Plain JavaScript on purpose: it must run on any Node to tell an old one what to do, whereas
 // kubeding itself is TypeScript that Node runs directly only from 22.19 (23.6 on the 23 line).
 // The V8 flags above are those of `npm start` and the image's CMD (bench/footprint.ts measures
-// all three): without them `npx kubeding` held half as much again after 100,000 events.
+// all three); the service sets the rest itself (src/memory-flags.ts). Without them `npx kubeding`
+// held half as much again after 100,000 events.
 import { readdirSync, statSync } from 'node:fs'
 
 const [major = 0, minor = 0] = process.versions.node.split('.').map(Number)

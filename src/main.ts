@@ -33,13 +33,21 @@ if (cli.kind === 'send-test') {
 const { version } = JSON.parse(
   readFileSync(new URL('../package.json', import.meta.url), 'utf8'),
 ) as { version: string }
-const [{ default: pino }, { createService }, { loadKubeConfig }, { StoreOpenError }] =
-  await Promise.all([
-    import('pino'),
-    import('./service.ts'),
-    import('./kube/load-kube-config.ts'),
-    import('./store/open-store.ts'),
-  ])
+const [
+  { default: pino },
+  { createService },
+  { loadKubeConfig },
+  { StoreOpenError },
+  { useMemoryFlags },
+] = await Promise.all([
+  import('pino'),
+  import('./service.ts'),
+  import('./kube/load-kube-config.ts'),
+  import('./store/open-store.ts'),
+  import('./memory-flags.ts'),
+])
+// After the service's code is loaded, so that Node's built-in modules load with their compiled code.
+useMemoryFlags()
 const level = process.env.LOG_LEVEL ?? 'info'
 // pino-pretty as a stream in this thread, not a transport: a transport's worker loads its target
 // by package name, which the bundled build (dist/) cannot, and pretty output is for a terminal.

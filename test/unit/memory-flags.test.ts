@@ -1,0 +1,56 @@
+/**
+ * The V8 flags kubeding sets on itself (src/memory-flags.ts): they are every flag V8 derives from
+ * `--optimize-for-size --max-opt=2` on a command line, and set on a running process they take.
+ */
+import { execFileSync } from 'node:child_process'
+import t from 'tap'
+import { startCommand } from '../../scripts/build.ts'
+import { MEMORY_FLAGS } from '../../src/memory-flags.ts'
+
+const MODULE = new URL('../../src/memory-flags.ts', import.meta.url).href
+
+/** The values of all V8 flags a node started with `flags` has. */
+const flagValues = (flags: string[]) =>
+  execFileSync(process.execPath, [...flags, '--print-flag-values', '-e', '0'], {
+    encoding: 'utf8',
+  }).split('\n')
+
+t.test('they are what V8 derives from the two flags on a command line', async (t) => {
+  const plain = new Set(flagValues([]))
+  const derived = flagValues(['--optimize-for-size', '--max-opt=2']).filter((v) => !plain.has(v))
+  t.same(
+    derived.sort(),
+    [...MEMORY_FLAGS, '--max-semi-space-size=1'].sort(),
+    'V8 draws implications only from the command line, so each one is in the list',
+  )
+  t.ok(
+    startCommand().flags.includes('--max-semi-space-size=1'),
+    'the young generation is sized once, at start: that one stays on the command line',
+  )
+})
+
+t.test('set on a running process, they stop TurboFan', async (t) => {
+  // A function forced to optimize before and after: TurboFan's code only before.
+  const script = `
+    import { useMemoryFlags } from ${JSON.stringify(MODULE)}
+    const TURBOFAN = 1 << 6
+    const tier = (f) => {
+      %PrepareFunctionForOptimization(f);
+      f(1);
+      f(2);
+      %OptimizeFunctionOnNextCall(f);
+      f(3);
+      return (%GetOptimizationStatus(f) & TURBOFAN) !== 0
+    }
+    const before = tier((a) => a * 2 + 1)
+    useMemoryFlags()
+    const after = tier((a) => a * 3 + 1)
+    console.log(JSON.stringify({ before, after }))
+  `
+  const out = execFileSync(
+    process.execPath,
+    ['--allow-natives-syntax', '--input-type=module', '-e', script],
+    { encoding: 'utf8' },
+  )
+  t.same(JSON.parse(out), { before: true, after: false })
+})
