@@ -4,7 +4,7 @@
  * the Dockerfile's last stage, on a staged copy of exactly what that stage copies, run as its
  * numeric user so that the copy is read-only to it, with the stage's ENV):
  * - start to ready (spawn to the first 200 from /readyz, median of 3 starts on fresh state) and
- *   `--version`/`--help` (spawn to exit, median of 3);
+ *   `--version`/`--help` (spawn to exit, median of 3), the three ways taking turns;
  * - RSS idle, after 100,000 events archived, after 1,000,000 (flat within ±10 %), and with 5,000
  *   nodes added and `events`/`nodes` queries running;
  * - events per CPU-second: the service process's user + system time over the first 100,000
@@ -392,28 +392,62 @@ async function launch(way: Way): Promise<Launched> {
   }
 }
 
-/** Measures one way, start to stop, against fresh fakes and a fresh state dir. */
-export async function measureWay(way: Way, o: Required<FootprintOptions>): Promise<WayFigures> {
-  const timed = async (args: string[], inner: boolean) => {
-    const seconds: number[] = []
-    for (let i = 0; i < SAMPLES; i++) seconds.push(await timeToExit(way, args, inner))
-    return median(seconds)
-  }
-  const versionSeconds = await timed(['--version'], true)
-  const helpSeconds = await timed(['--help'], true)
-  const commandVersionSeconds = await timed(['--version'], false)
-  // One start is one sample, and start-up on 2 shared cores varies by a tenth of a second from one
-  // to the next: the median of three, each on fresh state, the last one measured on.
-  const starts: Launched[] = []
-  for (let i = 0; i < SAMPLES - 1; i++) {
-    const first = await launch(way)
-    starts.push(first)
-    await first.stop()
-  }
+/** The timed figures of one way: medians of SAMPLES. */
+export interface TimedFigures {
+  startSeconds: number
+  commandStartSeconds: number
+  versionSeconds: number
+  helpSeconds: number
+  commandVersionSeconds: number
+}
+
+/**
+ * Times every way SAMPLES times, the ways taking turns: this machine's speed drifts over the half
+ * hour the bench takes, and timed one way after the other, the way measured last (after two runs
+ * of a million events) started ~0.1 s slower in every run, while started in turn with the others
+ * it was not slower. Each start is on fresh fakes and state, stopped once ready.
+ */
+async function timeWays(ways: readonly Way[]): Promise<Map<string, TimedFigures>> {
+  const samples = new Map(ways.map((w) => [w.name, [] as TimedFigures[]]))
+  for (let i = 0; i < SAMPLES; i++)
+    for (const way of ways) {
+      const versionSeconds = await timeToExit(way, ['--version'], true)
+      const helpSeconds = await timeToExit(way, ['--help'], true)
+      const commandVersionSeconds = await timeToExit(way, ['--version'], false)
+      const started = await launch(way)
+      await started.stop()
+      samples.get(way.name)?.push({
+        startSeconds: started.startSeconds,
+        commandStartSeconds: started.commandStartSeconds,
+        versionSeconds,
+        helpSeconds,
+        commandVersionSeconds,
+      })
+    }
+  return new Map(
+    [...samples].map(([name, of]) => {
+      const mid = (key: keyof TimedFigures) => median(of.map((f) => f[key]))
+      return [
+        name,
+        {
+          startSeconds: mid('startSeconds'),
+          commandStartSeconds: mid('commandStartSeconds'),
+          versionSeconds: mid('versionSeconds'),
+          helpSeconds: mid('helpSeconds'),
+          commandVersionSeconds: mid('commandVersionSeconds'),
+        },
+      ]
+    }),
+  )
+}
+
+/** Measures one way's memory and CPU figures, start to stop, against fresh fakes and state. */
+export async function measureWay(
+  way: Way,
+  o: Required<FootprintOptions>,
+  timed: TimedFigures,
+): Promise<WayFigures> {
   const service = await launch(way)
-  starts.push(service)
-  const startSeconds = median(starts.map((l) => l.startSeconds))
-  const commandStartSeconds = median(starts.map((l) => l.commandStartSeconds))
   const { stateDir, kube, url, pid } = service
   let store: DatabaseSync | undefined
   try {
@@ -505,11 +539,11 @@ export async function measureWay(way: Way, o: Required<FootprintOptions>): Promi
     return {
       way: way.name,
       command: way.command,
-      startSeconds: round(startSeconds, 2),
-      commandStartSeconds: round(commandStartSeconds, 2),
-      commandVersionSeconds: round(commandVersionSeconds, 2),
-      versionSeconds: round(versionSeconds, 3),
-      helpSeconds: round(helpSeconds, 3),
+      startSeconds: round(timed.startSeconds, 2),
+      commandStartSeconds: round(timed.commandStartSeconds, 2),
+      commandVersionSeconds: round(timed.commandVersionSeconds, 2),
+      versionSeconds: round(timed.versionSeconds, 3),
+      helpSeconds: round(timed.helpSeconds, 3),
       idleMiB: mib(idle.rss),
       after100kMiB: mib(after100k.rss),
       after1MMiB: mib(after1M.rss),
@@ -573,8 +607,10 @@ export async function benchFootprint(options: FootprintOptions = {}): Promise<Fo
   try {
     const { ways, imageReadOnly } = theWays(stageDir)
     const figures: WayFigures[] = []
-    for (const way of ways.filter((w) => o.ways.includes(w.name)))
-      figures.push(await measureWay(way, o))
+    const chosen = ways.filter((w) => o.ways.includes(w.name))
+    const timed = await timeWays(chosen)
+    for (const way of chosen)
+      figures.push(await measureWay(way, o, timed.get(way.name) as TimedFigures))
     return {
       ways: figures,
       imageReadOnly,
