@@ -122,7 +122,8 @@ function describeArgument(argument: string | undefined): string {
   return argument !== undefined && /^[\w.-]{1,40}$/.test(argument) ? `"${argument}"` : '(not shown)'
 }
 
-function readVersion(): string {
+/** kubeding's version, from package.json beside the sources (or beside dist/). */
+export function readVersion(): string {
   // node:fs is loaded with Node itself; node:fs/promises took 4 ms more of `--version`.
   const text = readFileSync(new URL('../package.json', import.meta.url), 'utf8')
   return (JSON.parse(text) as { version: string }).version

@@ -3,10 +3,10 @@
  * Only the command line is imported up front: `--help`, `--version` and `--check-config` never
  * load the service, its HTTP server or the Kubernetes client.
  */
-import { existsSync, readFileSync } from 'node:fs'
+import { existsSync } from 'node:fs'
 import { enableCompileCache } from 'node:module'
 import { fileURLToPath } from 'node:url'
-import { runCli } from './cli.ts'
+import { readVersion, runCli } from './cli.ts'
 
 // The bundle carries V8's compiled code of what it loads next (scripts/build.ts): ~75 ms less to
 // ready. The sources have none. Portable keys came with Node 24.12; older Nodes just compile.
@@ -30,9 +30,7 @@ if (cli.kind === 'send-test') {
   process.exit(await sendTest(cli.config, io))
 }
 
-const { version } = JSON.parse(
-  readFileSync(new URL('../package.json', import.meta.url), 'utf8'),
-) as { version: string }
+const version = readVersion()
 const [
   { default: pino },
   { createService },
