@@ -8,7 +8,8 @@
  * - RSS idle, after 100,000 events archived, after 1,000,000 (flat within ±10 %), and with 5,000
  *   nodes added and `events`/`nodes` queries running;
  * - events per CPU-second: the service process's user + system time over the first 100,000
- *   Warnings, each archived and routed to a robot.
+ *   Warnings, each archived and routed to a robot (the target), then over 100,000 Normal events,
+ *   archived and matched against the routes but routed nowhere (what the archive alone costs).
  * Run alone with `node bench/footprint.ts`; bench/run.ts calls `benchFootprint`.
  *
  * The service is a real process started the way a user starts it, with a config file pointing
@@ -84,6 +85,9 @@ export interface WayFigures {
   peakMiB: number
   eventsPerCpuSecond: number
   cpuSeconds: number
+  /** The same over as many Normal events: archived, matched against the routes, none routed. */
+  normalEventsPerCpuSecond: number
+  normalCpuSeconds: number
   /** Events archived in all, and in the first run (the CPU figure and the first RSS). */
   archived: number
   firstEvents: number
@@ -463,13 +467,13 @@ export async function measureWay(
 
     let fed = 0
     let names: { namespace: string; name: string }[] = []
-    /** Streams Warnings on distinct objects through the open watch until `total` are archived. */
-    const feed = async (total: number) => {
+    /** Streams events on distinct objects through the open watch until `total` are archived. */
+    const feed = async (total: number, type: 'Warning' | 'Normal' = 'Warning') => {
       while (fed < total) {
         await until(() => fed - archived() < MAX_LAG, 'the archive to catch up', 120_000, 5)
         for (const end = Math.min(total, fed + 1_000); fed < end; fed++) {
           const namespace = `shop-${fed % 50}`
-          const event = kube.addEvent(anEvent('Warning', namespace, podName('web'), fed))
+          const event = kube.addEvent(anEvent(type, namespace, podName('web'), fed))
           names.push({ namespace, name: event.metadata.name })
         }
         await sleep(0)
@@ -499,7 +503,12 @@ export async function measureWay(
     await forget()
     await sleep(1_000)
     const after100k = memoryOf(pid)
-    for (let next = o.firstEvents * 2; fed < o.totalEvents; next += o.firstEvents) {
+    // What the archive costs without alerts: Normal events match no route (routes alert Warnings).
+    const normalCpuBefore = cpuOf(pid)
+    await feed(fed + o.firstEvents, 'Normal')
+    const normalCpuSeconds = cpuOf(pid) - normalCpuBefore
+    await forget()
+    for (let next = fed + o.firstEvents; fed < o.totalEvents; next += o.firstEvents) {
       await feed(Math.min(next, o.totalEvents))
       await forget()
     }
@@ -552,6 +561,8 @@ export async function measureWay(
       peakMiB: mib(last.peak),
       eventsPerCpuSecond: Math.round(o.firstEvents / cpuSeconds),
       cpuSeconds: round(cpuSeconds, 2),
+      normalEventsPerCpuSecond: Math.round(o.firstEvents / normalCpuSeconds),
+      normalCpuSeconds: round(normalCpuSeconds, 2),
       archived: archived(),
       firstEvents: o.firstEvents,
       queries: o.queries,
@@ -654,8 +665,9 @@ export function formatFootprint(f: FootprintFigures): string[] {
         text: '>= 40,000',
         met: w.eventsPerCpuSecond >= 40_000,
       }),
+      row('  without alerts', `${k(w.normalEventsPerCpuSecond)} events/CPU-s`),
       ...note(
-        `Ready: kubeding's process from its start to the first 200 from /readyz, median of ${SAMPLES} starts on fresh state, the ways taking turns (in brackets: from spawning the command). --version/--help: ${w.way === 'image' ? 'the command' : `the node process ${w.way} starts`}, spawn to exit, median of ${SAMPLES} (through ${w.way}: ${w.commandVersionSeconds} s). Idle: 2 s after ready. Ingest: ${k(w.archived)} Warnings on distinct objects streamed over the watch, each archived and routed to one robot; the cost is the service's user + system CPU (${w.cpuSeconds} s) over the first ${k(w.firstEvents)}. RSS after so many events: read 1 s after the service took in the deletion of what was fed (Kubernetes deletes Events after an hour, the fake at once); RSS flat compares after ${k(w.firstEvents)} with after ${k(w.archived)}; then ${k(w.nodes)} nodes added and ${w.queries} events/nodes queries through the outgoing route. Peak RSS ${w.peakMiB} MiB; store ${w.storeMiB} MiB on disk.`,
+        `Ready: kubeding's process from its start to the first 200 from /readyz, median of ${SAMPLES} starts on fresh state, the ways taking turns (in brackets: from spawning the command). --version/--help: ${w.way === 'image' ? 'the command' : `the node process ${w.way} starts`}, spawn to exit, median of ${SAMPLES} (through ${w.way}: ${w.commandVersionSeconds} s). Idle: 2 s after ready. Ingest: Warnings on distinct objects streamed over the watch, each archived and routed to one robot; the cost is the service's user + system CPU (${w.cpuSeconds} s) over the first ${k(w.firstEvents)}. Without alerts: then ${k(w.firstEvents)} Normal events, archived and matched against the routes, none routed (${w.normalCpuSeconds} s): what the archive and the watch cost alone. RSS after so many events: read 1 s after the service took in the deletion of what was fed (Kubernetes deletes Events after an hour, the fake at once); RSS flat compares after ${k(w.firstEvents)} with after ${k(w.archived)}; then ${k(w.nodes)} nodes added and ${w.queries} events/nodes queries through the outgoing route. Peak RSS ${w.peakMiB} MiB; store ${w.storeMiB} MiB on disk.`,
       ),
     )
   }
