@@ -140,6 +140,32 @@ export const noSchemaCompilers: Plugin = {
 }
 
 /**
+ * prom-client requires @opentelemetry/api (51 modules) at load, for one use: reading the active
+ * trace span when a counter records exemplars. kubeding's metrics record none, so the bundle
+ * carries a stand-in that says so if they ever did, instead of evaluating the OpenTelemetry API
+ * at every start.
+ */
+export const noOpenTelemetry: Plugin = {
+  name: 'no-opentelemetry',
+  setup(b) {
+    b.onResolve({ filter: /^@opentelemetry\/api$/ }, (args) =>
+      args.importer.includes(`${sep}node_modules${sep}prom-client${sep}`)
+        ? { path: args.path, namespace: 'no-opentelemetry' }
+        : undefined,
+    )
+    b.onLoad({ filter: /.*/, namespace: 'no-opentelemetry' }, () => ({
+      loader: 'js',
+      contents: [
+        'const missing = () => {',
+        "  throw new Error('@opentelemetry/api is not in kubeding\\'s bundle: prom-client needs it only for exemplars, which kubeding\\'s metrics do not record')",
+        '}',
+        'module.exports = { trace: { getSpan: missing }, context: { active: missing } }',
+      ].join('\n'),
+    }))
+  },
+}
+
+/**
  * Node's built-in modules are loaded through `require` rather than `import`. An `import` of a
  * built-in builds its ES module facade, which reads every export, lazy ones included: for
  * node:http that loads Node's own copy of undici (for `http.WebSocket`), for node:fs its streams,
@@ -188,7 +214,7 @@ export async function buildBundle(outdir = join(ROOT, 'dist')): Promise<Metafile
     banner: {
       js: "import { createRequire as __kubedingRequire } from 'node:module'; const require = __kubedingRequire(import.meta.url);",
     },
-    plugins: [trimClientNode, noAxios, noSchemaCompilers, builtinsByRequire],
+    plugins: [trimClientNode, noAxios, noSchemaCompilers, noOpenTelemetry, builtinsByRequire],
     logLevel: 'warning',
     metafile: true,
   })
