@@ -18,15 +18,26 @@ if (!supported) {
   process.exit(1)
 }
 
-/** Newest modification time under `dir` (0 when it does not exist). */
+/**
+ * Newest modification time under `dir` (0 when it does not exist). Walked by hand, joining names
+ * with a slash: a recursive readdirSync joins every entry with path.join, and those ~160 calls at
+ * each start made node:path's normalizeString hot enough for TurboFan before kubeding turns it off
+ * (src/memory-flags.ts), which paged ~5 MiB of TurboFan's code into the resident set of
+ * `npx kubeding`.
+ */
 function newest(dir) {
   let latest = 0
+  let entries
   try {
-    for (const entry of readdirSync(dir, { recursive: true, withFileTypes: true }))
-      if (entry.isFile())
-        latest = Math.max(latest, statSync(`${entry.parentPath}/${entry.name}`).mtimeMs)
+    entries = readdirSync(dir, { withFileTypes: true })
   } catch (error) {
-    if (error?.code !== 'ENOENT') throw error
+    if (error?.code === 'ENOENT') return 0
+    throw error
+  }
+  for (const entry of entries) {
+    const path = `${dir}/${entry.name}`
+    if (entry.isDirectory()) latest = Math.max(latest, newest(path))
+    else if (entry.isFile()) latest = Math.max(latest, statSync(path).mtimeMs)
   }
   return latest
 }

@@ -47,7 +47,7 @@ t.test('a supported Node goes on to start kubeding', async (t) => {
 })
 
 /** A copy of the bin beside a stand-in bundle and sources that each say which one ran. */
-function layout(t: Test, files: { dist?: number; src: number }) {
+function layout(t: Test, files: { dist?: number; src: number; nested?: number }) {
   const dir = mkdtempSync(join(tmpdir(), 'kubeding-bin-'))
   t.teardown(() => rmSync(dir, { recursive: true, force: true }))
   const put = (path: string, text: string, mtimeSeconds?: number) => {
@@ -59,6 +59,7 @@ function layout(t: Test, files: { dist?: number; src: number }) {
   put('bin/kubeding.js', readFileSync(BIN, 'utf8'))
   put('src/main.ts', "process.stdout.write('sources')", files.src)
   put('commands/index.ts', '', files.src - 10)
+  if (files.nested !== undefined) put('src/kube/watch/deep.ts', '', files.nested)
   if (files.dist !== undefined)
     put('dist/kubeding.js', "process.stdout.write('bundle')", files.dist)
   return join(dir, 'bin/kubeding.js')
@@ -85,5 +86,20 @@ t.test(
     t.equal(missing.stdout, 'sources')
     t.match(missing.stderr, /dist\/ is not built/)
     t.equal(missing.stderr.trimEnd().split('\n').length, 1, 'in one line')
+  },
+)
+
+t.test(
+  'a source changed in a folder deep under src/ counts as much as one at its top',
+  async (t) => {
+    const deep = await runBin(
+      layout(t, { dist: 1_950_000_000, src: 1_900_000_000, nested: 2_000_000_000 }),
+    )
+    t.equal(deep.stdout, 'sources')
+    t.match(deep.stderr, /dist\/ is older than src\//)
+    const older = await runBin(
+      layout(t, { dist: 1_950_000_000, src: 1_900_000_000, nested: 1_920_000_000 }),
+    )
+    t.equal(older.stdout, 'bundle', 'older nested sources leave the bundle to run')
   },
 )
