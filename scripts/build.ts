@@ -47,33 +47,39 @@ export function startCommand(): { env: Record<string, string>; flags: string[] }
 const CLIENT_NODE = `${sep}node_modules${sep}@kubernetes${sep}client-node${sep}`
 
 /**
+ * A plugin that gives the package whose files contain `importedBy` a stand-in for the modules
+ * matching `filter`, instead of the modules themselves: `lines(path)` is the stand-in's source,
+ * which throws, saying why, if what it stands for is ever used. Other importers get the real ones.
+ */
+function standIn(
+  name: string,
+  filter: RegExp,
+  importedBy: string,
+  lines: (path: string) => string[],
+): Plugin {
+  return {
+    name,
+    setup(b) {
+      b.onResolve({ filter }, (args) =>
+        args.importer.includes(importedBy) ? { path: args.path, namespace: name } : undefined,
+      )
+      b.onLoad({ filter: /.*/, namespace: name }, (args) => ({
+        loader: 'js',
+        contents: lines(args.path).join('\n'),
+      }))
+    },
+  }
+}
+
+/**
  * @kubernetes/client-node does not declare `sideEffects: false`, so a bundler must keep every
  * module its index re-exports. Its modules only declare classes and functions (the one
  * exception, polyfill.js, sets a global File for Node 18 and is kept), so they are marked free
  * of side effects here and whatever kubeding does not reach is dropped.
- *
- * undici is imported at the top of its config.js and the generated APIs' fetch layer, for those
- * APIs alone (`applySecurityAuthentication`, `createDispatcher`): kubeding's requests go through
- * `applyToHTTPSOptions` and node:https (src/kube/kube-request.ts), so undici (700 kB of source)
- * is left out, and a call that would need it says so instead.
  */
 export const trimClientNode: Plugin = {
   name: 'trim-client-node',
   setup(b) {
-    b.onResolve({ filter: /^undici$/ }, (args) =>
-      args.importer.includes(CLIENT_NODE) ? { path: 'undici', namespace: 'no-undici' } : undefined,
-    )
-    b.onLoad({ filter: /.*/, namespace: 'no-undici' }, () => ({
-      loader: 'js',
-      contents: [
-        'const missing = () => {',
-        "  throw new Error('undici is not in kubeding\\'s bundle: only the generated API clients of @kubernetes/client-node use it, and kubeding does not')",
-        '}',
-        'export class Agent { constructor() { missing() } }',
-        'export class ProxyAgent { constructor() { missing() } }',
-        'export const fetch = missing',
-      ].join('\n'),
-    }))
     // Relative imports inside the package are where its index fans out to every module.
     b.onResolve({ filter: /^\./ }, async (args) => {
       if (!args.importer.includes(CLIENT_NODE) || args.pluginData === 'resolved') return undefined
@@ -90,29 +96,36 @@ export const trimClientNode: Plugin = {
 }
 
 /**
+ * undici is imported at the top of @kubernetes/client-node's config.js and the generated APIs'
+ * fetch layer, for those APIs alone (`applySecurityAuthentication`, `createDispatcher`):
+ * kubeding's requests go through `applyToHTTPSOptions` and node:https (src/kube/kube-request.ts),
+ * so undici (700 kB of source) is left out, and a call that would need it says so instead.
+ */
+export const noUndici = standIn('no-undici', /^undici$/, CLIENT_NODE, () => [
+  'const missing = () => {',
+  "  throw new Error('undici is not in kubeding\\'s bundle: only the generated API clients of @kubernetes/client-node use it, and kubeding does not')",
+  '}',
+  'export class Agent { constructor() { missing() } }',
+  'export class ProxyAgent { constructor() { missing() } }',
+  'export const fetch = missing',
+])
+
+/**
  * dingtalk-robot-sender requires axios (with form-data, follow-redirects and the 134 kB mime-db)
  * at load, as the HTTP client it falls back to when given none; kubeding always gives it its own
  * (src/dingtalk/fetch-http-client.ts), so the bundle carries a stand-in that says so if that
  * fallback were ever taken, instead of ~220 kB of source kept in memory for nothing.
  */
-export const noAxios: Plugin = {
-  name: 'no-axios',
-  setup(b) {
-    b.onResolve({ filter: /^axios$/ }, (args) =>
-      args.importer.includes(`${sep}node_modules${sep}dingtalk-robot-sender${sep}`)
-        ? { path: 'axios', namespace: 'no-axios' }
-        : undefined,
-    )
-    b.onLoad({ filter: /.*/, namespace: 'no-axios' }, () => ({
-      loader: 'js',
-      contents: [
-        'module.exports = function axios() {',
-        "  throw new Error('axios is not in kubeding\\'s bundle: dingtalk-robot-sender must be given kubeding\\'s own httpclient')",
-        '}',
-      ].join('\n'),
-    }))
-  },
-}
+export const noAxios = standIn(
+  'no-axios',
+  /^axios$/,
+  `${sep}node_modules${sep}dingtalk-robot-sender${sep}`,
+  () => [
+    'module.exports = function axios() {',
+    "  throw new Error('axios is not in kubeding\\'s bundle: dingtalk-robot-sender must be given kubeding\\'s own httpclient')",
+    '}',
+  ],
+)
 
 /**
  * fastify requires a JSON-schema validator compiler (ajv, with its formats and URI parser) and a
@@ -120,24 +133,16 @@ export const noAxios: Plugin = {
  * a `schema`. kubeding's routes declare none (bodies are checked with zod), so the bundle gets a
  * compiler that says so instead: ~250 kB of modules are neither carried nor evaluated at start.
  */
-export const noSchemaCompilers: Plugin = {
-  name: 'no-schema-compilers',
-  setup(b) {
-    b.onResolve({ filter: /^@fastify\/(ajv-compiler|fast-json-stringify-compiler)$/ }, (args) =>
-      args.importer.includes(`${sep}node_modules${sep}fastify${sep}`)
-        ? { path: args.path, namespace: 'no-schema-compilers' }
-        : undefined,
-    )
-    b.onLoad({ filter: /.*/, namespace: 'no-schema-compilers' }, (args) => ({
-      loader: 'js',
-      contents: [
-        'module.exports = () => () => {',
-        `  throw new Error('${args.path} is not in kubeding\\'s bundle: a route declares a JSON schema, and kubeding validates with zod instead')`,
-        '}',
-      ].join('\n'),
-    }))
-  },
-}
+export const noSchemaCompilers = standIn(
+  'no-schema-compilers',
+  /^@fastify\/(ajv-compiler|fast-json-stringify-compiler)$/,
+  `${sep}node_modules${sep}fastify${sep}`,
+  (path) => [
+    'module.exports = () => () => {',
+    `  throw new Error('${path} is not in kubeding\\'s bundle: a route declares a JSON schema, and kubeding validates with zod instead')`,
+    '}',
+  ],
+)
 
 /**
  * prom-client requires @opentelemetry/api (51 modules) at load, for one use: reading the active
@@ -145,25 +150,17 @@ export const noSchemaCompilers: Plugin = {
  * carries a stand-in that says so if they ever did, instead of evaluating the OpenTelemetry API
  * at every start.
  */
-export const noOpenTelemetry: Plugin = {
-  name: 'no-opentelemetry',
-  setup(b) {
-    b.onResolve({ filter: /^@opentelemetry\/api$/ }, (args) =>
-      args.importer.includes(`${sep}node_modules${sep}prom-client${sep}`)
-        ? { path: args.path, namespace: 'no-opentelemetry' }
-        : undefined,
-    )
-    b.onLoad({ filter: /.*/, namespace: 'no-opentelemetry' }, () => ({
-      loader: 'js',
-      contents: [
-        'const missing = () => {',
-        "  throw new Error('@opentelemetry/api is not in kubeding\\'s bundle: prom-client needs it only for exemplars, which kubeding\\'s metrics do not record')",
-        '}',
-        'module.exports = { trace: { getSpan: missing }, context: { active: missing } }',
-      ].join('\n'),
-    }))
-  },
-}
+export const noOpenTelemetry = standIn(
+  'no-opentelemetry',
+  /^@opentelemetry\/api$/,
+  `${sep}node_modules${sep}prom-client${sep}`,
+  () => [
+    'const missing = () => {',
+    "  throw new Error('@opentelemetry/api is not in kubeding\\'s bundle: prom-client needs it only for exemplars, which kubeding\\'s metrics do not record')",
+    '}',
+    'module.exports = { trace: { getSpan: missing }, context: { active: missing } }',
+  ],
+)
 
 /**
  * Node's built-in modules are loaded through `require` rather than `import`. An `import` of a
@@ -214,7 +211,14 @@ export async function buildBundle(outdir = join(ROOT, 'dist')): Promise<Metafile
     banner: {
       js: "import { createRequire as __kubedingRequire } from 'node:module'; const require = __kubedingRequire(import.meta.url);",
     },
-    plugins: [trimClientNode, noAxios, noSchemaCompilers, noOpenTelemetry, builtinsByRequire],
+    plugins: [
+      trimClientNode,
+      noUndici,
+      noAxios,
+      noSchemaCompilers,
+      noOpenTelemetry,
+      builtinsByRequire,
+    ],
     logLevel: 'warning',
     metafile: true,
   })
