@@ -26,6 +26,11 @@ export interface Store {
 /** File name of the store inside `state.dir`. */
 export const STORE_FILE = 'kubeding.sqlite'
 
+/** Page size of a store being created. */
+const PAGE_SIZE = 16_384
+/** WAL size at which a commit checkpoints it into the database file. */
+const CHECKPOINT_BYTES = 40_960_000
+
 /**
  * Opens (creating if missing) `dir/kubeding.sqlite`, or an in-memory store for `:memory:`.
  * WAL with synchronous=NORMAL: a committed write survives SIGKILL of the process. `onUpgrade`
@@ -38,11 +43,19 @@ export function openStore(dir: string, onUpgrade?: (from: number, to: number) =>
   try {
     if (path !== ':memory:') mkdirSync(dir, { recursive: true })
     db = new DatabaseSync(path)
+    // Only a store being created takes it (one made with SQLite's default 4 KiB keeps its pages).
+    // A commit writes each page it changed to the WAL in two writes (frame header, page): at 16 KiB
+    // an ingest's appends take a quarter as many pages, so a quarter as many writes. Measured on 100,000 routed Warnings
+    // streamed through the built service, 3 runs each, alternating: 24,300-25,800 events per
+    // CPU-second at 4 KiB, 26,800-28,900 at 16 KiB (system time -20 %), 26,600-28,400 at 8 KiB,
+    // no better at 32 KiB and worse at 64 KiB.
+    db.exec(`PRAGMA page_size = ${PAGE_SIZE};`)
     db.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 5000;')
     // The default checkpoint (every 1,000 pages) fsyncs on nearly every commit of a busy ingest;
-    // measured on 100,000 Warnings it was most of the time spent. A checkpoint every 10,000 pages
-    // (a WAL of up to about 40 MB) keeps that cost off the event path.
-    db.exec('PRAGMA wal_autocheckpoint = 10000;')
+    // measured on 100,000 Warnings it was most of the time spent. A checkpoint once the WAL holds
+    // about 40 MB, whatever the store's page size, keeps that cost off the event path.
+    const { page_size: pageSize } = db.prepare('PRAGMA page_size').get() as { page_size: number }
+    db.exec(`PRAGMA wal_autocheckpoint = ${Math.ceil(CHECKPOINT_BYTES / pageSize)};`)
     // Memory must not grow with the archive (issue 10): the page cache is held at 2 MiB (SQLite's
     // default, written down so that no build option changes it; more measured no faster ingest),
     // and the file is read, not memory-mapped, since mapped pages of a large archive count in the

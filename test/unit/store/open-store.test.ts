@@ -115,6 +115,24 @@ t.test('the page cache is bounded and the file is not memory-mapped', async (t) 
   t.equal(pragma('cache_size'), -2048, '2 MiB of pages, whatever the archive holds')
   t.equal(pragma('mmap_size'), 0, 'read, not mapped into the resident set')
   t.equal(pragma('journal_mode'), 'wal')
+  t.equal(pragma('page_size'), 16_384, 'a new store is made of 16 KiB pages')
+  t.equal(pragma('wal_autocheckpoint'), 2_500, 'checkpointed at about 40 MB of WAL')
+})
+
+t.test('a store made with 4 KiB pages keeps them, checkpointed at the same WAL size', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'kubeding-store-'))
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }))
+  const old = new DatabaseSync(join(dir, STORE_FILE))
+  old.exec('PRAGMA page_size = 4096; PRAGMA journal_mode = WAL; CREATE TABLE kept (x INTEGER)')
+  old.exec('INSERT INTO kept VALUES (7)')
+  old.close()
+  const store = openStore(dir)
+  t.teardown(() => store.close())
+  const pragma = (name: string) =>
+    Object.values(store.db.prepare(`PRAGMA ${name}`).get() as Record<string, number>)[0]
+  t.equal(pragma('page_size'), 4_096)
+  t.equal(pragma('wal_autocheckpoint'), 10_000)
+  t.same(store.db.prepare('SELECT x FROM kept').all(), [{ x: 7 }], 'its rows are all there')
 })
 
 t.test(
