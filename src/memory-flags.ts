@@ -11,10 +11,14 @@
  *   after 100,000 events: ~100 MiB with it, 130-150 MiB without).
  * - `--max-opt=2`: no tier beyond Maglev, so TurboFan's own code in the node binary (~5 MiB
  *   resident once it runs) is never paged in; the CPU per event did not measurably change.
+ * - `--liftoff-only`: WebAssembly stays in its baseline code. fetch() parses DingTalk's answers
+ *   with Node's WebAssembly llhttp, which got hot somewhere between 100,000 and 1,000,000 events
+ *   and was compiled again by TurboFan: 3.4 MiB of its code paged in then (the node binary's
+ *   resident pages, by symbol), most of what the resident set grew by between those two figures.
  *
  * V8 draws a flag's implications only from the command line: set later, `--max-opt=2` alone
- * still lets TurboFan compile hot functions, so what it implies is set too (the list
- * `node --max-opt=2 --print-flag-values` shows).
+ * still lets TurboFan compile hot functions, so what each flag implies is set too (the list
+ * `node --max-opt=2 --liftoff-only --print-flag-values` shows).
  */
 import { setFlagsFromString } from 'node:v8'
 
@@ -24,6 +28,9 @@ export const MEMORY_FLAGS = [
   '--no-turbofan',
   '--no-opt',
   '--no-osr-from-maglev',
+  '--liftoff-only',
+  '--no-wasm-tier-up',
+  '--no-wasm-dynamic-tiering',
 ] as const
 
 /** Sets MEMORY_FLAGS on this process's V8. Call once the code that runs at start is loaded. */

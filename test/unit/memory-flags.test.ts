@@ -1,6 +1,7 @@
 /**
  * The V8 flags kubeding sets on itself (src/memory-flags.ts): they are every flag V8 derives from
- * `--optimize-for-size --max-opt=2` on a command line, and set on a running process they take.
+ * `--optimize-for-size --max-opt=2 --liftoff-only` on a command line, and set on a running process
+ * they take.
  */
 import { execFileSync } from 'node:child_process'
 import t from 'tap'
@@ -15,9 +16,11 @@ const flagValues = (flags: string[]) =>
     encoding: 'utf8',
   }).split('\n')
 
-t.test('they are what V8 derives from the two flags on a command line', async (t) => {
+t.test('they are what V8 derives from the three flags on a command line', async (t) => {
   const plain = new Set(flagValues([]))
-  const derived = flagValues(['--optimize-for-size', '--max-opt=2']).filter((v) => !plain.has(v))
+  const derived = flagValues(['--optimize-for-size', '--max-opt=2', '--liftoff-only']).filter(
+    (v) => !plain.has(v),
+  )
   t.same(
     derived.sort(),
     [...MEMORY_FLAGS, '--max-semi-space-size=1'].sort(),
@@ -45,6 +48,37 @@ t.test('set on a running process, they stop TurboFan', async (t) => {
     const before = tier((a) => a * 2 + 1)
     useMemoryFlags()
     const after = tier((a) => a * 3 + 1)
+    console.log(JSON.stringify({ before, after }))
+  `
+  const out = execFileSync(
+    process.execPath,
+    ['--allow-natives-syntax', '--input-type=module', '-e', script],
+    { encoding: 'utf8' },
+  )
+  t.same(JSON.parse(out), { before: true, after: false })
+})
+
+t.test('set on a running process, they keep WebAssembly out of TurboFan', async (t) => {
+  // A module exporting f(x) = x + k, called until TurboFan compiled it or 50 rounds passed. Each
+  // call site gets its own k: V8 shares the compiled code of identical modules.
+  const script = `
+    import { useMemoryFlags } from ${JSON.stringify(MODULE)}
+    const bytes = new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0, 1, 6, 1, 96, 1, 127, 1, 127, 3, 2, 1,
+      0, 7, 5, 1, 1, 102, 0, 0, 10, 9, 1, 7, 0, 32, 0, 65, 1, 106, 11])
+    const hot = async (k) => {
+      bytes[35] = k
+      const { instance } = await WebAssembly.instantiate(bytes)
+      const f = instance.exports.f
+      let x = 0
+      for (let round = 0; round < 50 && !%IsTurboFanFunction(f); round++) {
+        for (let i = 0; i < 100000; i++) x = f(x)
+        await new Promise((resolve) => setTimeout(resolve, 10))
+      }
+      return %IsTurboFanFunction(f)
+    }
+    const before = await hot(1)
+    useMemoryFlags()
+    const after = await hot(2)
     console.log(JSON.stringify({ before, after }))
   `
   const out = execFileSync(
