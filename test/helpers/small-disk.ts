@@ -1,5 +1,5 @@
 /**
- * A disk that fills up, for the store-failure tests: a real tmpfs of a few hundred KB mounted for
+ * A disk that fills up, for the store-failure tests: a real tmpfs of a few MB mounted for
  * the test (and unmounted at teardown) where the machine allows it. Where mounting is not
  * allowed (not root), the same SQLite failure is injected through a narrow seam instead: SQLite's
  * own `PRAGMA max_page_count` makes the store "full" (SQLITE_FULL, as a full disk gives).
@@ -26,7 +26,7 @@ export interface SmallDisk {
 }
 
 /** A tmpfs of `sizeKb` at a fresh directory, or the injected seam where mounting fails. */
-export function createSmallDisk(t: Test, sizeKb = 768): SmallDisk {
+export function createSmallDisk(t: Test, sizeKb = 4096): SmallDisk {
   const dir = mkdtempSync(join(tmpdir(), 'kubeding-disk-'))
   // KUBEDING_TEST_NO_MOUNT=1 takes the injected path even as root, to prove it works too (not for
   // the read-only test: file modes do not bind root).
