@@ -32,12 +32,36 @@ t.test('they are what V8 derives from the three flags on a command line', async 
   )
 })
 
+/**
+ * Runs `body` as a module with V8's natives syntax. `body` defines `tier(n)`: whether its n-th
+ * function reached TurboFan. Asked for the first before useMemoryFlags() and the second after.
+ */
+const beforeAndAfter = (body: string) =>
+  JSON.parse(
+    execFileSync(
+      process.execPath,
+      [
+        '--allow-natives-syntax',
+        '--input-type=module',
+        '-e',
+        `import { useMemoryFlags } from ${JSON.stringify(MODULE)}
+        ${body}
+        const before = await tier(1)
+        useMemoryFlags()
+        const after = await tier(2)
+        console.log(JSON.stringify({ before, after }))`,
+      ],
+      { encoding: 'utf8' },
+    ),
+  ) as { before: boolean; after: boolean }
+
 t.test('set on a running process, they stop TurboFan', async (t) => {
   // A function forced to optimize before and after: TurboFan's code only before.
-  const script = `
-    import { useMemoryFlags } from ${JSON.stringify(MODULE)}
+  const tiers = beforeAndAfter(`
     const TURBOFAN = 1 << 6
-    const tier = (f) => {
+    const functions = [(a) => a * 2 + 1, (a) => a * 3 + 1]
+    const tier = (n) => {
+      const f = functions[n - 1];
       %PrepareFunctionForOptimization(f);
       f(1);
       f(2);
@@ -45,28 +69,18 @@ t.test('set on a running process, they stop TurboFan', async (t) => {
       f(3);
       return (%GetOptimizationStatus(f) & TURBOFAN) !== 0
     }
-    const before = tier((a) => a * 2 + 1)
-    useMemoryFlags()
-    const after = tier((a) => a * 3 + 1)
-    console.log(JSON.stringify({ before, after }))
-  `
-  const out = execFileSync(
-    process.execPath,
-    ['--allow-natives-syntax', '--input-type=module', '-e', script],
-    { encoding: 'utf8' },
-  )
-  t.same(JSON.parse(out), { before: true, after: false })
+  `)
+  t.same(tiers, { before: true, after: false })
 })
 
 t.test('set on a running process, they keep WebAssembly out of TurboFan', async (t) => {
-  // A module exporting f(x) = x + k, called until TurboFan compiled it or 50 rounds passed. Each
-  // call site gets its own k: V8 shares the compiled code of identical modules.
-  const script = `
-    import { useMemoryFlags } from ${JSON.stringify(MODULE)}
+  // A module exporting f(x) = x + n, called until TurboFan compiled it or 50 rounds passed. Each
+  // is a module of its own: V8 shares the compiled code of identical modules.
+  const tiers = beforeAndAfter(`
     const bytes = new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0, 1, 6, 1, 96, 1, 127, 1, 127, 3, 2, 1,
       0, 7, 5, 1, 1, 102, 0, 0, 10, 9, 1, 7, 0, 32, 0, 65, 1, 106, 11])
-    const hot = async (k) => {
-      bytes[35] = k
+    const tier = async (n) => {
+      bytes[35] = n
       const { instance } = await WebAssembly.instantiate(bytes)
       const f = instance.exports.f
       let x = 0
@@ -76,15 +90,6 @@ t.test('set on a running process, they keep WebAssembly out of TurboFan', async 
       }
       return %IsTurboFanFunction(f)
     }
-    const before = await hot(1)
-    useMemoryFlags()
-    const after = await hot(2)
-    console.log(JSON.stringify({ before, after }))
-  `
-  const out = execFileSync(
-    process.execPath,
-    ['--allow-natives-syntax', '--input-type=module', '-e', script],
-    { encoding: 'utf8' },
-  )
-  t.same(JSON.parse(out), { before: true, after: false })
+  `)
+  t.same(tiers, { before: true, after: false })
 })
