@@ -8,7 +8,7 @@ import { toAlertEvent } from '../../../src/pipeline/pipeline.ts'
 import { createEventArchive } from '../../../src/store/events.ts'
 import { createEventsQuery } from '../../../src/store/events-query.ts'
 import { hashKey } from '../../../src/store/hash-key.ts'
-import { openStore, STORE_FILE, StoreOpenError } from '../../../src/store/open-store.ts'
+import { openStore, STORE_FILE, type Store, StoreOpenError } from '../../../src/store/open-store.ts'
 import { MIGRATIONS } from '../../../src/store/schema.ts'
 import { aClusterEvent } from '../../helpers/cluster-events.ts'
 
@@ -105,18 +105,20 @@ t.test('a damaged file is refused naming the file, state.dir and what to do', as
   t.match(err.message, /damaged.*state\.dir/)
 })
 
+/** One PRAGMA's value on an open store. */
+const pragmaOf = (store: Store, name: string) =>
+  Object.values(store.db.prepare(`PRAGMA ${name}`).get() as Record<string, number | string>)[0]
+
 t.test('the page cache is bounded and the file is not memory-mapped', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'kubeding-store-'))
   t.teardown(() => rmSync(dir, { recursive: true, force: true }))
   const store = openStore(dir)
   t.teardown(() => store.close())
-  const pragma = (name: string) =>
-    Object.values(store.db.prepare(`PRAGMA ${name}`).get() as Record<string, number>)[0]
-  t.equal(pragma('cache_size'), -2048, '2 MiB of pages, whatever the archive holds')
-  t.equal(pragma('mmap_size'), 0, 'read, not mapped into the resident set')
-  t.equal(pragma('journal_mode'), 'wal')
-  t.equal(pragma('page_size'), 16_384, 'a new store is made of 16 KiB pages')
-  t.equal(pragma('wal_autocheckpoint'), 2_500, 'checkpointed at about 40 MB of WAL')
+  t.equal(pragmaOf(store, 'cache_size'), -2048, '2 MiB of pages, whatever the archive holds')
+  t.equal(pragmaOf(store, 'mmap_size'), 0, 'read, not mapped into the resident set')
+  t.equal(pragmaOf(store, 'journal_mode'), 'wal')
+  t.equal(pragmaOf(store, 'page_size'), 16_384, 'a new store is made of 16 KiB pages')
+  t.equal(pragmaOf(store, 'wal_autocheckpoint'), 2_500, 'checkpointed at about 40 MB of WAL')
 })
 
 t.test('a store made with 4 KiB pages keeps them, checkpointed at the same WAL size', async (t) => {
@@ -128,10 +130,8 @@ t.test('a store made with 4 KiB pages keeps them, checkpointed at the same WAL s
   old.close()
   const store = openStore(dir)
   t.teardown(() => store.close())
-  const pragma = (name: string) =>
-    Object.values(store.db.prepare(`PRAGMA ${name}`).get() as Record<string, number>)[0]
-  t.equal(pragma('page_size'), 4_096)
-  t.equal(pragma('wal_autocheckpoint'), 10_000)
+  t.equal(pragmaOf(store, 'page_size'), 4_096)
+  t.equal(pragmaOf(store, 'wal_autocheckpoint'), 10_000)
   t.same(store.db.prepare('SELECT x FROM kept').all(), [{ x: 7 }], 'its rows are all there')
 })
 
