@@ -9,12 +9,6 @@
  *
  * - `--optimize-for-size`: V8 grows the heap and keeps freed pages less eagerly (the resident set
  *   after 100,000 events: ~100 MiB with it, 130-150 MiB without).
- * - `--heap-growing-percent=50`: with `--optimize-for-size` every full collection is a
- *   memory-reducing one, after which V8 lets the old generation grow by as little as 10 % before
- *   the next; a storm promotes each batch of events it holds (up to 8,192) into the old generation.
- *   Half as much room again: 100,000 new alerts streamed through the built service, 5 runs each,
- *   alternating, took 32,500 per CPU-second at the median (30,100 without) and 31,300 at worst
- *   (22,000), for 1-2 MiB more resident. 30 % gained less; 100 % held ~10 MiB more.
  * - `--max-opt=2`: no tier beyond Maglev, so TurboFan's own code in the node binary (~5 MiB
  *   resident once it runs) is never paged in; the CPU per event did not measurably change.
  * - `--liftoff-only`: WebAssembly stays in its baseline code. fetch() parses DingTalk's answers
@@ -30,7 +24,6 @@ import { setFlagsFromString } from 'node:v8'
 
 export const MEMORY_FLAGS = [
   '--optimize-for-size',
-  '--heap-growing-percent=50',
   '--max-opt=2',
   '--no-turbofan',
   '--no-opt',

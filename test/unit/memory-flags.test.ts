@@ -1,7 +1,7 @@
 /**
  * The V8 flags kubeding sets on itself (src/memory-flags.ts): they are every flag V8 derives from
- * `--optimize-for-size --heap-growing-percent=50 --max-opt=2 --liftoff-only` on a command line,
- * and set on a running process they take.
+ * `--optimize-for-size --max-opt=2 --liftoff-only` on a command line, and set on a running process
+ * they take.
  */
 import { execFileSync } from 'node:child_process'
 import t from 'tap'
@@ -16,14 +16,11 @@ const flagValues = (flags: string[]) =>
     encoding: 'utf8',
   }).split('\n')
 
-t.test('they are what V8 derives from the four flags on a command line', async (t) => {
+t.test('they are what V8 derives from the three flags on a command line', async (t) => {
   const plain = new Set(flagValues([]))
-  const derived = flagValues([
-    '--optimize-for-size',
-    '--heap-growing-percent=50',
-    '--max-opt=2',
-    '--liftoff-only',
-  ]).filter((v) => !plain.has(v))
+  const derived = flagValues(['--optimize-for-size', '--max-opt=2', '--liftoff-only']).filter(
+    (v) => !plain.has(v),
+  )
   t.same(
     derived.sort(),
     [...MEMORY_FLAGS, '--max-semi-space-size=1'].sort(),
@@ -95,41 +92,4 @@ t.test('set on a running process, they keep WebAssembly out of TurboFan', async 
     }
   `)
   t.same(tiers, { before: true, after: false })
-})
-
-t.test('set on a running process, they leave the old generation room to grow', async (t) => {
-  // 64 MiB kept alive while 512 MiB more pass through it, in the young generation's size of
-  // `npm start`: every array is promoted, as a storm's batches are. Full collections counted with
-  // `--optimize-for-size` alone, then with every memory flag.
-  const fullCollections = (setFlags: string) =>
-    Number(
-      execFileSync(
-        process.execPath,
-        [
-          ...startCommand().flags,
-          '--input-type=module',
-          '-e',
-          `import { setFlagsFromString } from 'node:v8'
-          import { PerformanceObserver, constants } from 'node:perf_hooks'
-          import { useMemoryFlags } from ${JSON.stringify(MODULE)}
-          ${setFlags}
-          let full = 0
-          new PerformanceObserver((list) => {
-            for (const e of list.getEntries())
-              if (e.detail.kind === constants.NODE_PERFORMANCE_GC_MAJOR) full++
-          }).observe({ entryTypes: ['gc'] })
-          const kept = new Array(1024)
-          for (let i = 0; i < 8192; i++) kept[i % 1024] = new Array(8192).fill(i)
-          await new Promise((resolve) => setTimeout(resolve, 50))
-          console.log(full)`,
-        ],
-        { encoding: 'utf8' },
-      ),
-    )
-  const sizeOnly = fullCollections(`setFlagsFromString('--optimize-for-size')`)
-  const all = fullCollections('useMemoryFlags()')
-  t.ok(
-    all * 2 < sizeOnly,
-    `${all} full collections with every flag, ${sizeOnly} with --optimize-for-size alone`,
-  )
 })
