@@ -136,8 +136,10 @@ function wrap(db: DatabaseSync, path: string): Store {
     path,
     tx<T>(fn: () => T): T {
       if (depth > 0) return fn()
-      depth++
+      // Counted once begun: a BEGIN that fails (a store that cannot be written) opened nothing,
+      // and every later call would otherwise run outside any transaction.
       db.exec('BEGIN IMMEDIATE')
+      depth++
       try {
         const result = fn()
         db.exec('COMMIT')

@@ -61,6 +61,21 @@ t.test('a transaction that throws leaves nothing; nested ones join the outer', a
   t.ok(store.sizeBytes() > 0, 'an in-memory store has a size too')
 })
 
+t.test('a transaction that could not begin opened nothing: the next one is whole', async (t) => {
+  const store = openStore(':memory:')
+  t.teardown(() => store.close())
+  store.db.exec('PRAGMA query_only = ON')
+  t.throws(() => store.tx(() => store.setMeta('a', '1')), /readonly/)
+  store.db.exec('PRAGMA query_only = OFF')
+  t.throws(() =>
+    store.tx(() => {
+      store.setMeta('b', '2')
+      throw new Error('boom')
+    }),
+  )
+  t.equal(store.getMeta('b'), undefined, 'rolled back: it ran in a transaction of its own')
+})
+
 t.test('a store written by a newer kubeding is refused with what to do', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'kubeding-store-'))
   t.teardown(() => rmSync(dir, { recursive: true, force: true }))
