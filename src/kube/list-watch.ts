@@ -55,8 +55,17 @@ export interface ListWatchOptions {
    * page: the next one starts again with a `first`.
    */
   onListPage(items: unknown[], page: PagePosition): void | Promise<void>
-  /** One change from the watch. A throw is logged and forces a relist, so nothing is lost. */
+  /**
+   * One change from the watch. A throw is logged and forces a relist, so nothing is lost; an
+   * error with `reported: true` (the handler told the operator itself) is logged at debug only,
+   * so that one outage is not told again at every retry.
+   */
   onChange(type: ChangeType, object: unknown): void
+  /**
+   * The changes of one read of the watch were all handed to `onChange` (a commit point). A throw
+   * is logged and forces a relist, as one from `onChange`.
+   */
+  onReadEnd?(): void
   logger: KubeLogger
   now?: () => number
   backoff?: Backoff
@@ -267,6 +276,7 @@ export function createListWatch(o: ListWatchOptions): ListWatch {
         if (type !== 'BOOKMARK') st.lastEventAt = now()
       },
       onChange: o.onChange,
+      ...(o.onReadEnd ? { onReadEnd: o.onReadEnd } : {}),
     })
   }
 
@@ -292,7 +302,11 @@ export function createListWatch(o: ListWatchOptions): ListWatch {
     const retry = { what: o.what, retryInMs: delayMs, attempt: failures + flaps }
     if (error instanceof HandlerError) {
       st.lastError = error.message
-      log.error({ ...retry, err: error.cause }, `${error.message}: listing ${o.what} again`)
+      const told = (error.cause as { reported?: unknown } | null)?.reported === true
+      log[told ? 'debug' : 'error'](
+        { ...retry, err: error.cause },
+        `${error.message}: listing ${o.what} again`,
+      )
       return
     }
     if (error instanceof EndlessListError) {
