@@ -41,24 +41,6 @@ const whole = (scope?: string) => ({ scope, first: true, last: true })
 /** The first complete list of the cluster (empty), as the event source gives it: from then on, new events alert. */
 const bootstrap = (pipeline: Pipeline) => pipeline.ingestListPage([], whole())
 
-/**
- * A bootstrapped pipeline whose store refuses the rows of `table` that match `when` (a real
- * SQLite refusal), and the Event names it noted as refused.
- */
-function poisoned(t: Test, table: string, when: string) {
-  const noted: string[] = []
-  const s = setup(t, {
-    invalid: {
-      note: (_label, _detail, who) => noted.push(String(who?.name)),
-      counts: () => new Map(),
-    },
-  })
-  bootstrap(s.pipeline)
-  s.store.db.exec(`CREATE TRIGGER poison BEFORE INSERT ON ${table}
-    WHEN ${when} BEGIN SELECT RAISE(ABORT, 'poisoned'); END`)
-  return { ...s, noted }
-}
-
 const occurrences = (sent: Sent[]) =>
   sent.reduce((n, s) => n + ('occurrences' in s.message ? s.message.occurrences : 0), 0)
 
@@ -354,7 +336,16 @@ t.test(
 t.test(
   'a write the store refuses for one event skips it alone, in a batch of any size',
   async (t) => {
-    const { pipeline, store, noted } = poisoned(t, 'events', "NEW.reason = 'Poison'")
+    const noted: string[] = []
+    const { pipeline, store } = setup(t, {
+      invalid: {
+        note: (_label, _detail, who) => noted.push(String(who?.name)),
+        counts: () => new Map(),
+      },
+    })
+    bootstrap(pipeline)
+    store.db.exec(`CREATE TRIGGER poison BEFORE INSERT ON events
+    WHEN NEW.reason = 'Poison' BEGIN SELECT RAISE(ABORT, 'poisoned'); END`)
     const events = Array.from({ length: 50 }, (_, i) =>
       aClusterEvent({ reason: i % 10 === 3 ? 'Poison' : 'BackOff' }),
     )
@@ -431,8 +422,17 @@ t.test(
 t.test(
   'a write refused after an event’s first: the read is rolled back and the change refused; the list then skips that event alone',
   async (t) => {
+    const noted: string[] = []
+    const { pipeline, store } = setup(t, {
+      invalid: {
+        note: (_label, _detail, who) => noted.push(String(who?.name)),
+        counts: () => new Map(),
+      },
+    })
+    bootstrap(pipeline)
     // The archive takes the event; its grouping window is refused.
-    const { pipeline, store, noted } = poisoned(t, 'groups', "NEW.key LIKE '%/Poison'")
+    store.db.exec(`CREATE TRIGGER poison BEFORE INSERT ON groups
+    WHEN NEW.key LIKE '%/Poison' BEGIN SELECT RAISE(ABORT, 'poisoned'); END`)
     const read = [
       aClusterEvent({ name: 'before' }),
       aClusterEvent({ name: 'poison', reason: 'Poison' }),
