@@ -325,7 +325,6 @@ export async function createService(o: ServiceOptions): Promise<Service> {
           onListPage: (events, page) => pipeline.ingestListPage(events, page),
           onEvent: (event) => pipeline.ingest(event),
           onDeleted: (uid, created) => pipeline.remove(uid, created),
-          onReadEnd: () => pipeline.flush(),
           onInvalid: (label, detail, raw) => invalidEvents.note(label, detail, identityOf(raw)),
         },
       })

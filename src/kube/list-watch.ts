@@ -55,17 +55,8 @@ export interface ListWatchOptions {
    * page: the next one starts again with a `first`.
    */
   onListPage(items: unknown[], page: PagePosition): void | Promise<void>
-  /**
-   * One change from the watch. A throw is logged and forces a relist, so nothing is lost; an
-   * error with `reported: true` (the handler told the operator itself) is logged at debug only,
-   * so that one outage is not told again at every retry.
-   */
+  /** One change from the watch. A throw is logged and forces a relist, so nothing is lost. */
   onChange(type: ChangeType, object: unknown): void
-  /**
-   * The changes of one read of the watch were all handed to `onChange` (a commit point). A throw
-   * is logged and forces a relist, as one from `onChange`.
-   */
-  onReadEnd?(): void
   logger: KubeLogger
   now?: () => number
   backoff?: Backoff
@@ -276,7 +267,6 @@ export function createListWatch(o: ListWatchOptions): ListWatch {
         if (type !== 'BOOKMARK') st.lastEventAt = now()
       },
       onChange: o.onChange,
-      ...(o.onReadEnd ? { onReadEnd: o.onReadEnd } : {}),
     })
   }
 
@@ -302,11 +292,7 @@ export function createListWatch(o: ListWatchOptions): ListWatch {
     const retry = { what: o.what, retryInMs: delayMs, attempt: failures + flaps }
     if (error instanceof HandlerError) {
       st.lastError = error.message
-      const told = (error.cause as { reported?: unknown } | null)?.reported === true
-      log[told ? 'debug' : 'error'](
-        { ...retry, err: error.cause },
-        `${error.message}: listing ${o.what} again`,
-      )
+      log.error({ ...retry, err: error.cause }, `${error.message}: listing ${o.what} again`)
       return
     }
     if (error instanceof EndlessListError) {

@@ -18,8 +18,6 @@ export interface WatchStreamOptions extends KubeGetOptions {
   /** The API server accepted the watch (HTTP 200). */
   onConnected(): void
   onLine(line: WatchLine): void
-  /** Every line of one read from the socket was handed to `onLine` (called only after lines). */
-  onReadEnd?(): void
   /** A line that is not a JSON watch event (it is skipped). */
   onGarbage(text: string): void
 }
@@ -62,7 +60,6 @@ export async function readWatchStream(o: WatchStreamOptions): Promise<void> {
   let pendingBytes = 0
   for await (const chunk of response as AsyncIterable<Buffer>) {
     let start = 0
-    const lines = chunk.indexOf(NEWLINE) >= 0
     for (let end = chunk.indexOf(NEWLINE); end >= 0; end = chunk.indexOf(NEWLINE, start)) {
       if (pending.length === 0) take(chunk.toString('utf8', start, end))
       else {
@@ -78,10 +75,6 @@ export async function readWatchStream(o: WatchStreamOptions): Promise<void> {
       pendingBytes += chunk.length - start
       if (pendingBytes > MAX_LINE_BYTES) throw new Error('a watch line exceeded 16 MiB')
     }
-    if (lines) o.onReadEnd?.()
   }
-  if (pending.length > 0) {
-    take(Buffer.concat(pending).toString('utf8'))
-    o.onReadEnd?.()
-  }
+  if (pending.length > 0) take(Buffer.concat(pending).toString('utf8'))
 }

@@ -39,11 +39,6 @@ export interface EventSourceHandlers {
    * out): the archive keeps it a while.
    */
   onDeleted(uid: string, created: number): void
-  /**
-   * What one read of the watch brought was all handed to `onEvent` and `onDeleted`. A throw makes
-   * the watch list again, as one from them does.
-   */
-  onReadEnd?(): void
   /** An Event was rejected, or had values clamped (see toClusterEvent). */
   onInvalid?: ReportInvalid
 }
@@ -149,7 +144,6 @@ export function createEventSource(opts: EventSourceOptions): EventSource {
         const event = convert(object)
         if (event) opts.handlers.onEvent(event)
       },
-      ...(opts.handlers.onReadEnd ? { onReadEnd: opts.handlers.onReadEnd } : {}),
       logger: log,
       now,
       ...(opts.backoff ? { backoff: opts.backoff } : {}),

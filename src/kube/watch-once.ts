@@ -42,8 +42,6 @@ export interface WatchOnceOptions {
   onProgress(type: ChangeType | 'BOOKMARK', resourceVersion: string | undefined): void
   /** A change; a throw ends the watch with a HandlerError. */
   onChange(type: ChangeType, object: unknown): void
-  /** The changes of one read were all handed over; a throw ends the watch with a HandlerError. */
-  onReadEnd?(): void
 }
 
 const resourceVersionOf = (object: unknown): string | undefined => {
@@ -90,15 +88,6 @@ export async function watchOnce(o: WatchOnceOptions): Promise<WatchOutcome> {
       abort()
     }
   }
-  const onReadEnd = () => {
-    if (outcome || !o.onReadEnd) return
-    try {
-      o.onReadEnd()
-    } catch (error) {
-      outcome = { kind: 'failed', error: new HandlerError('onReadEnd', error) }
-      abort()
-    }
-  }
   try {
     await readWatchStream({
       kc: o.kc,
@@ -113,7 +102,6 @@ export async function watchOnce(o: WatchOnceOptions): Promise<WatchOutcome> {
       idleTimeoutMs: (o.timeoutSeconds + 30) * 1000,
       onConnected: o.onConnected,
       onLine,
-      onReadEnd,
       onGarbage: (text) =>
         o.logger.warn(
           { what: o.what, line: text.slice(0, 200) },

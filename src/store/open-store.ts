@@ -16,16 +16,6 @@ export interface Store {
   readonly path: string
   /** Runs `fn` in one transaction (nested calls join the outer one); rolls back if it throws. */
   tx<T>(fn: () => T): T
-  /**
-   * Opens a transaction that stays open until `commit()` or `rollback()`; `tx` calls meanwhile
-   * join it. For a writer that takes in a stream piece by piece and commits before its turn of
-   * the event loop ends (the pipeline, once per read of the watch), so no one else sees it open.
-   */
-  begin(): void
-  /** Commits what `begin()` opened; if that fails, rolls it back and throws. */
-  commit(): void
-  /** Rolls back what `begin()` opened (nothing to do when SQLite already did). */
-  rollback(): void
   getMeta(key: string): string | undefined
   setMeta(key: string, value: string): void
   /** Bytes on disk: the database file plus its write-ahead log. */
@@ -141,17 +131,6 @@ function wrap(db: DatabaseSync, path: string): Store {
     'INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value',
   )
   let depth = 0
-  /** Ends what begin() opened: after a failed COMMIT, SQLite may have rolled back by itself. */
-  const end = (sql: 'COMMIT' | 'ROLLBACK') => {
-    try {
-      if (sql === 'COMMIT' || db.isTransaction) db.exec(sql)
-    } catch (err) {
-      if (db.isTransaction) db.exec('ROLLBACK')
-      throw err
-    } finally {
-      depth = 0
-    }
-  }
   return {
     db,
     path,
@@ -174,13 +153,6 @@ function wrap(db: DatabaseSync, path: string): Store {
         depth--
       }
     },
-    begin() {
-      if (depth > 0) throw new Error('a transaction is already open on the store')
-      db.exec('BEGIN IMMEDIATE')
-      depth = 1
-    },
-    commit: () => end('COMMIT'),
-    rollback: () => end('ROLLBACK'),
     getMeta: (key) => (getMeta.get(key) as { value: string } | undefined)?.value,
     setMeta: (key, value) => {
       setMeta.run(key, value)

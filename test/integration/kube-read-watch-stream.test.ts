@@ -55,36 +55,6 @@ function read(server: string, opts: { idleTimeoutMs?: number; signal?: AbortSign
 }
 
 t.test(
-  'each read ends with onReadEnd after its lines; a read without a whole line has none',
-  async (t) => {
-    const pause = () => new Promise((r) => setTimeout(r, 50))
-    const s = await rawServer(t, async (_req, res) => {
-      res.writeHead(200)
-      res.write('{"type":"ADDED","object":{"a":1}}\n{"type":"ADDED","obj')
-      await pause()
-      res.write('ect":{"a":2}}\n{"type":"ADDED","object":{"a":3}}\n')
-      await pause()
-      res.write('{"type":"ADDED",')
-      await pause()
-      res.end('"object":{"a":4}}')
-    })
-    const log: string[] = []
-    await readWatchStream({
-      kc: kubeConfig(s.url),
-      path: '/api/v1/events',
-      query: {},
-      signal: new AbortController().signal,
-      idleTimeoutMs: 5000,
-      onConnected: () => {},
-      onLine: (l) => log.push(`line ${(l.object as { a: number }).a}`),
-      onGarbage: (g) => log.push(`garbage ${g}`),
-      onReadEnd: () => log.push('end'),
-    })
-    t.same(log, ['line 1', 'end', 'line 2', 'line 3', 'end', 'line 4', 'end'])
-  },
-)
-
-t.test(
   'lines split across chunks, CRLF, blank lines, a last line without newline; JSON that is not an event is garbage',
   async (t) => {
     const s = await rawServer(t, (_req, res) => {

@@ -65,7 +65,6 @@ async function harness(
       onDeleted:
         opts.handlers?.onDeleted ?? ((uid, created) => void deleted.push(`${uid}@${created}`)),
       ...(opts.handlers?.onInvalid ? { onInvalid: opts.handlers.onInvalid } : {}),
-      ...(opts.handlers?.onReadEnd ? { onReadEnd: opts.handlers.onReadEnd } : {}),
     },
     logger: log.logger,
     backoff: FAST,
@@ -561,38 +560,6 @@ t.test('a handler that throws makes a relist, so the event is not lost', async (
   t.same(names(h.lists[1] ?? []), ['dropped-by-handler'])
   t.ok(h.log.lines.some((l) => l.level === 'error' && /onChange threw: store is busy/.test(l.msg)))
 })
-
-t.test(
-  'onReadEnd follows the changes of each read; one that throws (a commit that failed) makes a relist',
-  async (t) => {
-    const order: string[] = []
-    let fail = true
-    const h = await harness(t, {
-      handlers: {
-        onEvent: (e) => void order.push(e.name),
-        onDeleted: () => void order.push('deleted'),
-        onReadEnd: () => {
-          order.push('end')
-          if (fail) {
-            fail = false
-            throw new Error('disk full')
-          }
-        },
-      },
-    })
-    h.source.start()
-    await connected(h)
-    const lost = h.api.addEvent(buildEvent({ name: 'lost-with-its-read' }))
-    await eventually(() => h.lists.length === 2, 'relisted')
-    t.same(order, ['lost-with-its-read', 'end'])
-    t.same(names(h.lists[1] ?? []), ['lost-with-its-read'], 'the list brings it again')
-    t.ok(h.log.lines.some((l) => l.level === 'error' && /onReadEnd threw: disk full/.test(l.msg)))
-    await connected(h)
-    h.api.deleteEvent(lost.metadata.namespace ?? '', lost.metadata.name ?? '')
-    await eventually(() => order.length === 4, 'the deletion and its read end')
-    t.same(order.slice(2), ['deleted', 'end'])
-  },
-)
 
 t.test('onListPage is awaited before watching, and a throwing one is retried', async (t) => {
   let calls = 0

@@ -76,24 +76,6 @@ t.test('a transaction that could not begin opened nothing: the next one is whole
   t.equal(store.getMeta('b'), undefined, 'rolled back: it ran in a transaction of its own')
 })
 
-t.test('begin() holds a transaction that tx() joins until commit() or rollback()', async (t) => {
-  const store = openStore(':memory:')
-  t.teardown(() => store.close())
-  store.begin()
-  t.throws(() => store.begin(), /already open/)
-  store.tx(() => store.setMeta('a', '1'))
-  t.ok(store.db.isTransaction, 'tx() joined it: still open')
-  store.rollback()
-  t.equal(store.getMeta('a'), undefined)
-  store.begin()
-  store.setMeta('b', '2')
-  store.commit()
-  t.notOk(store.db.isTransaction)
-  t.equal(store.getMeta('b'), '2')
-  store.tx(() => store.setMeta('c', '3'))
-  t.equal(store.getMeta('c'), '3', 'tx() works on its own again')
-})
-
 t.test('a store written by a newer kubeding is refused with what to do', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'kubeding-store-'))
   t.teardown(() => rmSync(dir, { recursive: true, force: true }))
