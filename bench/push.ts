@@ -35,7 +35,7 @@ import type { WorkerCommand, WorkerMemory, WorkerReply } from './push-service-wo
 export interface IngestFigures {
   events: number
   type: 'Warning' | 'Normal'
-  /** Events the route sent on to the robot (ledger, grouping, outbox). */
+  /** Events the route sent on to the robot (grouping, outbox). */
   routed: number
   /** From the replaying watch request's arrival to the last event in the archive. */
   seconds: number
@@ -329,7 +329,7 @@ export interface IngestRun {
 /**
  * Ingest and memory: a backlog of `n` events of one type on distinct objects, streamed over one
  * watch connection to a service with one robot and the default route (Warnings to it), so
- * Warnings are archived and routed (ledger, grouping window, outbox) and Normal ones archived.
+ * Warnings are archived and routed (grouping window, outbox) and Normal ones archived.
  * The fake writes the backlog when the service resumes its watch (the stream is dropped, the
  * events added, and the resumed watch replays them), so building the events is not timed.
  */
@@ -641,7 +641,7 @@ export function formatPush(f: PushBenchFigures): string[] {
       met: w.eventsPerSecond >= 20_000,
     }),
     ...note(
-      `${w.events} Warnings on distinct objects (random uids and pod names) over one watch, each archived and routed (ledger, grouping window, outbox) in ${w.seconds} s, using ${w.cpuUserSeconds} s user and ${w.cpuSystemSeconds} s system CPU; the fake had written the whole stream after ${w.fakeWriteSeconds} s.`,
+      `${w.events} Warnings on distinct objects (random uids and pod names) over one watch, each archived and routed (grouping window, outbox) in ${w.seconds} s, using ${w.cpuUserSeconds} s user and ${w.cpuSystemSeconds} s system CPU; the fake had written the whole stream after ${w.fakeWriteSeconds} s.`,
     ),
     row('ingest, Normal', `${nm.eventsPerSecond} events/s`),
     ...note(

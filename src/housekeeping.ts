@@ -5,7 +5,6 @@
  */
 import type { Outbox } from './notify/outbox.ts'
 import type { Pipeline } from './pipeline/pipeline.ts'
-import type { AlertLedger } from './store/alert-ledger.ts'
 import type { AuditLog } from './store/audit.ts'
 import type { EventArchive } from './store/events.ts'
 import type { MuteRecord, MuteStore } from './store/mutes.ts'
@@ -13,9 +12,8 @@ import type { Store } from './store/open-store.ts'
 import { isStoreFailure, type StoreHealth } from './store/store-health.ts'
 
 /** Nothing kubeding saw less than this ago is purged, whatever `state.retention` says. Archive
- * rows are purged only once the API server deleted them (see store/events.ts); the floor keeps
- * the ledger and a deleted event's row long enough to answer for a recent alert. The ledger is
- * purged by `at`, kubeding's own time of the alert. */
+ * rows are purged only once the API server deleted them (see store/events.ts); the floor keeps a
+ * deleted event's row long enough to answer for a recent alert. */
 const MIN_RETENTION_MS = 2 * 3_600_000
 /** The rate budget reads a minute of deliveries; a day is kept for looking back. */
 const DELIVERIES_KEPT_MS = 86_400_000
@@ -32,7 +30,6 @@ const AUDIT_KEPT = 20_000
 export interface HousekeepingOptions {
   store: Store
   archive: Pick<EventArchive, 'purge'>
-  ledger: Pick<AlertLedger, 'purge'>
   audit: Pick<AuditLog, 'purge'>
   outbox: Pick<Outbox, 'purgeDeliveries'>
   pipeline: Pipeline
@@ -57,7 +54,6 @@ export function startHousekeeping(o: HousekeepingOptions): { stop(): void } {
     const chatCutoff = now - Math.max(o.retentionMs, AUDIT_MIN_MS)
     const removed = o.store.tx(() => ({
       events: o.archive.purge(cutoff),
-      ledger: o.ledger.purge(cutoff),
       deliveries: o.outbox.purgeDeliveries(now - DELIVERIES_KEPT_MS),
       audit: o.audit.purge(chatCutoff, AUDIT_KEPT),
       // Ended mutes go with the audit entries that set and ended them.

@@ -32,7 +32,6 @@ import { createNodeConditions } from './pipeline/node-conditions.ts'
 import { createPipeline, type Pipeline } from './pipeline/pipeline.ts'
 import { toMetricsSources } from './service-metrics.ts'
 import { toChatWatch, toStatusSnapshot } from './service-status.ts'
-import { createAlertLedger } from './store/alert-ledger.ts'
 import { createAuditLog } from './store/audit.ts'
 import { createEventArchive } from './store/events.ts'
 import { createEventsQuery } from './store/events-query.ts'
@@ -277,7 +276,6 @@ export async function createService(o: ServiceOptions): Promise<Service> {
       housekeeping = startHousekeeping({
         store,
         archive: createEventArchive(store),
-        ledger: createAlertLedger(store),
         audit,
         outbox,
         pipeline,

@@ -1,7 +1,7 @@
 /**
  * The push pipeline: every event from the watch is archived, compared with what the archive
  * knew, routed, checked against mutes, grouped, and put in the outbox — one transaction per
- * batch, so an event is either fully taken in (archive, ledger, outbox) or not at all and the
+ * batch, so an event is either fully taken in (archive, grouping window, outbox) or not at all and the
  * next list finds it again.
  *
  * A list arrives page by page (one page held at a time, however many Events the cluster keeps),
@@ -26,7 +26,6 @@ import type { RouteConfig } from '../config/schema.ts'
 import type { ClusterEvent } from '../kube/cluster-event.ts'
 import type { EventListPage } from '../kube/watch-events.ts'
 import type { AlertEvent, OutboxMessage } from '../notify/outbox-message.ts'
-import { createAlertLedger } from '../store/alert-ledger.ts'
 import { createEventArchive, type KnownEvent } from '../store/events.ts'
 import type { Store } from '../store/open-store.ts'
 import { isStoreFailure, type StoreHealth, storeFailureKind } from '../store/store-health.ts'
@@ -170,7 +169,6 @@ const bootstrapKey = (scope: string | undefined) =>
 export function createPipeline(deps: PipelineDeps): Pipeline {
   const { store, routes, now } = deps
   const archive = createEventArchive(store)
-  const ledger = createAlertLedger(store)
   let queuedInTx = 0
   const grouper = createGrouper(store, deps.groupWindowMs, (robot, message) => {
     deps.enqueue(robot, message, now())
@@ -221,14 +219,10 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
     const mute = deps.mutes?.match(event, t)
     const alertEvent = toAlertEvent(event)
     for (const [robot, at] of byRobot) {
-      const entry = { uid: event.uid, robot, count: event.count, occurrences, at: t }
       if (mute) {
         deps.mutes?.recordHeldBack(mute.id, occurrences)
-        ledger.record({ ...entry, mutedBy: mute.id })
         stats.muted += occurrences
-      } else {
-        ledger.record(entry)
-        if (deps.nodeProblems?.absorbs(robot, event, t)) continue
+      } else if (!deps.nodeProblems?.absorbs(robot, event, t)) {
         grouper.offer(robot, alertEvent, occurrences, at, t)
       }
     }

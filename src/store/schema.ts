@@ -1,6 +1,6 @@
 /**
- * The embedded store's schema, shaped for every issue at once: the event archive, the alert
- * ledger, grouping windows, the DingTalk outbox and delivery log (push path); mutes, the
+ * The embedded store's schema, shaped for every issue at once: the event archive, grouping
+ * windows, the DingTalk outbox and delivery log (push path); mutes, the
  * command audit and used callback signatures (ChatOps); the SLS archive queue (shipping).
  * Migrations only ever append.
  */
@@ -290,5 +290,11 @@ export const MIGRATIONS: readonly Migration[] = [
   DROP INDEX events_by_reason;
   DROP INDEX events_by_last_seen;
   CREATE INDEX events_by_last_seen ON events (last_seen, type, namespace, kind, reason, name);
+  `,
+  // The alert ledger (a row per routed event and robot: its count, and the mute that held it) is
+  // gone. Nothing read it: what was sent is in `deliveries`, what a mute held back in `mutes`,
+  // and each row was a fifth statement in every new alert's write.
+  `
+  DROP TABLE alerts;
   `,
 ]

@@ -2,7 +2,6 @@ import t, { type Test } from 'tap'
 import { startHousekeeping } from '../../src/housekeeping.ts'
 import { createOutbox } from '../../src/notify/outbox.ts'
 import { createPipeline } from '../../src/pipeline/pipeline.ts'
-import { createAlertLedger } from '../../src/store/alert-ledger.ts'
 import { type AuditEntry, createAuditLog } from '../../src/store/audit.ts'
 import { createEventArchive } from '../../src/store/events.ts'
 import { createMuteStore, type MuteRecord } from '../../src/store/mutes.ts'
@@ -16,7 +15,6 @@ function setup(t: Test, retentionMs: number) {
   const store = openStore(':memory:')
   t.teardown(() => store.close())
   const archive = createEventArchive(store)
-  const ledger = createAlertLedger(store)
   const audit = createAuditLog(store)
   const outbox = createOutbox(store)
   const mutes = createMuteStore(store)
@@ -33,7 +31,6 @@ function setup(t: Test, retentionMs: number) {
     const h = startHousekeeping({
       store,
       archive,
-      ledger,
       audit,
       outbox,
       pipeline,
@@ -46,14 +43,14 @@ function setup(t: Test, retentionMs: number) {
     })
     t.teardown(() => h.stop())
   }
-  return { store, archive, ledger, audit, mutes, ended, errors, start }
+  return { store, archive, audit, mutes, ended, errors, start }
 }
 
 const rows = (s: ReturnType<typeof setup>, table: string) =>
   (s.store.db.prepare(`SELECT count(*) AS n FROM ${table}`).get() as { n: number }).n
 
 t.test(
-  'events deleted from the cluster and unseen past state.retention are purged; ledger lines by their own time',
+  'events deleted from the cluster and unseen past state.retention are purged; deliveries after a day',
   async (t) => {
     const s = setup(t, 24 * HOUR)
     // Still listed, however old its own time: never purged (it would be alerted again).
@@ -65,8 +62,6 @@ t.test(
     s.archive.markGone('old-gone', CREATED, NOW - 25 * HOUR)
     s.archive.upsert(aClusterEvent({ uid: 'new-gone' }), NOW - 23 * HOUR)
     s.archive.markGone('new-gone', CREATED, NOW - 23 * HOUR)
-    s.ledger.record({ uid: 'old', robot: 'ops', count: 1, occurrences: 1, at: NOW - 25 * HOUR })
-    s.ledger.record({ uid: 'new', robot: 'ops', count: 1, occurrences: 1, at: NOW - HOUR })
     s.store.db
       .prepare(
         "INSERT INTO deliveries (robot, at, kind, occurrences, errcode, errmsg) VALUES ('ops', ?, 'alert', 1, 0, 'ok')",
@@ -76,7 +71,6 @@ t.test(
     t.ok(s.archive.known('listed', CREATED), 'what the API server still lists stays')
     t.same(s.archive.known('old-gone', CREATED), undefined, 'deleted and unseen for the retention')
     t.ok(s.archive.known('new-gone', CREATED), 'deleted, but seen within the retention')
-    t.equal(rows(s, 'alerts'), 1)
     t.equal(rows(s, 'deliveries'), 0, 'deliveries are kept a day')
   },
 )
