@@ -37,6 +37,12 @@ export interface AlertMessage {
   /** For `repeat`: when the window whose repeats it reports began. */
   since?: number
   at: Mentions
+  /**
+   * For an `alert` the pipeline queues: the event's row in the archive. The outbox then stores
+   * the row and what identifies the occurrence (uid, count, last seen), not the event: the rest
+   * (object, reason, message, ...) is read from the archive when the alert is sent, as it is then.
+   */
+  row?: number
 }
 
 /** What the group is told about a mute that ended. Times are epoch ms. */

@@ -1,10 +1,11 @@
 /**
  * The outbox and delivery log queries (`outbox`, `deliveries` tables). A message stays in the
  * outbox until DingTalk answered for it, or it was dropped for good; either way the answer is
- * written to `deliveries` in the same transaction, so a SIGKILL loses nothing.
+ * written to `deliveries` in the same transaction, so a SIGKILL loses nothing. An alert the
+ * pipeline queues names its event's archive row (`event_row`) instead of carrying the event.
  */
 import type { Store } from '../store/open-store.ts'
-import type { OutboxMessage } from './outbox-message.ts'
+import type { AlertEvent, AlertMessage, OutboxMessage } from './outbox-message.ts'
 
 /** A waiting message. `message` is undefined when the stored payload cannot be read. */
 export interface OutboxRow {
@@ -68,7 +69,22 @@ interface RawRow {
   occurrences: number
   payload: string
   last_error: string | null
+  event_row: number | null
+  /** The named archive row's columns (null when the row names none, or it is gone). */
+  e_uid: string | null
+  e_kind: string
+  e_namespace: string
+  e_name: string
+  e_reason: string
+  e_message: string
+  e_type: AlertEvent['type']
+  e_first_seen: number
+  e_component: string
+  e_host: string
 }
+
+/** What an alert naming an archive row stores of its event: the occurrence, not the event. */
+type StoredEvent = Pick<AlertEvent, 'uid' | 'count' | 'lastSeen'>
 
 const KINDS = new Set(['alert', 'repeat', 'notice', 'node-problem', 'node-resolved'])
 
@@ -93,14 +109,60 @@ function parsePayload(payload: string): OutboxMessage | undefined {
   }
 }
 
+/**
+ * The message of a raw row: for an alert naming an archive row, its event put together from the
+ * occurrence it stored and the row as it is now. Undefined when the payload cannot be read, or
+ * the row is not that event's (the archive spares named rows, so only a store changed by hand).
+ */
+function toMessage(r: RawRow): OutboxMessage | undefined {
+  const message = parsePayload(r.payload)
+  if (r.event_row === null || message?.kind !== 'alert') return message
+  const stored = message.event as StoredEvent
+  if (r.e_uid === null || r.e_uid !== stored.uid) return undefined
+  const event: AlertEvent = {
+    uid: stored.uid,
+    kind: r.e_kind,
+    namespace: r.e_namespace,
+    name: r.e_name,
+    reason: r.e_reason,
+    message: r.e_message,
+    type: r.e_type,
+    count: stored.count,
+    firstSeen: r.e_first_seen,
+    lastSeen: stored.lastSeen,
+    component: r.e_component,
+    host: r.e_host,
+  }
+  return { ...message, event, row: r.event_row }
+}
+
+/** The stored form of a message: an alert naming its archive row keeps only the occurrence. */
+function toPayload(message: OutboxMessage): string {
+  if (message.kind !== 'alert' || message.row === undefined) return JSON.stringify(message)
+  const { uid, count, lastSeen } = message.event
+  const stored: Omit<AlertMessage, 'row' | 'event'> & { event: StoredEvent } = {
+    kind: 'alert',
+    event: { uid, count, lastSeen },
+    occurrences: message.occurrences,
+    at: message.at,
+  }
+  return JSON.stringify(stored)
+}
+
 /** Prepares the outbox queries on an open store. */
 export function createOutbox(store: Store): Outbox {
   const { db } = store
   const insert = db.prepare(
-    `INSERT INTO outbox (robot, kind, created_at, not_before, occurrences, payload)
-     VALUES (?, ?, ?, ?, ?, ?)`,
+    `INSERT INTO outbox (robot, kind, created_at, not_before, occurrences, payload, event_row)
+     VALUES (?, ?, ?, ?, ?, ?, ?)`,
   )
-  const peek = db.prepare('SELECT * FROM outbox WHERE robot = ? ORDER BY id LIMIT ?')
+  const peek = db.prepare(
+    `SELECT o.*, e.uid AS e_uid, e.kind AS e_kind, e.namespace AS e_namespace, e.name AS e_name,
+       e.reason AS e_reason, e.message AS e_message, e.type AS e_type,
+       e.first_seen AS e_first_seen, e.component AS e_component, e.host AS e_host
+     FROM outbox o LEFT JOIN events e ON e.rowid = o.event_row
+     WHERE o.robot = ? ORDER BY o.id LIMIT ?`,
+  )
   const size = db.prepare(
     'SELECT count(*) AS messages, coalesce(sum(occurrences), 0) AS occurrences FROM outbox WHERE robot = ?',
   )
@@ -130,7 +192,8 @@ export function createOutbox(store: Store): Outbox {
   return {
     enqueue(robot, message, now) {
       const occurrences = toOccurrences(message)
-      const result = insert.run(robot, message.kind, now, now, occurrences, JSON.stringify(message))
+      const row = message.kind === 'alert' ? (message.row ?? null) : null
+      const result = insert.run(robot, message.kind, now, now, occurrences, toPayload(message), row)
       return Number(result.lastInsertRowid)
     },
     peek(robot, limit) {
@@ -141,7 +204,7 @@ export function createOutbox(store: Store): Outbox {
         createdAt: r.created_at,
         attempts: r.attempts,
         occurrences: r.occurrences,
-        message: parsePayload(r.payload),
+        message: toMessage(r),
         lastError: r.last_error,
       }))
     },

@@ -3,7 +3,7 @@
  * become one alert plus at most one "still happening, ×N" follow-up per window. Windows live in
  * the store, so a follow-up that was due when the process stopped is still sent after a restart.
  */
-import type { AlertEvent, Mentions, OutboxMessage } from '../notify/outbox-message.ts'
+import type { AlertEvent, AlertMessage, Mentions, OutboxMessage } from '../notify/outbox-message.ts'
 import { hashKey } from '../store/hash-key.ts'
 import type { Store } from '../store/open-store.ts'
 
@@ -20,8 +20,18 @@ const NO_SAMPLE = ''
 export type Enqueue = (robot: string, message: OutboxMessage) => void
 
 export interface Grouper {
-  /** Takes `occurrences` new occurrences of `event` for `robot`; enqueues what must be sent now. */
-  offer(robot: string, event: AlertEvent, occurrences: number, at: Mentions, now: number): void
+  /**
+   * Takes `occurrences` new occurrences of `event` for `robot`; enqueues what must be sent now.
+   * `eventRow`: the event's archive row, which an alert then names instead of carrying the event.
+   */
+  offer(
+    robot: string,
+    event: AlertEvent,
+    occurrences: number,
+    at: Mentions,
+    now: number,
+    row?: number,
+  ): void
   /** Closes windows that ended by `now`: a follow-up for each that had repeats. */
   flushDue(now: number): void
   /** When the next window ends, or undefined when none is open. */
@@ -90,11 +100,21 @@ export function createGrouper(
   }
   rebuild()
 
+  const alertOf = (
+    event: AlertEvent,
+    occurrences: number,
+    at: Mentions,
+    eventRow: number | undefined,
+  ): AlertMessage =>
+    eventRow === undefined
+      ? { kind: 'alert', event, occurrences, at }
+      : { kind: 'alert', event, occurrences, at, row: eventRow }
+
   const repeat = (robot: string, sample: Sample, occurrences: number, since: number) =>
     enqueue(robot, { kind: 'repeat', event: sample.event, occurrences, since, at: sample.at })
 
   return {
-    offer(robot, event, occurrences, at, now) {
+    offer(robot, event, occurrences, at, now, eventRow) {
       const key = toGroupKey(event)
       const keyHash = hashKey(key)
       const row = mayHave(keyHash)
@@ -109,7 +129,7 @@ export function createGrouper(
         openNew.run(keyHash, robot, key, now + windowMs, NO_SAMPLE)
         mark(keyHash)
         if (++opened >= filter.length) rebuild()
-        enqueue(robot, { kind: 'alert', event, occurrences, at })
+        enqueue(robot, alertOf(event, occurrences, at, eventRow))
         return
       }
       if (row.window_end > now) {
@@ -121,7 +141,7 @@ export function createGrouper(
       if (row.pending > 0) {
         repeat(robot, { event, at }, row.pending + occurrences, row.window_end - windowMs)
       } else {
-        enqueue(robot, { kind: 'alert', event, occurrences, at })
+        enqueue(robot, alertOf(event, occurrences, at, eventRow))
       }
       reopen.run(now + windowMs, NO_SAMPLE, row.id)
     },

@@ -218,7 +218,7 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
   let batchWait = BATCH_WAIT_MS
 
   /** Routes one changed event: per robot, the first matching route decides, mentions merge. */
-  const route = (event: ClusterEvent, occurrences: number, t: number) => {
+  const route = (event: ClusterEvent, occurrences: number, t: number, row: number) => {
     const byRobot = routeToRobots(routes, event)
     if (byRobot.size === 0) return
     const mute = deps.mutes?.match(event, t)
@@ -228,7 +228,7 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
         deps.mutes?.recordHeldBack(mute.id, occurrences)
         stats.muted += occurrences
       } else if (!deps.nodeProblems?.absorbs(robot, event, t)) {
-        grouper.offer(robot, alertEvent, occurrences, at, t)
+        grouper.offer(robot, alertEvent, occurrences, at, t, row)
       }
     }
   }
@@ -248,6 +248,7 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
       const event = events[i] as ClusterEvent
       const known = archive.known(event.uid, event.created)
       let occurrences = event.count
+      let row: number
       if (known) {
         const grown = event.count - known.count
         if (grown <= 0 && (event.lastSeen <= known.lastSeen || sameVersion(event, known))) {
@@ -257,14 +258,15 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
         }
         occurrences = Math.max(grown, 1)
         archive.update(known.id, event, t)
+        row = known.id
       } else {
-        archive.insert(event, t)
+        row = archive.insert(event, t)
       }
       changed.push(event)
       stats.eventsTaken[event.type]++
       stats.occurrences += occurrences
       stats.lastEventAt = t
-      if (alert) route(event, occurrences, t)
+      if (alert) route(event, occurrences, t, row)
     }
     current = -1
     if (changed.length > 0) for (const sink of deps.sinks ?? []) sink.enqueue(changed)

@@ -5,7 +5,8 @@
  * showed it, `gone_at` when the API server deleted it or a complete list no longer held it. Only
  * rows that are gone are purged: a row the API server still lists is never purged, so it can
  * never be taken for new and alerted again, and the archive stays bounded by what the API server
- * holds plus `state.retention`.
+ * holds plus `state.retention`. A row that a waiting alert names (`outbox.event_row`) is not purged
+ * until the alert left the outbox: the alert is rendered from it.
  */
 import type { ClusterEvent } from '../kube/cluster-event.ts'
 import { hashKey } from './hash-key.ts'
@@ -38,11 +39,11 @@ export interface EventArchive {
    */
   known(uid: string, created: number): KnownEvent | undefined
   /**
-   * Writes an event the archive holds no row for, seen at `now`. The caller has just asked
-   * `known` in the same transaction: the uid is not the table's key (see the schema), so this
-   * lookup first is what keeps one row per uid.
+   * Writes an event the archive holds no row for, seen at `now`; returns its row. The caller has
+   * just asked `known` in the same transaction: the uid is not the table's key (see the schema),
+   * so this lookup first is what keeps one row per uid.
    */
-  insert(event: ClusterEvent, now: number): void
+  insert(event: ClusterEvent, now: number): number
   /** Writes a change to the known row `id`, seen at `now` (and present again if it was gone). */
   update(id: number, event: ClusterEvent, now: number): void
   /**
@@ -62,7 +63,7 @@ export interface EventArchive {
    * gone too (they will never be listed again). Returns how many were marked.
    */
   markAbsent(now: number, scope: string | undefined, watched: readonly string[]): number
-  /** Deletes rows gone and last seen before `cutoff`; returns how many. */
+  /** Deletes rows gone and last seen before `cutoff`, but none a waiting alert names; returns how many. */
   purge(cutoff: number): number
 }
 
@@ -103,7 +104,10 @@ export function createEventArchive(store: Store): EventArchive {
     `UPDATE events SET gone_at = ? WHERE gone_at IS NULL
        AND event_namespace NOT IN (SELECT value FROM json_each(?))`,
   )
-  const purgeStmt = db.prepare('DELETE FROM events WHERE gone_at IS NOT NULL AND seen_at < ?')
+  const purgeStmt = db.prepare(
+    `DELETE FROM events WHERE gone_at IS NOT NULL AND seen_at < ?
+       AND rowid NOT IN (SELECT event_row FROM outbox WHERE event_row IS NOT NULL)`,
+  )
   // The pipeline asks `known` and then inserts the same uid: its hash is worked out once.
   let lastUid = ''
   let lastHash = hashKey(lastUid)
@@ -114,28 +118,29 @@ export function createEventArchive(store: Store): EventArchive {
     }
     return lastHash
   }
-  const insert = (e: ClusterEvent, now: number) => {
-    insertStmt.run(
-      e.uid,
-      hashOf(e.uid),
-      e.created,
-      e.kind,
-      e.namespace,
-      e.name,
-      e.reason,
-      e.message,
-      e.type,
-      e.count,
-      e.firstSeen,
-      e.lastSeen,
-      e.component,
-      e.host,
-      e.eventNamespace,
-      e.eventName,
-      e.resourceVersion,
-      now,
+  const insert = (e: ClusterEvent, now: number) =>
+    Number(
+      insertStmt.run(
+        e.uid,
+        hashOf(e.uid),
+        e.created,
+        e.kind,
+        e.namespace,
+        e.name,
+        e.reason,
+        e.message,
+        e.type,
+        e.count,
+        e.firstSeen,
+        e.lastSeen,
+        e.component,
+        e.host,
+        e.eventNamespace,
+        e.eventName,
+        e.resourceVersion,
+        now,
+      ).lastInsertRowid,
     )
-  }
   const update = (id: number, e: ClusterEvent, now: number) => {
     updateStmt.run(
       e.message,

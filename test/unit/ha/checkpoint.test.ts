@@ -11,6 +11,8 @@ import { createEmptyDoc, type SharedDoc } from '../../../src/ha/shared-doc.ts'
 import { createStandbyOutbox, SLS_STANDBY_KEEP_MS } from '../../../src/ha/standby-outbox.ts'
 import { createOutbox } from '../../../src/notify/outbox.ts'
 import type { AlertMessage, OutboxMessage } from '../../../src/notify/outbox-message.ts'
+import { toAlertEvent } from '../../../src/pipeline/pipeline.ts'
+import { createEventArchive } from '../../../src/store/events.ts'
 import { openStore } from '../../../src/store/open-store.ts'
 import { aClusterEvent } from '../../helpers/cluster-events.ts'
 import { testNow } from '../../helpers/test-clock.ts'
@@ -106,6 +108,47 @@ t.test('the leader records; a standby drops exactly what was delivered', async (
   standbyOutbox.enqueue('ops', alert('u5'), now)
   t.equal(standby.prune(doc), 0, 'rows queued later are looked at too')
 })
+
+t.test(
+  'alerts that name their archive rows (each replica its own) are dropped by the standby as delivered',
+  async (t) => {
+    const leaderStore = openStore(':memory:')
+    const standbyStore = openStore(':memory:')
+    t.teardown(() => {
+      leaderStore.close()
+      standbyStore.close()
+    })
+    const doc: SharedDoc = createEmptyDoc()
+    const leader = createCheckpointOutbox(createOutbox(leaderStore), async (change) => change(doc))
+    const standbyOutbox = createOutbox(standbyStore)
+    const leaderArchive = createEventArchive(leaderStore)
+    const standbyArchive = createEventArchive(standbyStore)
+    // The standby archived one event the leader never saw: the same events get other rows there.
+    standbyArchive.insert(aClusterEvent({ uid: 'only-here' }), now)
+    for (const uid of ['u1', 'u2']) {
+      const event = aClusterEvent({ uid, count: 3 })
+      const queue = (archive: typeof leaderArchive): AlertMessage => ({
+        ...alert(uid, 3),
+        event: toAlertEvent(event),
+        row: archive.insert(event, now),
+      })
+      leader.enqueue('ops', queue(leaderArchive), now)
+      standbyOutbox.enqueue('ops', queue(standbyArchive), now)
+    }
+    const [first] = leader.peek('ops', 10)
+    t.equal(first?.message?.kind === 'alert' && first.message.row, 1, "the leader's own row")
+    leader.settle('ops', [first?.id ?? 0], ok)
+    const standby = createStandbyOutbox(standbyStore)
+    t.equal(standby.prune(doc), 1, 'the delivered one is recognised')
+    t.same(
+      standbyOutbox
+        .peek('ops', 10)
+        .map((r) => (r.message?.kind === 'alert' ? [r.message.event.uid, r.message.row] : r.kind)),
+      [['u2', 3]],
+      'the other stays, naming the standby’s row',
+    )
+  },
+)
 
 t.test('a new leader inherits the budget and the pauses', async (t) => {
   const store = openStore(':memory:')

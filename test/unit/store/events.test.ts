@@ -1,4 +1,6 @@
 import t from 'tap'
+import { createOutbox } from '../../../src/notify/outbox.ts'
+import { toAlertEvent } from '../../../src/pipeline/pipeline.ts'
 import { createEventArchive } from '../../../src/store/events.ts'
 import { hashKey } from '../../../src/store/hash-key.ts'
 import { openStore } from '../../../src/store/open-store.ts'
@@ -58,3 +60,35 @@ t.test('two uids that share a hash stay two events', async (t) => {
   archive.upsert(other, 400)
   t.equal(archive.known('impostor', real.created), undefined, 'a uid is found by its own hash only')
 })
+
+t.test(
+  'a gone event that a waiting alert names is purged only once the alert left the outbox',
+  async (t) => {
+    const store = openStore(':memory:')
+    t.teardown(() => store.close())
+    const archive = createEventArchive(store)
+    const outbox = createOutbox(store)
+    const named = aClusterEvent({ uid: 'named' })
+    const row = archive.insert(named, 1_000)
+    archive.insert(aClusterEvent({ uid: 'other' }), 1_000)
+    for (const e of [named, aClusterEvent({ uid: 'other' })])
+      archive.markGone(e.uid, e.created, 1_000)
+    const at = { mobiles: [], userIds: [], all: false }
+    const id = outbox.enqueue(
+      'ops',
+      { kind: 'alert', event: toAlertEvent(named), occurrences: 1, at, row },
+      1_000,
+    )
+    t.equal(archive.purge(2_000), 1, 'the other one is purged')
+    t.ok(archive.known('named', named.created), 'the named one stays while its alert waits')
+    outbox.settle('ops', [id], {
+      at: 3_000,
+      kind: 'alert',
+      occurrences: 1,
+      errcode: 0,
+      errmsg: 'ok',
+    })
+    t.equal(archive.purge(2_000), 1)
+    t.notOk(archive.known('named', named.created), 'purged once the alert was sent')
+  },
+)

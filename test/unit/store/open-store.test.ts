@@ -250,10 +250,14 @@ t.test(
   'a store with one index per filter keeps its events and gets the one time index',
   async (t) => {
     const { dir, db, index } = storeBefore(t, 'events_by_last_seen ON events (last_seen, type')
-    createEventArchive({ db } as Parameters<typeof createEventArchive>[0]).insert(
-      aClusterEvent({ uid: 'kept', kind: 'Pod', name: 'web', reason: 'BackOff', lastSeen: 5_000 }),
-      6_000,
-    )
+    // The row that version wrote (its archive module knew no later column).
+    db.prepare(
+      `INSERT INTO events (uid, uid_hash, created, kind, namespace, name, reason, message, type,
+         count, first_seen, last_seen, component, host, event_namespace, event_name,
+         resource_version, seen_at)
+       VALUES ('kept', ?, 1000, 'Pod', 'default', 'web', 'BackOff', 'Back-off', 'Warning', 1,
+         5000, 5000, 'kubelet', 'node-1', 'default', 'web.1', '1', 6000)`,
+    ).run(hashKey('kept'))
     const before = db
       .prepare(
         "SELECT count(*) AS n FROM sqlite_schema WHERE type = 'index' AND tbl_name = 'events'",
