@@ -49,8 +49,7 @@ STOPSIGNAL SIGTERM
 # (it reads this line): 1 MiB semi-spaces keep V8's young generation from growing to tens of MiB
 # that an event bot never needs; one V8 worker thread (--v8-pool-size=1, Node's default is 4)
 # gives its background compiling and GC work one malloc arena instead of four, which measured
-# ~8 MiB less after 1,000,000 events at the same CPU per event. --heap-growing-percent,
-# --max-opt=2 and --liftoff-only are set by kubeding itself once its code is loaded
-# (src/memory-flags.ts): on this line the code-changing ones made Node compile each of its
-# built-in modules again, ~50 ms more to ready.
+# ~8 MiB less after 1,000,000 events at the same CPU per event. --optimize-for-size, --max-opt=2
+# and --liftoff-only are set by kubeding itself once its code is loaded (src/memory-flags.ts): on
+# this line they made Node compile each of its built-in modules again, ~50 ms more to ready.
 CMD ["node", "--max-semi-space-size=1", "--v8-pool-size=1", "dist/kubeding.js"]

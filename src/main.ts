@@ -45,7 +45,7 @@ const [
   import('./memory-flags.ts'),
 ])
 // After the service's code is loaded, so that Node's built-in modules load with their compiled code.
-const memory = useMemoryFlags()
+useMemoryFlags()
 const level = process.env.LOG_LEVEL ?? 'info'
 // pino-pretty as a stream in this thread, not a transport: a transport's worker loads its target
 // by package name, which the bundled build (dist/) cannot, and pretty output is for a terminal.
@@ -64,7 +64,6 @@ const service = await createService({
   logger,
   version,
   env: process.env,
-  onBurst: memory.busy,
   loadKubeConfig: () =>
     loadKubeConfig(
       {

@@ -59,8 +59,6 @@ export interface ServiceOptions {
   env?: Readonly<Record<string, string | undefined>>
   /** How often the shared state is read with leader election on (tests); default 1 s. */
   sharedStatePollMs?: number
-  /** Told while the pipeline takes in a burst of events (see `PipelineDeps.onBurst`). */
-  onBurst?: () => void
 }
 
 export interface Service {
@@ -140,7 +138,6 @@ export async function createService(o: ServiceOptions): Promise<Service> {
     groupWindowMs: config.alerting.groupWindow,
     enqueue: (robot, message, t) => outbox.enqueue(robot, message, t),
     onQueued: () => notifier.kick(),
-    ...(o.onBurst ? { onBurst: o.onBurst } : {}),
     mutes,
     nodeProblems: nodeConditions,
     sinks: sls ? [sls] : [],

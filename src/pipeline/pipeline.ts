@@ -65,11 +65,6 @@ export interface PipelineDeps {
   enqueue(robot: string, message: OutboxMessage, now: number): void
   /** Told after a transaction that queued messages committed (wakes the notifier). */
   onQueued?: () => void
-  /**
-   * Told after each list page and each watch batch of at least BUSY events is taken in: a burst
-   * is under way (main.ts gives its memory back once they stop coming, memory-flags.ts).
-   */
-  onBurst?: () => void
   mutes?: MuteCheck
   nodeProblems?: NodeProblemClaims
   sinks?: readonly ArchiveSink[]
@@ -343,13 +338,11 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
     const deleted = gone
     batch = []
     gone = []
-    const busy = events.length + deleted.length >= BUSY
-    batchWait = busy ? BACKLOG_WAIT_MS : BATCH_WAIT_MS
+    batchWait = events.length + deleted.length >= BUSY ? BACKLOG_WAIT_MS : BATCH_WAIT_MS
     try {
       takeInAll(events, deleted, true, now(), undefined)
       failing = undefined
       retryDelay = 0
-      if (busy) deps.onBurst?.()
     } catch (err) {
       // Runs on a timer: nothing may escape. A closed store (stopping) has nothing to retry.
       if (storeFailureKind(err) === 'closed') return
@@ -385,7 +378,6 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
         }
         failing = undefined
         retryDelay = 0
-        deps.onBurst?.()
       } catch (err) {
         if (isStoreFailure(err)) noteFailure(err, 'taking in a list of events')
         throw err

@@ -1,12 +1,12 @@
 /**
  * The V8 flags kubeding sets on itself (src/memory-flags.ts): they are every flag V8 derives from
- * `--heap-growing-percent=30 --max-opt=2 --liftoff-only` on a command line, and set on a running
- * process they take. After a burst, the memory is given back once, by a memory-reducing collection.
+ * `--optimize-for-size --max-opt=2 --liftoff-only` on a command line, and set on a running process
+ * they take.
  */
 import { execFileSync } from 'node:child_process'
 import t from 'tap'
 import { startCommand } from '../../scripts/build.ts'
-import { MEMORY_FLAGS, releaseAfterBurst } from '../../src/memory-flags.ts'
+import { MEMORY_FLAGS } from '../../src/memory-flags.ts'
 
 const MODULE = new URL('../../src/memory-flags.ts', import.meta.url).href
 
@@ -18,17 +18,13 @@ const flagValues = (flags: string[]) =>
 
 t.test('they are what V8 derives from the three flags on a command line', async (t) => {
   const plain = new Set(flagValues([]))
-  const derived = flagValues(['--heap-growing-percent=30', '--max-opt=2', '--liftoff-only']).filter(
+  const derived = flagValues(['--optimize-for-size', '--max-opt=2', '--liftoff-only']).filter(
     (v) => !plain.has(v),
   )
   t.same(
     derived.sort(),
-    [...MEMORY_FLAGS].sort(),
+    [...MEMORY_FLAGS, '--max-semi-space-size=1'].sort(),
     'V8 draws implications only from the command line, so each one is in the list',
-  )
-  t.notOk(
-    MEMORY_FLAGS.some((f) => f.includes('optimize-for-size')),
-    'no memory-reducing collection every time (releaseAfterBurst does it once per burst)',
   )
   t.ok(
     startCommand().flags.includes('--max-semi-space-size=1'),
@@ -97,47 +93,3 @@ t.test('set on a running process, they keep WebAssembly out of TurboFan', async 
   `)
   t.same(tiers, { before: true, after: false })
 })
-
-t.test('the memory is given back once per burst, after it has been quiet a while', async (t) => {
-  let collections = 0
-  const memory = releaseAfterBurst(() => collections++, 50)
-  await new Promise((resolve) => setTimeout(resolve, 120))
-  t.equal(collections, 0, 'no burst, no collection')
-  for (let i = 0; i < 6; i++) {
-    memory.busy()
-    await new Promise((resolve) => setTimeout(resolve, 20))
-  }
-  t.equal(collections, 0, 'none while batches keep coming')
-  await new Promise((resolve) => setTimeout(resolve, 120))
-  t.equal(collections, 1, 'one once it was quiet')
-  memory.busy()
-  await new Promise((resolve) => setTimeout(resolve, 120))
-  t.equal(collections, 2, 'and one after the next burst')
-})
-
-t.test(
-  "set on a running process, the collection after a burst is V8's memory-reducing one",
-  async (t) => {
-    const out = execFileSync(
-      process.execPath,
-      [
-        '--trace-gc',
-        '--input-type=module',
-        '-e',
-        `import { useMemoryFlags } from ${JSON.stringify(MODULE)}
-      const memory = useMemoryFlags()
-      console.log('burst')
-      memory.busy()
-      setTimeout(() => console.log('quiet'), 1000)`,
-      ],
-      { encoding: 'utf8' },
-    )
-    const afterBurst = out.slice(out.indexOf('burst'), out.indexOf('quiet'))
-    t.match(
-      afterBurst,
-      /Mark-Compact \(reduce\)[^\n]*testing/,
-      'a full collection that reduces memory',
-    )
-    t.notMatch(out.slice(0, out.indexOf('burst')), /\(reduce\)/, 'none before the burst')
-  },
-)

@@ -176,29 +176,6 @@ t.test('a muted event is archived and counted, not queued', async (t) => {
   t.equal(pipeline.stats().muted, 4)
 })
 
-t.test(
-  'a burst is told after each list page and each watch batch of 512 events or more, never for a few',
-  async (t) => {
-    let bursts = 0
-    const { pipeline } = setup(t, { onBurst: () => bursts++ })
-    bootstrap(pipeline)
-    t.equal(bursts, 1, 'a list page, even an empty one')
-    const batch = (n: number) => {
-      for (let i = 0; i < n; i++) pipeline.ingest(aClusterEvent({ type: 'Normal' }))
-      pipeline.flush()
-    }
-    batch(511)
-    t.equal(bursts, 1, '511 events from the watch are no burst')
-    batch(512)
-    t.equal(bursts, 2, '512 are')
-    for (let i = 0; i < 300; i++) pipeline.remove(`gone-${i}`, 0)
-    batch(212)
-    t.equal(bursts, 3, 'deletions count with the events they came with')
-    batch(1)
-    t.equal(bursts, 3, 'one event after the burst is none')
-  },
-)
-
 t.test('archive sinks get every new or changed event once', async (t) => {
   const copies: ClusterEvent[] = []
   const { pipeline } = setup(t, { sinks: [{ enqueue: (es) => copies.push(...es) }] })
