@@ -4,7 +4,7 @@
  * filled by its own pipeline with the same messages under other row ids, drops exactly those;
  * a new leader counts the old leader's answers in its rate budget.
  */
-import t from 'tap'
+import t, { type Test } from 'tap'
 import { createCheckpointOutbox, importBudget } from '../../../src/ha/checkpoint-outbox.ts'
 import { toMessageIdentity } from '../../../src/ha/message-identity.ts'
 import { createEmptyDoc, type SharedDoc } from '../../../src/ha/shared-doc.ts'
@@ -66,7 +66,8 @@ t.test('identities: the same message on any replica, a different one otherwise',
   t.match(toMessageIdentity('ops', a), /^[A-Za-z0-9_-]{10}$/)
 })
 
-t.test('the leader records; a standby drops exactly what was delivered', async (t) => {
+/** A leader's and a standby's stores, the leader's outbox recording into `doc`. */
+function replicas(t: Test) {
   const leaderStore = openStore(':memory:')
   const standbyStore = openStore(':memory:')
   t.teardown(() => {
@@ -75,7 +76,11 @@ t.test('the leader records; a standby drops exactly what was delivered', async (
   })
   const doc: SharedDoc = createEmptyDoc()
   const leader = createCheckpointOutbox(createOutbox(leaderStore), async (change) => change(doc))
-  const standbyOutbox = createOutbox(standbyStore)
+  return { leaderStore, standbyStore, doc, leader, standbyOutbox: createOutbox(standbyStore) }
+}
+
+t.test('the leader records; a standby drops exactly what was delivered', async (t) => {
+  const { standbyStore, doc, leader, standbyOutbox } = replicas(t)
   // The standby's pipeline queued the same messages, after a Normal note of its own.
   standbyOutbox.enqueue('ops', { kind: 'notice', title: 'only here', lines: [] }, now)
   const messages = [alert('u1'), alert('u2'), alert('u3'), alert('u4')]
@@ -112,15 +117,7 @@ t.test('the leader records; a standby drops exactly what was delivered', async (
 t.test(
   'alerts that name their archive rows (each replica its own) are dropped by the standby as delivered',
   async (t) => {
-    const leaderStore = openStore(':memory:')
-    const standbyStore = openStore(':memory:')
-    t.teardown(() => {
-      leaderStore.close()
-      standbyStore.close()
-    })
-    const doc: SharedDoc = createEmptyDoc()
-    const leader = createCheckpointOutbox(createOutbox(leaderStore), async (change) => change(doc))
-    const standbyOutbox = createOutbox(standbyStore)
+    const { leaderStore, standbyStore, doc, leader, standbyOutbox } = replicas(t)
     const leaderArchive = createEventArchive(leaderStore)
     const standbyArchive = createEventArchive(standbyStore)
     // The standby archived one event the leader never saw: the same events get other rows there.
