@@ -30,7 +30,7 @@ export interface Grouper {
     occurrences: number,
     at: Mentions,
     now: number,
-    row?: number,
+    eventRow?: number,
   ): void
   /** Closes windows that ended by `now`: a follow-up for each that had repeats. */
   flushDue(now: number): void

@@ -1,8 +1,8 @@
 /**
  * The push pipeline: every event from the watch is archived, compared with what the archive
  * knew, routed, checked against mutes, grouped, and put in the outbox — one transaction per
- * batch, so an event is either fully taken in (archive, grouping window, outbox) or not at all and the
- * next list finds it again.
+ * batch, so an event is either fully taken in (archive, grouping window, outbox) or not at all
+ * and the next list finds it again.
  *
  * A list arrives page by page (one page held at a time, however many Events the cluster keeps),
  * each page in its own transaction, every page of one list seen at the time of its first page.
