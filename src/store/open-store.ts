@@ -14,8 +14,27 @@ export interface Store {
   readonly db: DatabaseSync
   /** The database file's absolute path, or ':memory:'. */
   readonly path: string
-  /** Runs `fn` in one transaction (nested calls join the outer one); rolls back if it throws. */
+  /**
+   * Runs `fn` in one transaction (nested calls join the outer one); rolls back if it throws.
+   * With a batch open, its settler commits the batch first: a transaction never joins a batch.
+   */
   tx<T>(fn: () => T): T
+  /**
+   * Runs `fn` in the batch: a transaction that stays open after `fn` returns, so that the writes
+   * of the next call join the same commit (the pipeline takes in a burst of events one by one as
+   * they come, and commits them together). Begins the batch if none is open, with `settle` as
+   * what commits it (see `settle`); `tx` calls inside `fn` join it.
+   */
+  batch<T>(fn: () => T, settle: () => void): T
+  /** Commits the open batch, if any (rolls it back and throws if the commit fails). */
+  commitBatch(): void
+  /** Rolls the open batch back, if any. */
+  abandonBatch(): void
+  /**
+   * Has the batch's owner commit it (its `settle`), if one is open: for a reader that must see
+   * only what is committed (the notifier sends nothing a failed commit could take back).
+   */
+  settle(): void
   getMeta(key: string): string | undefined
   setMeta(key: string, value: string): void
   /** Bytes on disk: the database file plus its write-ahead log. */
@@ -131,11 +150,17 @@ function wrap(db: DatabaseSync, path: string): Store {
     'INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value',
   )
   let depth = 0
+  /** What commits the open batch; undefined while none is open. */
+  let settler: (() => void) | undefined
+  const settle = () => {
+    if (depth === 0) settler?.()
+  }
   return {
     db,
     path,
     tx<T>(fn: () => T): T {
       if (depth > 0) return fn()
+      settle()
       // Counted once begun: a BEGIN that fails (a store that cannot be written) opened nothing,
       // and every later call would otherwise run outside any transaction.
       db.exec('BEGIN IMMEDIATE')
@@ -153,6 +178,37 @@ function wrap(db: DatabaseSync, path: string): Store {
         depth--
       }
     },
+    batch(fn, settleBatch) {
+      if (depth > 0) return fn()
+      if (settler === undefined) {
+        db.exec('BEGIN IMMEDIATE')
+        settler = settleBatch
+      }
+      depth++
+      try {
+        return fn()
+      } finally {
+        depth--
+      }
+    },
+    commitBatch() {
+      if (settler === undefined) return
+      settler = undefined
+      try {
+        db.exec('COMMIT')
+      } catch (err) {
+        // As in tx: SQLite may have rolled back already.
+        if (db.isTransaction) db.exec('ROLLBACK')
+        throw err
+      }
+    },
+    abandonBatch() {
+      if (settler === undefined) return
+      settler = undefined
+      // SQLite may have rolled back already (a failed COMMIT), or the store is closed (stopping).
+      if (db.isOpen && db.isTransaction) db.exec('ROLLBACK')
+    },
+    settle,
     getMeta: (key) => (getMeta.get(key) as { value: string } | undefined)?.value,
     setMeta: (key, value) => {
       setMeta.run(key, value)
@@ -169,6 +225,8 @@ function wrap(db: DatabaseSync, path: string): Store {
       return fileSize(path) + fileSize(`${path}-wal`)
     },
     close() {
+      // An open batch is rolled back: its owner commits it before (the service's stop).
+      settler = undefined
       if (db.isOpen) db.close()
     },
   }

@@ -76,6 +76,87 @@ t.test('a transaction that could not begin opened nothing: the next one is whole
   t.equal(store.getMeta('b'), undefined, 'rolled back: it ran in a transaction of its own')
 })
 
+t.test(
+  'a batch stays open across calls; tx and settle have its owner commit it first; a transaction inside it joins it',
+  async (t) => {
+    const dir = mkdtempSync(join(tmpdir(), 'kubeding-store-'))
+    t.teardown(() => rmSync(dir, { recursive: true, force: true }))
+    const store = openStore(dir)
+    t.teardown(() => store.close())
+    // What another connection (the bench, an operator's sqlite3) sees: only what is committed.
+    const reader = new DatabaseSync(join(dir, STORE_FILE), { readOnly: true })
+    t.teardown(() => reader.close())
+    const committed = (key: string) =>
+      (
+        reader.prepare('SELECT value FROM meta WHERE key = ?').get(key) as
+          | { value: string }
+          | undefined
+      )?.value
+    let settled = 0
+    const settle = () => {
+      settled++
+      store.commitBatch()
+    }
+    store.batch(() => store.setMeta('a', '1'), settle)
+    store.batch(() => store.tx(() => store.setMeta('b', '2')), settle)
+    t.equal(settled, 0, 'a transaction inside the batch joins it')
+    t.equal(store.getMeta('b'), '2', 'this connection sees its own batch')
+    t.equal(committed('a'), undefined, 'nothing is committed while the batch is open')
+    store.tx(() => store.setMeta('c', '3'))
+    t.equal(settled, 1, 'a transaction has the batch committed first')
+    t.same([committed('a'), committed('b'), committed('c')], ['1', '2', '3'])
+
+    store.batch(() => store.setMeta('d', '4'), settle)
+    store.settle()
+    t.equal(settled, 2)
+    t.equal(committed('d'), '4')
+    store.settle()
+    store.commitBatch()
+    t.equal(settled, 2, 'nothing open: settle and commitBatch do nothing')
+
+    store.batch(() => store.setMeta('e', '5'), settle)
+    store.abandonBatch()
+    t.equal(store.getMeta('e'), undefined, 'abandoned: rolled back')
+    store.tx(() => store.setMeta('f', '6'))
+    t.equal(settled, 2, 'an abandoned batch has nothing to settle')
+    t.equal(committed('f'), '6')
+  },
+)
+
+t.test(
+  'a batch that could not begin opened nothing; one whose commit fails is rolled back and throws',
+  async (t) => {
+    const store = openStore(':memory:')
+    t.teardown(() => store.close())
+    store.db.exec('PRAGMA query_only = ON')
+    t.throws(
+      () =>
+        store.batch(
+          () => store.setMeta('a', '1'),
+          () => t.fail('nothing to settle'),
+        ),
+      /readonly/,
+    )
+    store.db.exec('PRAGMA query_only = OFF')
+    store.tx(() => store.setMeta('b', '2'))
+    // A deferred constraint is checked by COMMIT.
+    store.db.exec(`PRAGMA foreign_keys = ON;
+    CREATE TABLE parent (id INTEGER PRIMARY KEY);
+    CREATE TABLE child (p INTEGER REFERENCES parent (id) DEFERRABLE INITIALLY DEFERRED);`)
+    store.batch(
+      () => {
+        store.setMeta('c', '3')
+        store.db.exec('INSERT INTO child (p) VALUES (1)')
+      },
+      () => store.commitBatch(),
+    )
+    t.throws(() => store.commitBatch(), /FOREIGN KEY/)
+    t.equal(store.db.isTransaction, false, 'rolled back')
+    t.equal(store.getMeta('c'), undefined)
+    t.equal(store.getMeta('b'), '2')
+  },
+)
+
 t.test('a store written by a newer kubeding is refused with what to do', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'kubeding-store-'))
   t.teardown(() => rmSync(dir, { recursive: true, force: true }))
