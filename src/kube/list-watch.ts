@@ -104,11 +104,26 @@ export class EndlessListError extends Error {
   }
 }
 
+/** relist() was asked: changes the watch delivered were lost by their consumer. */
+class RelistAsked extends HandlerError {
+  constructor(reason: Error) {
+    super('relist', reason)
+    this.message = `asked to list again: ${reason.message}`
+    this.name = 'RelistAsked'
+  }
+}
+
 /** A running loop. */
 export interface ListWatch {
   start(): void
   /** Ends the open request and any wait, and resolves once the loop has returned. */
   stop(): Promise<void>
+  /**
+   * What the watch delivered since `reason` was lost (a commit the store could not make): the
+   * open watch ends as if its handler had thrown, and the loop lists again after its backoff.
+   * A list in progress is followed by another: the lost changes may be older than its pages.
+   */
+  relist(reason: Error): void
   state(): WatchState
 }
 
@@ -144,6 +159,10 @@ export function createListWatch(o: ListWatchOptions): ListWatch {
   let stopped = true
   let running: Promise<void> | undefined
   let abort = new AbortController()
+  /** Ends the open watch on relist(); a fresh one each watch. */
+  let watchAbort: AbortController | undefined
+  /** Why relist() was asked, until the loop takes it up. */
+  let relistFor: Error | undefined
   const sleeper = createSleeper()
 
   /** The watch works: the outage (if any) is over and the backoff starts again from the first step. */
@@ -244,13 +263,21 @@ export function createListWatch(o: ListWatchOptions): ListWatch {
       st.lastListAt = now()
       log.debug({ what: o.what, items: list.items, resourceVersion }, 'listed')
     }
-    return watchOnce({
+    const relisting = () => {
+      const reason = relistFor
+      relistFor = undefined
+      return reason && { kind: 'failed' as const, error: new RelistAsked(reason) }
+    }
+    const before = relisting()
+    if (before) return before
+    watchAbort = new AbortController()
+    const outcome = await watchOnce({
       kc: o.kc,
       path: o.path,
       what: o.what,
       resourceVersion,
       timeoutSeconds,
-      stopSignal: abort.signal,
+      stopSignal: AbortSignal.any([abort.signal, watchAbort.signal]),
       logger: log,
       onConnected: () => {
         if (st.downSince !== undefined && troubled)
@@ -268,6 +295,8 @@ export function createListWatch(o: ListWatchOptions): ListWatch {
       },
       onChange: o.onChange,
     })
+    watchAbort = undefined
+    return (!stopped && relisting()) || outcome
   }
 
   const delayFor = (attempt: number) => backoffDelay(backoff, attempt, random)
@@ -377,6 +406,11 @@ export function createListWatch(o: ListWatchOptions): ListWatch {
       abort.abort()
       sleeper.wake()
       await running
+    },
+    relist(reason) {
+      if (stopped) return
+      relistFor = reason
+      watchAbort?.abort()
     },
     state: () => {
       settle()

@@ -34,6 +34,8 @@ export interface WatchingOptions {
 export interface Watching {
   events(): WatchState | undefined
   nodes(): NodeCache | undefined
+  /** The event watches list again (EventSource.relist); nothing before they run. */
+  relistEvents(reason: Error): void
   stop(): Promise<void>
 }
 
@@ -81,6 +83,7 @@ export function startWatching(o: WatchingOptions): Watching {
   return {
     events: () => events?.state(),
     nodes: () => nodes,
+    relistEvents: (reason) => events?.relist(reason),
     async stop() {
       clearTimeout(retry)
       await Promise.all([events?.stop(), nodes?.stop()])

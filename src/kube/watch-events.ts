@@ -66,6 +66,8 @@ export interface EventSource {
    * other one is too or was refused.
    */
   state(): WatchState
+  /** Every namespace's watch lists again (ListWatch.relist). */
+  relist(reason: Error): void
 }
 
 /** Combines per-namespace states: the source is only as healthy as its worst namespace. */
@@ -160,5 +162,8 @@ export function createEventSource(opts: EventSourceOptions): EventSource {
       await Promise.all(loops.map((loop) => loop.stop()))
     },
     state: () => combineStates(loops.map((loop) => loop.state())),
+    relist: (reason) => {
+      for (const loop of loops) loop.relist(reason)
+    },
   }
 }

@@ -561,6 +561,47 @@ t.test('a handler that throws makes a relist, so the event is not lost', async (
   t.ok(h.log.lines.some((l) => l.level === 'error' && /onChange threw: store is busy/.test(l.msg)))
 })
 
+t.test(
+  "relist(): every namespace's open watch ends and lists again, the changes it had delivered shown again; the reason is logged",
+  async (t) => {
+    const h = await harness(t, { namespaces: ['a', 'b'] })
+    h.source.start()
+    await eventually(
+      () => h.source.state().connected && h.api.openWatchCount === 2,
+      'both watching',
+    )
+    h.api.addEvent(buildEvent({ name: 'delivered', namespace: 'a' }))
+    await eventually(() => h.events.length === 1, 'delivered by the watch')
+    const listsBefore = h.api.count('list')
+    h.source.relist(new Error('the batch holding it was lost'))
+    await eventually(() => h.api.count('list') === listsBefore + 2, 'both namespaces listed again')
+    await eventually(
+      () => h.source.state().connected && h.api.openWatchCount === 2,
+      'watching again',
+    )
+    t.ok(
+      h.lists.some((list) => names(list).includes('delivered')),
+      'a list shows again what the watch had delivered',
+    )
+    t.ok(
+      h.log.lines.some(
+        (l) => l.level === 'error' && /the batch holding it was lost/.test(JSON.stringify(l)),
+      ),
+    )
+    h.api.addEvent(buildEvent({ name: 'later', namespace: 'b' }))
+    await eventually(() => h.events.some((e) => e.name === 'later'), 'the new watch delivers')
+  },
+)
+
+t.test('relist() while stopped does nothing', async (t) => {
+  const h = await harness(t)
+  h.source.relist(new Error('lost'))
+  t.equal(h.api.requests.length, 0)
+  h.source.start()
+  await connected(h)
+  t.equal(h.api.count('list'), 1, 'the relist asked before start is not carried into it')
+})
+
 t.test('onListPage is awaited before watching, and a throwing one is retried', async (t) => {
   let calls = 0
   let release: () => void = () => {}
