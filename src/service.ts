@@ -132,6 +132,7 @@ export async function createService(o: ServiceOptions): Promise<Service> {
     now,
     logger,
   })
+  let watching: Watching | undefined
   const pipeline = createPipeline({
     store,
     routes: config.routes,
@@ -144,6 +145,7 @@ export async function createService(o: ServiceOptions): Promise<Service> {
     watchedNamespaces: config.kubernetes.namespaces,
     invalid: invalidEvents,
     health: storeHealth,
+    relist: (reason) => watching?.relistEvents(reason),
     now,
   })
   if (sls) ha?.addLeaderTask(sls)
@@ -160,7 +162,6 @@ export async function createService(o: ServiceOptions): Promise<Service> {
   }
   const announceMuteEnded = (mute: MuteRecord) => announce(toMuteEndedNotice(mute))
 
-  let watching: Watching | undefined
   const audit = createAuditLog(store)
   const unguardedChat = createChatOps({
     commands,

@@ -197,6 +197,9 @@ export function createOutbox(store: Store): Outbox {
       return Number(result.lastInsertRowid)
     },
     peek(robot, limit) {
+      // Only what is committed is sent: a batch the store then failed to commit takes nothing
+      // back that DingTalk was told.
+      store.settle()
       return (peek.all(robot, limit) as unknown as RawRow[]).map((r) => ({
         id: r.id,
         robot: r.robot,

@@ -16,11 +16,17 @@
  * granted in the others) delays nothing but its own bootstrap; its failure is the watch's to tell
  * (log, `status`, /metrics, the watch-down notice).
  *
+ * What the watch delivers is written as it comes, in the store's batch (a transaction left open
+ * for a few milliseconds), and committed with the rest of its burst: the batch holds nothing in
+ * memory, so an event's objects die young instead of outliving the garbage collector's young
+ * generation while a batch of thousands waits (measured: see BATCH).
+ *
  * Failures: one event the store refuses (a value of its own) is skipped, noted, and the rest of
  * its batch committed without it, so one bad event never blocks the others. A store that cannot
- * be written (full disk, I/O error) keeps the waiting batch and retries it with backoff; while it
- * fails, `ingest` and `ingestListPage` throw, which makes the watch list again (after its own
- * backoff) once the store can be written: nothing the watch delivered is lost.
+ * be written (full disk, I/O error) loses the batch it was writing: it is rolled back, the figures
+ * go back to what it had not counted, and the watches list again (`relist`), after their backoff,
+ * until the store can be written. While it fails, `ingest` and `ingestListPage` throw, which makes
+ * the watch list again too: nothing the watch delivered is lost, as a list shows it again.
  */
 import type { RouteConfig } from '../config/schema.ts'
 import type { ClusterEvent } from '../kube/cluster-event.ts'
@@ -74,15 +80,12 @@ export interface PipelineDeps {
   invalid?: InvalidEvents
   /** Told of each store failure and recovery. */
   health?: Pick<StoreHealth, 'failed' | 'succeeded'>
-  /** Retry pacing while the store cannot be written (default 1 s doubling to 30 s). */
-  storeRetry?: { initialMs: number; maxMs: number }
+  /**
+   * The event watches list again: what they delivered was lost with a batch the store could not
+   * write or commit (`reason` says so; the store failure itself is told to `health`).
+   */
+  relist?: (reason: Error) => void
   now: () => number
-}
-
-/** An Event the API server deleted, as the archive finds it. */
-interface GoneEvent {
-  uid: string
-  created: number
 }
 
 /** Figures for `status` and `/metrics`. Occurrences are new events plus count increases. */
@@ -138,12 +141,18 @@ export interface Pipeline {
 }
 
 /**
- * A batch is taken in when it holds BATCH events or BATCH_WAIT_MS after its first one. One
+ * A batch is committed when it holds BATCH changes or BATCH_WAIT_MS after its first one. One
  * transaction per socket read (what setImmediate gave) averaged ~115 events during a backlog and
  * made commits the bottleneck; a few milliseconds of waiting is nothing next to DingTalk. Large
  * batches matter because each routed event touches index pages at random (event uid, object
  * name, group key): the more events a commit carries, the more of them share a page it writes.
- * Measured on 100,000 routed Warnings: ~18,000/s at 2,048, ~21,000–22,000/s at 8,192.
+ * Measured on 100,000 routed Warnings: ~18,000/s at 2,048, ~21,000–22,000/s at 8,192. Each event
+ * is written as it comes (the store's batch): holding a batch's events in memory until the commit
+ * had them outlive V8's young generation (1 MiB, the command line's --max-semi-space-size), so
+ * each was copied to the old generation and collected there. Written as they come, through the
+ * service (the footprint bench's ingest, 5 pairs taking turns), 100,000 routed Warnings took
+ * 32,800–42,900 per CPU-second instead of 24,200–31,300, and Normal events 56,000–76,000 instead
+ * of 41,000–53,000.
  */
 const BATCH = 8192
 const BATCH_WAIT_MS = 5
@@ -201,8 +210,11 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
     ? [...new Set(deps.watchedNamespaces)]
     : [undefined]
   for (const scope of watchedScopes) isBootstrapped(scope)
-  let batch: ClusterEvent[] = []
-  let gone: GoneEvent[] = []
+  /** Whether this pipeline has a batch open in the store, and how many changes it wrote there. */
+  let batchOpen = false
+  let inBatch = 0
+  /** The figures as they were before the open batch: what they go back to if it is lost. */
+  let beforeBatch = snapshot(stats)
   let scheduled: NodeJS.Timeout | undefined
   /**
    * Per scope, the time the list being taken in shows its events at, fixed at its first page:
@@ -236,64 +248,70 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
    * (a list marks it seen); new counts every occurrence. The version matters for a time past the
    * clock's slack: it reads as `now` (toClusterEvent), newer each time a list shows it again.
    */
+  /** Set once takeInOne's archive write succeeded: what came after it may have written too. */
+  let archived = false
+  const takeInOne = (event: ClusterEvent, alert: boolean, listed: boolean, t: number): boolean => {
+    const known = archive.known(event.uid, event.created)
+    let occurrences = event.count
+    let row: number
+    if (known) {
+      const grown = event.count - known.count
+      if (grown <= 0 && (event.lastSeen <= known.lastSeen || sameVersion(event, known))) {
+        stats.unchanged++
+        if (listed) archive.touch(known.id, t)
+        return false
+      }
+      occurrences = Math.max(grown, 1)
+      archive.update(known.id, event, t)
+      row = known.id
+    } else {
+      row = archive.insert(event, t)
+    }
+    archived = true
+    stats.eventsTaken[event.type]++
+    stats.occurrences += occurrences
+    stats.lastEventAt = t
+    if (alert) route(event, occurrences, t, row)
+    return true
+  }
+
   const takeIn = (events: readonly ClusterEvent[], alert: boolean, listed: boolean, t: number) => {
     const changed: ClusterEvent[] = []
     for (let i = 0; i < events.length; i++) {
       current = i
       const event = events[i] as ClusterEvent
-      const known = archive.known(event.uid, event.created)
-      let occurrences = event.count
-      let row: number
-      if (known) {
-        const grown = event.count - known.count
-        if (grown <= 0 && (event.lastSeen <= known.lastSeen || sameVersion(event, known))) {
-          stats.unchanged++
-          if (listed) archive.touch(known.id, t)
-          continue
-        }
-        occurrences = Math.max(grown, 1)
-        archive.update(known.id, event, t)
-        row = known.id
-      } else {
-        row = archive.insert(event, t)
-      }
-      changed.push(event)
-      stats.eventsTaken[event.type]++
-      stats.occurrences += occurrences
-      stats.lastEventAt = t
-      if (alert) route(event, occurrences, t, row)
+      if (takeInOne(event, alert, listed, t)) changed.push(event)
     }
     current = -1
     if (changed.length > 0) for (const sink of deps.sinks ?? []) sink.enqueue(changed)
   }
 
   const commit = (work: () => void) => {
+    flush()
     queuedInTx = 0
     store.tx(work)
     if (queuedInTx > 0) deps.onQueued?.()
   }
 
   /**
-   * Takes in `events` and records `gone` in one transaction, at `t`; after a list's last page,
-   * marks what the list no longer holds. An event whose write throws for a reason of its own is noted
+   * Takes in a list page's `events` in one transaction, at `t`; after a list's last page, marks
+   * what the list no longer holds. An event whose write throws for a reason of its own is noted
    * and skipped: what came before it commits on its own, the rest goes on without it (linear,
    * however many are bad). A store failure throws, with the figures as they were.
    */
-  const takeInAll = (
+  const takeInPage = (
     events: readonly ClusterEvent[],
-    gone: readonly GoneEvent[],
     alert: boolean,
     t: number,
-    list: { scope: string | undefined; last: boolean } | undefined,
+    list: { scope: string | undefined; last: boolean },
   ) => {
     let rest = events
     for (;;) {
-      const before = { ...stats, eventsTaken: { ...stats.eventsTaken } }
+      const before = snapshot(stats)
       try {
         commit(() => {
-          takeIn(rest, alert, list !== undefined, t)
-          for (const g of gone) archive.markGone(g.uid, g.created, t)
-          if (list?.last) {
+          takeIn(rest, alert, true, t)
+          if (list.last) {
             archive.markAbsent(t, list.scope, deps.watchedNamespaces ?? [])
             // With the list, or not at all: a crash in between would make its next list archive-only.
             if (!isBootstrapped(list.scope)) store.setMeta(bootstrapKey(list.scope), String(now()))
@@ -314,7 +332,7 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
         })
         if (bad > 0) {
           const done = rest.slice(0, bad)
-          commit(() => takeIn(done, alert, list !== undefined, t))
+          commit(() => takeIn(done, alert, true, t))
         }
         rest = rest.slice(bad + 1)
       }
@@ -322,77 +340,128 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
   }
 
   let failing: unknown
-  let retryDelay = 0
-  const storeRetry = deps.storeRetry ?? { initialMs: 1_000, maxMs: 30_000 }
 
   const noteFailure = (err: unknown, doing: string) => {
     failing = err
     deps.health?.failed(err, doing)
   }
 
+  /**
+   * The open batch could not be written or committed: rolled back, the figures as before it, and
+   * the watches list again to find what it held. A closed store (stopping) has nothing to find.
+   */
+  const lose = (err: unknown) => {
+    clearTimeout(scheduled)
+    scheduled = undefined
+    if (batchOpen) Object.assign(stats, beforeBatch)
+    batchOpen = false
+    inBatch = 0
+    if (storeFailureKind(err) === 'closed') return
+    store.abandonBatch()
+    noteFailure(err, 'taking in events from the watch')
+    deps.relist?.(new Error('the events taken in since the last commit were lost with it'))
+  }
+
+  /** Commits the open batch; its settler too (store.ts), so it never throws. */
   const flush = () => {
     clearTimeout(scheduled)
     scheduled = undefined
-    if (batch.length === 0 && gone.length === 0) return
-    const events = batch
-    const deleted = gone
-    batch = []
-    gone = []
-    batchWait = events.length + deleted.length >= BUSY ? BACKLOG_WAIT_MS : BATCH_WAIT_MS
+    if (!batchOpen) return
+    batchWait = inBatch >= BUSY ? BACKLOG_WAIT_MS : BATCH_WAIT_MS
     try {
-      takeInAll(events, deleted, true, now(), undefined)
-      failing = undefined
-      retryDelay = 0
+      store.commitBatch()
     } catch (err) {
-      // Runs on a timer: nothing may escape. A closed store (stopping) has nothing to retry.
-      if (storeFailureKind(err) === 'closed') return
-      // Kept, and retried: at most one batch, as `ingest` refuses more while the store fails.
-      batch = events
-      gone = deleted
-      noteFailure(err, 'taking in events from the watch')
-      retryDelay = Math.min(Math.max(retryDelay * 2, storeRetry.initialMs), storeRetry.maxMs)
-      scheduled = setTimeout(flush, retryDelay)
-      scheduled.unref()
+      lose(err)
+      return
     }
+    batchOpen = false
+    inBatch = 0
+    deps.health?.succeeded()
+    if (queuedInTx > 0) deps.onQueued?.()
   }
 
   const refuseWhileFailing = () => {
     if (failing !== undefined) throw new StoreUnavailableError(failing)
   }
 
+  /** The change being written: an event from the watch, or the uid of one it deleted. */
+  let change: ClusterEvent | undefined
+  let goneUid = ''
+  let goneCreated = 0
+  /**
+   * Writes `change` (or the deletion) in the batch. A value the store refuses is refused by the
+   * archive's write, an event's first, which counts nothing before it succeeds: the event is
+   * skipped and noted, the batch goes on. Anything that throws after it (nothing known does) loses
+   * the batch, and the list that follows skips the event (takeInPage). A savepoint per event would
+   * isolate any write, but measured 3 times the CPU per event: each copies the pages it first
+   * touches into SQLite's statement journal. A function of its own, not a closure per event.
+   */
+  const writeChange = () => {
+    if (!batchOpen) {
+      batchOpen = true
+      beforeBatch = snapshot(stats)
+      queuedInTx = 0
+    }
+    const event = change
+    const t = now()
+    archived = false
+    try {
+      if (event === undefined) archive.markGone(goneUid, goneCreated, t)
+      else if (takeInOne(event, true, false, t))
+        for (const sink of deps.sinks ?? []) sink.enqueue([event])
+    } catch (err) {
+      if (archived || isStoreFailure(err)) throw err
+      deps.invalid?.note('store', `the store refused it: ${String(err)}`, {
+        uid: event?.uid ?? goneUid,
+        ...(event && { namespace: event.eventNamespace, name: event.eventName }),
+      })
+    }
+  }
+
+  /** Writes `change` in the batch, begun if none is open; commits it once it is full. */
+  const write = () => {
+    refuseWhileFailing()
+    try {
+      store.batch(writeChange, flush)
+    } catch (err) {
+      lose(err)
+      throw new StoreUnavailableError(err)
+    } finally {
+      change = undefined
+    }
+    if (++inBatch >= BATCH) flush()
+    else scheduled ??= setTimeout(flush, batchWait)
+  }
+
   return {
     ingestListPage(events, { scope, first, last }) {
       flush()
-      // The kept batch could not be written either: the list waits for the next attempt.
-      if (batch.length > 0) refuseWhileFailing()
       if (first) listTimes.set(scope, now())
       const t = listTimes.get(scope)
       // The event source always starts a list with its first page; anything else is a bug here.
       if (t === undefined)
         throw new Error(`a list page of ${scope ?? 'all namespaces'} came before its first page`)
       try {
-        takeInAll(events, [], isBootstrapped(scope), t, { scope, last })
+        takeInPage(events, isBootstrapped(scope), t, { scope, last })
         if (last) {
           listTimes.delete(scope)
           bootstrapped.set(scope, true)
         }
         failing = undefined
-        retryDelay = 0
       } catch (err) {
         if (isStoreFailure(err)) noteFailure(err, 'taking in a list of events')
         throw err
       }
     },
     ingest(event) {
-      refuseWhileFailing()
-      batch.push(event)
-      if (batch.length >= BATCH) flush()
-      else scheduled ??= setTimeout(flush, batchWait)
+      change = event
+      write()
     },
     remove(uid, created) {
-      refuseWhileFailing()
-      gone.push({ uid, created })
-      scheduled ??= setTimeout(flush, batchWait)
+      change = undefined
+      goneUid = uid
+      goneCreated = created
+      write()
     },
     flush,
     isBootstrapping: (...scope: [string?]) =>
@@ -403,9 +472,14 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
       commit(() => grouper.flushDue(now()))
     },
     nextDue: () => grouper.nextDue(),
-    stats: () => ({ ...stats, eventsTaken: { ...stats.eventsTaken } }),
+    stats: () => snapshot(stats),
   }
 }
+
+const snapshot = (stats: PipelineStats): PipelineStats => ({
+  ...stats,
+  eventsTaken: { ...stats.eventsTaken },
+})
 
 /** The object the API server sent is the one archived (an empty version tells nothing). */
 const sameVersion = (event: ClusterEvent, known: KnownEvent) =>
