@@ -85,14 +85,14 @@ export function createSlsQueue(store: Store): SlsQueue {
       }
       // Bad rows are dropped once the read is over: they cannot be sent, and would block the queue.
       for (const row of bad) {
-        removeOne.run(row.id)
+        store.tx(() => removeOne.run(row.id))
         onBadRow(row)
       }
       if (logs.length === 0) return undefined
       return { firstId, lastId, logs, bytes, full: full || rows === maxLogs }
     },
     remove(batch) {
-      removeRange.run(batch.firstId, batch.lastId)
+      store.tx(() => removeRange.run(batch.firstId, batch.lastId))
     },
     count: () => (count.get() as { n: number }).n,
   }

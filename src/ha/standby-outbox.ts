@@ -61,11 +61,11 @@ export function createStandbyOutbox(store: Store): StandbyOutbox {
         if (doc.delivered[robot]?.[identity] !== undefined) gone.push(id)
       }
       if (gone.length === 0) return 0
-      remove.run(JSON.stringify(gone))
+      store.tx(() => remove.run(JSON.stringify(gone)))
       for (const id of gone) known.delete(id)
       return gone.length
     },
-    trimSlsQueue: (now) => Number(trimSls.run(now - SLS_STANDBY_KEEP_MS).changes),
+    trimSlsQueue: (now) => store.tx(() => Number(trimSls.run(now - SLS_STANDBY_KEEP_MS).changes)),
     reset() {
       known.clear()
       scannedTo = 0

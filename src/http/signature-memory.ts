@@ -159,10 +159,10 @@ function openTable(store: Store) {
         }),
       ),
     insert: (pair: string, entry: Entry) => {
-      insert.run(pair, entry.msgId, entry.body, entry.expiresAt)
+      store.tx(() => insert.run(pair, entry.msgId, entry.body, entry.expiresAt))
     },
     purge: (now: number) => {
-      purge.run(now)
+      store.tx(() => purge.run(now))
     },
   }
 }

@@ -230,10 +230,10 @@ export function createOutbox(store: Store): Outbox {
       })
     },
     noteFailure(ids, error) {
-      note.run(error, JSON.stringify(ids))
+      store.tx(() => note.run(error, JSON.stringify(ids)))
     },
     defer(robot, until) {
-      defer.run(until, robot)
+      store.tx(() => defer.run(until, robot))
     },
     heldUntil(robot) {
       const { until } = held.get(robot) as { until: number | null }

@@ -40,13 +40,15 @@ export function createAuditLog(store: Store): AuditLog {
   )
   return {
     record(e) {
-      insert.run(
-        e.at,
-        e.senderId,
-        e.senderName,
-        e.conversationId,
-        e.command.slice(0, COMMAND_CHARS),
-        e.outcome,
+      store.tx(() =>
+        insert.run(
+          e.at,
+          e.senderId,
+          e.senderName,
+          e.conversationId,
+          e.command.slice(0, COMMAND_CHARS),
+          e.outcome,
+        ),
       )
     },
     recent(limit) {

@@ -139,17 +139,20 @@ export function createMuteStore(store: Store): MuteStore {
       lastNumber += 1
       const id = `m${lastNumber}`
       const { namespace, kind, name, reason } = mute.selector
-      insert.run(
-        id,
-        namespace ?? null,
-        kind ?? null,
-        name ?? null,
-        reason ?? null,
-        mute.createdBy,
-        mute.createdByName,
-        mute.conversationId,
-        mute.createdAt,
-        mute.endsAt,
+      // In a transaction of its own: committed when the chat is told, not with the pipeline's batch.
+      store.tx(() =>
+        insert.run(
+          id,
+          namespace ?? null,
+          kind ?? null,
+          name ?? null,
+          reason ?? null,
+          mute.createdBy,
+          mute.createdByName,
+          mute.conversationId,
+          mute.createdAt,
+          mute.endsAt,
+        ),
       )
       const record: MuteRecord = {
         ...mute,

@@ -23,7 +23,9 @@ export interface Store {
    * Runs `fn` in the batch: a transaction that stays open after `fn` returns, so that the writes
    * of the next call join the same commit (the pipeline takes in a burst of events one by one as
    * they come, and commits them together). Begins the batch if none is open, with `settle` as
-   * what commits it (see `settle`); `tx` calls inside `fn` join it.
+   * what commits it (see `settle`); `tx` calls inside `fn` join it. A statement run outside any
+   * transaction while the batch is open would join it too, and be rolled back with it: every
+   * write outside the pipeline runs in a `tx` of its own.
    */
   batch<T>(fn: () => T, settle: () => void): T
   /** Commits the open batch, if any (rolls it back and throws if the commit fails). */

@@ -6,6 +6,7 @@ import { type ClusterEvent, isRejection, toClusterEvent } from '../../../src/kub
 import type { OutboxMessage } from '../../../src/notify/outbox-message.ts'
 import { createPipeline, type Pipeline, type PipelineDeps } from '../../../src/pipeline/pipeline.ts'
 import { createEventArchive } from '../../../src/store/events.ts'
+import { createMuteStore } from '../../../src/store/mutes.ts'
 import { openStore, type Store } from '../../../src/store/open-store.ts'
 import { aClusterEvent } from '../../helpers/cluster-events.ts'
 import { buildEvent } from '../../helpers/event-builders.ts'
@@ -414,6 +415,35 @@ t.test(
     pipeline.flush()
     t.equal(pipeline.stats().eventsTaken.Warning, 4, 'the watch is taken again')
     t.same(relists, [LOST])
+  },
+)
+
+t.test(
+  'a write elsewhere while events are being taken in (a mute from the chat) has the batch committed first, and is not lost with the next one',
+  async (t) => {
+    const relists: Error[] = []
+    const { pipeline, store, clock } = setup(t, { relist: (reason) => relists.push(reason) })
+    bootstrap(pipeline)
+    const committed = () => pipeline.stats().eventsTaken.Warning
+    pipeline.ingest(aClusterEvent())
+    const mutes = createMuteStore(store)
+    const mute = mutes.add({
+      selector: { namespace: 'prod' },
+      createdBy: 'u1',
+      createdByName: 'u1',
+      conversationId: 'c1',
+      createdAt: clock.t,
+      endsAt: clock.t + 3_600_000,
+    })
+    t.equal(store.db.isTransaction, false, 'the batch was committed before the mute')
+    pipeline.ingest(aClusterEvent())
+    store.db.exec('PRAGMA query_only = ON')
+    t.throws(() => pipeline.ingest(aClusterEvent()), { name: 'StoreUnavailableError' })
+    store.db.exec('PRAGMA query_only = OFF')
+    t.equal(relists.length, 1)
+    t.ok(mutes.get(mute.id), 'the mute stays')
+    t.equal(committed(), 1, 'the event before the mute stays; the one after went with its batch')
+    t.equal((store.db.prepare('SELECT count(*) AS n FROM events').get() as { n: number }).n, 1)
   },
 )
 
