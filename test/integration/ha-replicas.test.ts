@@ -145,6 +145,14 @@ t.test(
     const d = await rig.start('pod-d')
     await untilReady(d.service)
     addBurst(rig.kube, 200, 250)
+    // pod-d defers to pod-c once it has read pod-c's heartbeat from the shared state: under load
+    // that can come after pod-d is ready, and a rolling update only stops pod-b later still.
+    let heard = ''
+    for (let i = 0; i < 10 && !/pod-c: watching/.test(heard); i++) {
+      heard = (await d.ask('status')).text
+      if (!/pod-c: watching/.test(heard)) await sleep(500)
+    }
+    t.match(heard, /pod-c: watching/, 'pod-d has heard of pod-c')
     await rig.stop(b)
     await eventually(() => rig.holder() !== '', 'a new leader')
     t.equal(rig.holder(), 'pod-c', 'again the older of the two left')
