@@ -157,6 +157,14 @@ function wrap(db: DatabaseSync, path: string): Store {
   const settle = () => {
     if (depth === 0) settler?.()
   }
+  /**
+   * Rolls back what is open. SQLite rolls back by itself on some failures (SQLITE_FULL, I/O
+   * errors, a failed COMMIT): a second ROLLBACK would throw "no transaction is active" and hide
+   * the error that matters. A closed store (stopping) has nothing open.
+   */
+  const rollBack = () => {
+    if (db.isOpen && db.isTransaction) db.exec('ROLLBACK')
+  }
   return {
     db,
     path,
@@ -172,9 +180,7 @@ function wrap(db: DatabaseSync, path: string): Store {
         db.exec('COMMIT')
         return result
       } catch (err) {
-        // SQLite rolls back by itself on some failures (SQLITE_FULL, I/O errors): a second
-        // ROLLBACK would throw "no transaction is active" and hide the error that matters.
-        if (db.isTransaction) db.exec('ROLLBACK')
+        rollBack()
         throw err
       } finally {
         depth--
@@ -199,16 +205,14 @@ function wrap(db: DatabaseSync, path: string): Store {
       try {
         db.exec('COMMIT')
       } catch (err) {
-        // As in tx: SQLite may have rolled back already.
-        if (db.isTransaction) db.exec('ROLLBACK')
+        rollBack()
         throw err
       }
     },
     abandonBatch() {
       if (settler === undefined) return
       settler = undefined
-      // SQLite may have rolled back already (a failed COMMIT), or the store is closed (stopping).
-      if (db.isOpen && db.isTransaction) db.exec('ROLLBACK')
+      rollBack()
     },
     settle,
     getMeta: (key) => (getMeta.get(key) as { value: string } | undefined)?.value,
