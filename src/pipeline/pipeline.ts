@@ -243,13 +243,14 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
   /** Index in the events being taken in of the one being written, -1 when none. */
   let current = -1
 
+  /** Set once takeInOne's archive write succeeded: what came after it may have written too. */
+  let archived = false
+
   /**
    * Rules: unchanged (same or lower count, and not newer or the same object version) is skipped
    * (a list marks it seen); new counts every occurrence. The version matters for a time past the
    * clock's slack: it reads as `now` (toClusterEvent), newer each time a list shows it again.
    */
-  /** Set once takeInOne's archive write succeeded: what came after it may have written too. */
-  let archived = false
   const takeInOne = (event: ClusterEvent, alert: boolean, listed: boolean, t: number): boolean => {
     const known = archive.known(event.uid, event.created)
     let occurrences = event.count
@@ -286,6 +287,11 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
     if (changed.length > 0) for (const sink of deps.sinks ?? []) sink.enqueue(changed)
   }
 
+  /**
+   * Runs `work` in a transaction of its own, the open batch committed first: here, before the
+   * count of queued messages starts again for `work`, not by the store's settle inside tx, which
+   * would find it at 0 and not wake the notifier for what the batch queued.
+   */
   const commit = (work: () => void) => {
     flush()
     queuedInTx = 0
@@ -435,7 +441,6 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
 
   return {
     ingestListPage(events, { scope, first, last }) {
-      flush()
       if (first) listTimes.set(scope, now())
       const t = listTimes.get(scope)
       // The event source always starts a list with its first page; anything else is a bug here.
@@ -468,7 +473,6 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
       scope.length > 0 ? !isBootstrapped(scope[0]) : watchedScopes.some((s) => !isBootstrapped(s)),
     tick() {
       if (failing !== undefined) return
-      flush()
       commit(() => grouper.flushDue(now()))
     },
     nextDue: () => grouper.nextDue(),
